@@ -1,0 +1,56 @@
+"""Search an archive of texts and answer with verbatim quotes and citations; no Discord here."""
+
+from __future__ import annotations
+
+from .errors import (
+    IndexNotReady,
+    QuestionError,
+    ReindexInProgress,
+    RetrievalError,
+    SourceError,
+    StoreError,
+    UnknownDocument,
+    UnknownNote,
+)
+from .index import BM25Index, BM25Params
+from .models import (
+    Answer,
+    Citation,
+    DocumentInfo,
+    FootnoteInfo,
+    IndexStats,
+    IngestReport,
+    NoteRef,
+    Result,
+    SkippedFile,
+)
+from .service import ArchiveService, IngestProgress, bundled_corpus, default_db_path
+from .text import terms, tokenize
+
+__all__ = [
+    "Answer",
+    "ArchiveService",
+    "BM25Index",
+    "BM25Params",
+    "Citation",
+    "DocumentInfo",
+    "FootnoteInfo",
+    "IndexNotReady",
+    "IndexStats",
+    "IngestProgress",
+    "IngestReport",
+    "NoteRef",
+    "QuestionError",
+    "ReindexInProgress",
+    "Result",
+    "RetrievalError",
+    "SkippedFile",
+    "SourceError",
+    "StoreError",
+    "UnknownDocument",
+    "UnknownNote",
+    "bundled_corpus",
+    "default_db_path",
+    "terms",
+    "tokenize",
+]

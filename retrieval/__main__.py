@@ -1,0 +1,7 @@
+"""``python -m retrieval``: the command line without the bot's ``run`` command."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())

@@ -1,0 +1,290 @@
+"""The ``archive-bot`` command: thin; library errors become one line on stderr and a non-zero exit.
+
+Exit codes: 0 success (an honest "not found" included), 1 a user or data error, 2 a usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TextIO
+
+from .errors import RetrievalError
+from .models import Answer, FootnoteInfo, IngestReport
+from .service import DEFAULT_RESULTS, MAX_RESULTS, ArchiveService, IngestProgress, default_db_path
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
+
+
+@dataclass(frozen=True)
+class ExtraCommand:
+    """A subcommand added by another package (the bot adds ``run``)."""
+
+    name: str
+    help: str
+    configure: Callable[[argparse.ArgumentParser], None]
+    run: Callable[[argparse.Namespace], int]
+
+
+def answer_json(answer: Answer) -> dict:
+    """The documented ``--json`` structure of an answer."""
+    return {
+        "question": answer.question,
+        "abstained": answer.abstained,
+        "reason": answer.reason,
+        "suggestions": list(answer.suggestions),
+        "results": [
+            {
+                "doc_id": r.citation.doc_id,
+                "title": r.citation.title,
+                "section": r.citation.section,
+                "paragraphs": list(r.citation.paragraphs),
+                "url": r.citation.url,
+                "link": r.citation.link,
+                "quote": r.quote,
+                "highlights": [list(h) for h in r.highlights],
+                "score": round(r.score, 6),
+                "notes": [{"number": n.number, "text": n.text} for n in r.notes],
+            }
+            for r in answer.results
+        ],
+    }
+
+
+def _emphasise(quote: str, highlights: Sequence[tuple[int, int]], tty: bool) -> str:
+    if not tty:
+        return quote
+    out, last = [], 0
+    for a, b in highlights:
+        out.append(quote[last:a] + "\033[1m" + quote[a:b] + "\033[0m")
+        last = b
+    return "".join(out) + quote[last:]
+
+
+def format_answer(answer: Answer, tty: bool = False) -> str:
+    """An answer as a person reads it in a terminal."""
+    lines = [f"Q: {answer.question}", ""]
+    if answer.abstained:
+        lines.append(f"Not found. {answer.reason}")
+        if answer.suggestions:
+            lines.append("Did you mean: " + ", ".join(answer.suggestions) + "?")
+        return "\n".join(lines)
+    for number, r in enumerate(answer.results, 1):
+        c = r.citation
+        where = " · ".join(
+            x for x in (c.title, c.section, "¶ " + ", ".join(map(str, c.paragraphs))) if x
+        )
+        lines.append(f"{number}. “{_emphasise(r.quote, r.highlights, tty)}”")
+        lines.append(f"   — {where}")
+        if c.link:
+            lines.append(f"   {c.link}")
+        for note in r.notes:
+            text = note.text or "note text not in this copy of the archive"
+            lines.append(f"   [{note.number}] {text}")
+        lines.append("")
+    if answer.suggestions:
+        lines.append("Unknown words; did you mean: " + ", ".join(answer.suggestions) + "?")
+    return "\n".join(lines).rstrip()
+
+
+def format_footnote(info: FootnoteInfo) -> str:
+    """A footnote and the sentences citing it."""
+    text = info.text or "cited, but the note text is not in this copy of the archive"
+    lines = [f"{info.title} ({info.doc_id}), note {info.number}:", f"  {text}", ""]
+    lines.append(f"Cited {len(info.citations)} time(s):")
+    for c in info.citations:
+        where = f"¶ {c.paragraph}" + (f" · {c.section}" if c.section else "")
+        lines.append(f"- {where}: “{c.text}”")
+        if c.link:
+            lines.append(f"  {c.link}")
+    return "\n".join(lines)
+
+
+def format_report(report: IngestReport) -> str:
+    """An ingest summary."""
+    lines = [
+        f"added {len(report.added)}, changed {len(report.changed)}, removed {len(report.removed)}, "
+        f"unchanged {len(report.unchanged)}, skipped {len(report.skipped)}",
+        f"passages {report.passages}, notes {report.notes}, "
+        f"boilerplate paragraphs dropped {report.boilerplate_dropped}, {report.seconds:.1f} s",
+    ]
+    for skipped in report.skipped:
+        lines.append(f"skipped {skipped.path}: {skipped.reason}")
+    return "\n".join(lines)
+
+
+class ProgressPrinter:
+    """Ingest progress on stderr: one updating line on a terminal, a plain line every few seconds otherwise."""
+
+    def __init__(self, stream: TextIO = sys.stderr) -> None:
+        self.stream = stream
+        self.tty = stream.isatty()
+        self.began = time.monotonic()
+        self.last = 0.0
+
+    def __call__(self, p: IngestProgress) -> None:
+        now = time.monotonic()
+        if not self.tty and now - self.last < 5 and p.stage == "reading":
+            return
+        self.last = now
+        rate = p.files / max(now - self.began, 1e-9)
+        line = f"{p.stage}: {p.files} files, {p.documents} documents, {p.passages} passages ({rate:.0f} files/s)"
+        if self.tty:
+            self.stream.write("\r\033[K" + line + ("\n" if p.stage != "reading" else ""))
+        else:
+            self.stream.write(line + "\n")
+        self.stream.flush()
+
+
+async def _with_service(args: argparse.Namespace, work: Callable) -> int:
+    service = await ArchiveService.open(args.db)
+    try:
+        return await work(service)
+    finally:
+        await service.close()
+
+
+def _cmd_ask(args: argparse.Namespace) -> int:
+    async def work(service: ArchiveService) -> int:
+        answer = await service.ask(args.question, args.k)
+        if args.json:
+            print(json.dumps(answer_json(answer), ensure_ascii=False, indent=2))
+        else:
+            print(format_answer(answer, tty=sys.stdout.isatty()))
+        return EXIT_OK
+
+    return asyncio.run(_with_service(args, work))
+
+
+def _cmd_ingest(args: argparse.Namespace) -> int:
+    missing = [p for p in args.paths if not Path(p).exists()]
+    if missing:
+        raise RetrievalError(f"no such file or folder: {', '.join(missing)}")
+
+    async def work(service: ArchiveService) -> int:
+        report = await service.ingest(args.paths, prune=args.prune, progress=ProgressPrinter())
+        print(format_report(report))
+        return EXIT_OK
+
+    return asyncio.run(_with_service(args, work))
+
+
+def _cmd_footnote(args: argparse.Namespace) -> int:
+    async def work(service: ArchiveService) -> int:
+        print(format_footnote(await service.footnote(args.document, args.number)))
+        return EXIT_OK
+
+    return asyncio.run(_with_service(args, work))
+
+
+def _cmd_docs(args: argparse.Namespace) -> int:
+    async def work(service: ArchiveService) -> int:
+        for doc in await service.documents():
+            notes = f", {doc.notes_cited} notes" if doc.notes_cited else ""
+            print(f"{doc.doc_id}\t{doc.title} ({doc.paragraphs} paragraphs{notes})")
+        return EXIT_OK
+
+    return asyncio.run(_with_service(args, work))
+
+
+def _cmd_stats(args: argparse.Namespace) -> int:
+    async def work(service: ArchiveService) -> int:
+        stats = await service.stats()
+        print(f"database   {stats.db_path}")
+        print(f"documents  {stats.documents}")
+        print(f"passages   {stats.passages}")
+        print(f"notes      {stats.notes}")
+        print(f"terms      {stats.terms}")
+        print(f"built at   {stats.built_at}")
+        for key, value in stats.settings.items():
+            print(f"{key:<10} {value}")
+        return EXIT_OK
+
+    return asyncio.run(_with_service(args, work))
+
+
+def _positive(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{value}' is not a whole number") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more")
+    return number
+
+
+def _results(value: str) -> int:
+    number = _positive(value)
+    if number > MAX_RESULTS:
+        raise argparse.ArgumentTypeError(f"at most {MAX_RESULTS}")
+    return number
+
+
+def build_parser(extra: Sequence[ExtraCommand] = ()) -> argparse.ArgumentParser:
+    """The command-line parser (``extra`` adds commands such as the bot's ``run``)."""
+    parser = argparse.ArgumentParser(
+        prog="archive-bot",
+        description="Answer questions about the MIM archive with verbatim quotes and citations.",
+    )
+    parser.add_argument(
+        "--db",
+        type=Path,
+        default=None,
+        help=f"SQLite file (default: $ARCHIVE_BOT_DB or {default_db_path()})",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    ask = sub.add_parser("ask", help="answer a question with quotes from the archive")
+    ask.add_argument("question", help='the question, in quotes; "a phrase" inside must appear')
+    ask.add_argument("-k", type=_results, default=DEFAULT_RESULTS, help="number of excerpts (1-10)")
+    ask.add_argument("--json", action="store_true", help="print the documented JSON structure")
+    ask.set_defaults(func=_cmd_ask)
+
+    ingest = sub.add_parser("ingest", help="add files or folders of the archive to the index")
+    ingest.add_argument("paths", nargs="+", help="files (.txt, .md, .jsonl) or folders")
+    ingest.add_argument(
+        "--prune", action="store_true", help="remove documents whose files under PATHS are gone"
+    )
+    ingest.set_defaults(func=_cmd_ingest)
+
+    footnote = sub.add_parser("footnote", help="show a footnote and the sentences that cite it")
+    footnote.add_argument("document", help="document id (see `archive-bot docs`), URL or title")
+    footnote.add_argument("number", type=_positive, help="note number")
+    footnote.set_defaults(func=_cmd_footnote)
+
+    docs = sub.add_parser("docs", help="list the indexed documents")
+    docs.set_defaults(func=_cmd_docs)
+
+    stats = sub.add_parser("stats", help="show index size and settings")
+    stats.set_defaults(func=_cmd_stats)
+
+    for command in extra:
+        extra_parser = sub.add_parser(command.name, help=command.help)
+        command.configure(extra_parser)
+        extra_parser.set_defaults(func=command.run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, extra: Sequence[ExtraCommand] = ()) -> int:
+    """Run the command line; returns the exit code."""
+    args = build_parser(extra).parse_args(argv)
+    if args.db is None:
+        args.db = default_db_path()
+    try:
+        return args.func(args)
+    except RetrievalError as exc:
+        print(f"archive-bot: error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("archive-bot: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

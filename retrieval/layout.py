@@ -1,0 +1,138 @@
+"""Turn a source's blocks into a structured document: sections, numbered paragraphs, notes, markers.
+
+Site-wide boilerplate, the title and subtitle lines and the notes list are taken out of the body;
+what remains is numbered ``1..n`` in reading order, and that number is the ``¶`` of a citation.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .models import Block, Document, Marker, Paragraph, SourceDocument
+from .text import sentence_spans
+
+# Paragraphs every page of the archive repeats (the issue-4 ingest also finds them from the corpus).
+SITE_BOILERPLATE = (
+    re.compile(
+        r"^This is an archive of the former website of the Maoist Internationalist Movement"
+    ),
+    re.compile(r"^Maoist Internationalist Movement\s*$"),
+)
+
+NOTES_HEADING = re.compile(
+    r"^\s*(?:end\s*)?(?:notes?|foot\s*notes?|references|sources|endnotes)\s*:?\s*$", re.IGNORECASE
+)
+NOTE_ITEM = re.compile(r"^\s*(?:\[(\d{1,3})\]|\((\d{1,3})\)|(\d{1,3})[.)])\s*(\S.*)$", re.DOTALL)
+# A marker is attached to the text before it: `Belgium.(3)`, `fields." (1)`, `France[2]`.
+MARKER = re.compile(r"(?<=[\w.,;:!?\"”’')\]])\s?(?:\((\d{1,3})\)|\[(\d{1,3})\])")
+
+_JOIN = "\n\n"
+
+
+def is_site_boilerplate(text: str) -> bool:
+    """Whether a paragraph is one of the archive's site-wide lines."""
+    return any(p.match(text) for p in SITE_BOILERPLATE)
+
+
+def _same_line(a: str, b: str | None) -> bool:
+    if not b:
+        return False
+    return a.strip().rstrip(":").strip().casefold() == b.strip().rstrip(":").strip().casefold()
+
+
+def split_notes(blocks: list[Block]) -> tuple[list[Block], dict[int, str]]:
+    """Separate a trailing notes list (heading plus numbered items, or note blocks) from the body."""
+    notes: dict[int, str] = {}
+    body: list[Block] = []
+    in_notes = False
+    last_number: int | None = None
+    for block in blocks:
+        if block.kind == "note" and block.number is not None:
+            notes[block.number] = block.text.strip()
+            last_number = block.number
+            continue
+        if NOTES_HEADING.match(block.text) and len(block.text) < 40:
+            in_notes = True
+            continue
+        if in_notes:
+            item = NOTE_ITEM.match(block.text)
+            if item:
+                number = int(next(g for g in item.groups()[:3] if g))
+                notes[number] = item.group(4).strip()
+                last_number = number
+                continue
+            if block.kind == "paragraph" and last_number is not None and len(block.text) < 600:
+                notes[last_number] = notes[last_number] + " " + block.text.strip()
+                continue
+            in_notes = False  # the list ended; whatever follows is body again
+        body.append(block)
+    return body, notes
+
+
+def structure(source: SourceDocument) -> tuple[Document, int]:
+    """Build the structured document; also return how many boilerplate blocks were dropped."""
+    blocks = list(source.blocks)
+    dropped = 0
+    kept: list[Block] = []
+    for block in blocks:
+        if is_site_boilerplate(block.text.strip()):
+            dropped += 1
+            continue
+        kept.append(block)
+    # The title and subtitle lines open the page; they are metadata, not body.
+    head = 0
+    while head < min(len(kept), 4) and (
+        _same_line(kept[head].text, source.title) or _same_line(kept[head].text, source.subtitle)
+    ):
+        head += 1
+    body, notes = split_notes(kept[head:])
+
+    parts: list[str] = []
+    paragraphs: list[Paragraph] = []
+    markers: list[Marker] = []
+    offset = 0
+    section = ""
+    for block in body:
+        text = block.text.strip()
+        if not text:
+            continue
+        if parts:
+            offset += len(_JOIN)
+        start = offset
+        parts.append(text)
+        offset += len(text)
+        if block.kind == "heading":
+            section = text
+            continue
+        paragraph = Paragraph(len(paragraphs) + 1, section, start, offset)
+        paragraphs.append(paragraph)
+    full = _JOIN.join(parts)
+    for paragraph in paragraphs:
+        markers.extend(markers_in(full, paragraph))
+    document = Document(
+        doc_id=source.doc_id,
+        title=source.title,
+        url=source.url,
+        source=source.source,
+        content_hash=source.content_hash,
+        text=full,
+        paragraphs=tuple(paragraphs),
+        notes=notes,
+        markers=tuple(markers),
+        subtitle=source.subtitle,
+    )
+    return document, dropped
+
+
+def markers_in(text: str, paragraph: Paragraph) -> list[Marker]:
+    """Footnote markers of one paragraph, each with the sentence that carries it."""
+    found: list[Marker] = []
+    spans = sentence_spans(text, paragraph.start, paragraph.end)
+    for match in MARKER.finditer(text, paragraph.start, paragraph.end):
+        number = int(match.group(1) or match.group(2))
+        if number == 0:
+            continue
+        at = match.start()
+        sentence = next(((a, b) for a, b in spans if a <= at < b), (paragraph.start, paragraph.end))
+        found.append(Marker(number, paragraph.number, sentence[0], sentence[1]))
+    return found

@@ -1,0 +1,31 @@
+"""Deep links that open an archive page at a quoted sentence (URL text fragments)."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+_EDGE_WORDS = 5
+
+
+def _encode(text: str) -> str:
+    # `-`, `,` and `&` are syntax inside a text directive, so they are always percent-encoded.
+    return quote(text, safe="").replace("-", "%2D")
+
+
+def text_fragment_link(url: str | None, quoted: str) -> str | None:
+    """``url#:~:text=...`` that highlights ``quoted`` (start and end words when it is long)."""
+    if not url:
+        return None
+    base = url.split("#", 1)[0]
+    pieces = [p.strip() for p in quoted.replace("\u2026", "\n").split("\n") if p.strip()]
+    if not pieces:
+        return base
+    first = pieces[0].split()
+    last = pieces[-1].split()
+    if len(pieces) == 1 and len(first) <= 2 * _EDGE_WORDS:
+        directive = _encode(" ".join(first))
+    else:
+        start = " ".join(first[:_EDGE_WORDS])
+        end = " ".join(last[-_EDGE_WORDS:])
+        directive = f"{_encode(start)},{_encode(end)}"
+    return f"{base}#:~:text={directive}"

@@ -1,0 +1,205 @@
+"""Records passed between the library's modules; all frozen dataclasses."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Block:
+    """One unit of a source's reading order, as a reader found it.
+
+    ``text`` is a verbatim slice of the source (for HTML, of its extracted text).
+    ``kind`` is one of ``"heading"``, ``"paragraph"`` or ``"note"`` (a note list item
+    whose ``number`` is known from the markup).
+    """
+
+    kind: str
+    text: str
+    number: int | None = None
+
+
+@dataclass(frozen=True)
+class SourceDocument:
+    """A document as read from a file, before it is structured and indexed."""
+
+    doc_id: str
+    title: str
+    url: str | None
+    source: str
+    content_hash: str
+    blocks: tuple[Block, ...]
+    subtitle: str | None = None
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    """A body paragraph: ``text[start:end]`` of its document, numbered from 1."""
+
+    number: int
+    section: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Marker:
+    """A footnote marker such as ``(3)`` and the sentence that carries it."""
+
+    number: int
+    paragraph: int
+    sentence_start: int
+    sentence_end: int
+
+
+@dataclass(frozen=True)
+class Document:
+    """A structured document: its text, body paragraphs, notes and note markers."""
+
+    doc_id: str
+    title: str
+    url: str | None
+    source: str
+    content_hash: str
+    text: str
+    paragraphs: tuple[Paragraph, ...]
+    notes: dict[int, str] = field(default_factory=dict)
+    markers: tuple[Marker, ...] = ()
+    subtitle: str | None = None
+
+    @property
+    def sections(self) -> list[str]:
+        """Section headings in reading order (the unnamed lead section excluded)."""
+        seen: list[str] = []
+        for p in self.paragraphs:
+            if p.section and p.section not in seen:
+                seen.append(p.section)
+        return seen
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A window of sentences inside one section of one document."""
+
+    doc_id: str
+    ordinal: int
+    section: str
+    para_first: int
+    para_last: int
+    start: int
+    end: int
+    terms: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class NoteRef:
+    """A footnote cited by a quote: its number and text (``None``: not in this copy)."""
+
+    number: int
+    text: str | None
+
+
+@dataclass(frozen=True)
+class Citation:
+    """Where a quote comes from."""
+
+    doc_id: str
+    title: str
+    section: str
+    paragraphs: tuple[int, ...]
+    url: str | None
+    link: str | None
+
+
+@dataclass(frozen=True)
+class Result:
+    """One quoted excerpt of an answer."""
+
+    quote: str
+    highlights: tuple[tuple[int, int], ...]
+    citation: Citation
+    score: float
+    notes: tuple[NoteRef, ...]
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What the archive says about a question: results, or an abstention with suggestions."""
+
+    question: str
+    results: tuple[Result, ...]
+    suggestions: tuple[str, ...]
+    abstained: bool
+    reason: str = ""
+    total_candidates: int = 0
+
+
+@dataclass(frozen=True)
+class CitingSentence:
+    """A sentence that cites a footnote."""
+
+    paragraph: int
+    section: str
+    text: str
+    link: str | None
+
+
+@dataclass(frozen=True)
+class FootnoteInfo:
+    """A footnote of a document with the sentences that cite it."""
+
+    doc_id: str
+    title: str
+    number: int
+    text: str | None
+    citations: tuple[CitingSentence, ...]
+    url: str | None
+
+
+@dataclass(frozen=True)
+class DocumentInfo:
+    """A summary line for a stored document."""
+
+    doc_id: str
+    title: str
+    url: str | None
+    source: str
+    paragraphs: int
+    notes_cited: int
+    notes_with_text: int
+
+
+@dataclass(frozen=True)
+class IndexStats:
+    """Size and provenance of the serving index."""
+
+    documents: int
+    passages: int
+    notes: int
+    terms: int
+    built_at: str | None
+    db_path: str
+    settings: dict[str, str]
+
+
+@dataclass(frozen=True)
+class SkippedFile:
+    """A file that was not ingested, and why."""
+
+    path: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class IngestReport:
+    """What an ingest changed."""
+
+    added: tuple[str, ...]
+    changed: tuple[str, ...]
+    removed: tuple[str, ...]
+    unchanged: tuple[str, ...]
+    skipped: tuple[SkippedFile, ...]
+    boilerplate_dropped: int
+    passages: int
+    notes: int
+    seconds: float

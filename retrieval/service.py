@@ -1,0 +1,601 @@
+"""The facade the CLI and the bot call: ask, footnote, documents, stats, ingest (atomic swap).
+
+The service owns the serving index in memory. An ingest builds the new passages and index inside one
+SQLite write transaction, off the event loop, and swaps the new index in only after the commit;
+until then (and forever, if it fails) questions are answered from the old one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import os
+import time
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .answer import QuoteSpan, best_spans, evidence, make_result
+from .chunking import DEFAULT_CHUNKING, ChunkSettings, passages_for
+from .errors import IndexNotReady, ReindexInProgress, UnknownDocument, UnknownNote
+from .index import DEFAULT_PARAMS, INDEX_FORMAT, BM25Index, BM25Params
+from .layout import structure
+from .links import text_fragment_link
+from .models import (
+    Answer,
+    CitingSentence,
+    Document,
+    DocumentInfo,
+    FootnoteInfo,
+    IndexStats,
+    IngestReport,
+    Paragraph,
+    Passage,
+    Result,
+    SkippedFile,
+    SourceDocument,
+)
+from .query import ParsedQuestion, contains_phrase, parse_question
+from .sources import read_all
+from .spelling import Speller
+from .store import PassageRow, Store, Writer, utc_now
+from .text import TOKENIZER_VERSION, stem, surface_words, terms, words
+
+log = logging.getLogger(__name__)
+
+# A passage must cover at least this share of the question's term weight (IDF) to be an answer.
+EVIDENCE_THRESHOLD = 0.5
+# Results are ordered by how much of the question the quote covers, plus this share of the
+# passage's BM25 score relative to the best one (so that, among equal quotes, BM25 decides).
+RANK_BM25_SHARE = 0.5
+# How many BM25 candidates are quoted and re-ranked.
+RERANK_DEPTH = 40
+COMMON_TERM_FLOOR = 0.3
+UNKNOWN_TERM_WEIGHT = 1.5
+DEFAULT_RESULTS = 3
+MAX_RESULTS = 10
+PER_DOCUMENT = 2
+_REFRESH_SECONDS = 1.0
+
+
+def default_db_path() -> Path:
+    """``$ARCHIVE_BOT_DB``, else ``$XDG_DATA_HOME/archive-bot/archive.sqlite3`` (outside the checkout)."""
+    configured = os.environ.get("ARCHIVE_BOT_DB")
+    if configured:
+        return Path(configured).expanduser()
+    data_home = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
+    return Path(data_home) / "archive-bot" / "archive.sqlite3"
+
+
+def bundled_corpus() -> Path:
+    """The folder of the bundled corpus (``data/``), in a checkout or an installed package."""
+    try:
+        import archive_data  # the top-level data/ folder, installed under this name
+
+        return Path(archive_data.__file__).resolve().parent
+    except ImportError:
+        return Path(__file__).resolve().parent.parent / "data"
+
+
+@dataclass(frozen=True)
+class IngestProgress:
+    """Where a running ingest is: what it is doing and how far it got."""
+
+    stage: str
+    files: int
+    documents: int
+    passages: int
+
+
+ProgressCallback = Callable[[IngestProgress], None]
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """An ingest's reading result, computed off the event loop."""
+
+    documents: list[tuple[Document, list[Passage]]]
+    seen: set[str]
+    skipped: list[SkippedFile]
+    boilerplate: int
+    files: int
+
+
+class ArchiveService:
+    """Search, footnotes and ingest over one store. Create with :meth:`open`."""
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        params: BM25Params = DEFAULT_PARAMS,
+        chunking: ChunkSettings = DEFAULT_CHUNKING,
+    ) -> None:
+        self.store = store
+        self.params = params
+        self.chunking = chunking
+        self._index: BM25Index | None = None
+        self._speller = Speller({})
+        self._build_id: str | None = None
+        self._max_weight = 1.0
+        self._ingest_lock = asyncio.Lock()
+        self._checked_at = 0.0
+
+    # --- life cycle -------------------------------------------------------------------------
+
+    @classmethod
+    async def open(
+        cls,
+        db_path: str | Path | None = None,
+        *,
+        seed: Iterable[str | Path] | None = None,
+        params: BM25Params = DEFAULT_PARAMS,
+        chunking: ChunkSettings = DEFAULT_CHUNKING,
+    ) -> ArchiveService:
+        """Open the store; a new one is filled from ``seed`` (default: the bundled corpus)."""
+        store = await Store.open(db_path or default_db_path())
+        service = cls(store, params=params, chunking=chunking)
+        try:
+            meta = await store.meta()
+            if "created_at" not in meta:
+                sources = list(seed) if seed is not None else [bundled_corpus()]
+                await service.ingest(sources)
+                async with store.transaction() as w:
+                    await w.set_meta({"created_at": utc_now()})
+            await service._ensure_current()
+        except BaseException:
+            await store.close()
+            raise
+        return service
+
+    async def close(self) -> None:
+        """Close the store."""
+        await self.store.close()
+
+    def _expected_meta(self) -> dict[str, str]:
+        return {
+            "tokenizer_version": TOKENIZER_VERSION,
+            "chunking": self.chunking.describe(),
+            "bm25": self.params.describe(),
+            "index_format": INDEX_FORMAT,
+        }
+
+    async def _ensure_current(self) -> None:
+        """Rebuild what the code would build differently; load the index."""
+        meta = await self.store.meta()
+        expected = self._expected_meta()
+        stale_passages = any(meta.get(k) != expected[k] for k in ("tokenizer_version", "chunking"))
+        hashes = await self.store.document_hashes()
+        corpus = corpus_digest({d: h for d, (h, _) in hashes.items()})
+        if stale_passages or any(meta.get(k) != v for k, v in expected.items()):
+            log.info("index settings changed (%s); rebuilding", _diff(meta, expected))
+            await self._rebuild(rechunk=stale_passages)
+            return
+        if meta.get("corpus_hash") != corpus or not meta.get("build_id"):
+            log.info("index does not match the stored documents; rebuilding")
+            await self._rebuild(rechunk=False)
+            return
+        try:
+            await self._load(meta["build_id"])
+        except (ValueError, KeyError) as exc:
+            log.warning("stored index is unreadable (%s); rebuilding", exc)
+            await self._rebuild(rechunk=False)
+
+    async def _load(self, build_id: str) -> None:
+        blobs = await self.store.load_blobs(build_id)
+        index = await asyncio.to_thread(BM25Index.from_blobs, blobs, self.params)
+        self._install(index, build_id, await self.store.words())
+
+    def _install(self, index: BM25Index, build_id: str, vocabulary: dict[str, int]) -> None:
+        self._index = index
+        self._build_id = build_id
+        self._speller = Speller(vocabulary)
+        self._max_weight = float(index.idf.max()) if len(index.idf) else 1.0
+
+    async def _rebuild(self, *, rechunk: bool) -> None:
+        async with self._ingest_lock:
+            async with self.store.transaction() as w:
+                if rechunk:
+                    for doc_id in await self.store.doc_ids():
+                        document = await self.store.load_document(doc_id)
+                        if document is None:
+                            continue
+                        await w.delete_passages(doc_id)
+                        await w.insert_passages(
+                            await asyncio.to_thread(passages_for, document, self.chunking)
+                        )
+                index, build_id = await self._build_index(w)
+            self._install(index, build_id, await self.store.words())
+
+    async def _build_index(self, w: Writer) -> tuple[BM25Index, str]:
+        """Build the index from the passages as this transaction sees them and save it."""
+        rows = await w.passage_terms()
+        ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+        corpus = (r[1].split() for r in rows)
+        index = await asyncio.to_thread(BM25Index.build, corpus, ids, self.params)
+        del rows
+        build_id = uuid.uuid4().hex[:16]
+        await w.save_blobs(build_id, index.to_blobs())
+        await w.drop_blobs_except(build_id)
+        await w.set_meta(
+            {
+                **self._expected_meta(),
+                "build_id": build_id,
+                "built_at": utc_now(),
+                "corpus_hash": corpus_digest(await w.document_hashes()),
+            }
+        )
+        return index, build_id
+
+    async def refresh(self) -> None:
+        """Pick up an index another process (e.g. the CLI) committed since we loaded ours."""
+        now = time.monotonic()
+        if now - self._checked_at < _REFRESH_SECONDS or self._ingest_lock.locked():
+            return
+        self._checked_at = now
+        build_id = (await self.store.meta()).get("build_id")
+        if build_id and build_id != self._build_id:
+            log.info("a new index was committed elsewhere; loading it")
+            await self._load(build_id)
+
+    # --- questions -----------------------------------------------------------------------------
+
+    def _weights(self, question: ParsedQuestion) -> dict[str, float]:
+        """How much each question term counts as evidence.
+
+        Known terms weigh their IDF, but at least ``COMMON_TERM_FLOOR`` of the question's rarest
+        known term (rank-bm25 floors very common terms near zero, yet they still carry meaning);
+        unknown words weigh more than any known one, since missing them is missing evidence.
+        """
+        index = self._require_index()
+        idf = {t: index.term_idf(t) for t in question.terms}
+        known = [v for v in idf.values() if v is not None]
+        floor = COMMON_TERM_FLOOR * max(known) if known else 0.0
+        unknown = UNKNOWN_TERM_WEIGHT * self._max_weight
+        return {t: unknown if v is None else max(v, floor, 1e-6) for t, v in idf.items()}
+
+    def _require_index(self) -> BM25Index:
+        if self._index is None:
+            raise IndexNotReady("the index is not loaded yet; try again in a moment")
+        return self._index
+
+    def suggestions(self, question: ParsedQuestion) -> tuple[str, ...]:
+        """Known words close to the question's words the index does not know."""
+        index = self._require_index()
+        out: list[str] = []
+        for word in question.surface:
+            if word.isalpha() and stem(word) not in index.vocab:
+                out.extend(s for s in self._speller.suggest(word) if s not in out)
+        return tuple(out[:5])
+
+    async def ask(
+        self,
+        question: str,
+        limit: int = DEFAULT_RESULTS,
+        *,
+        offset: int = 0,
+        per_document: int = PER_DOCUMENT,
+    ) -> Answer:
+        """Answer a question with verbatim quotes, or abstain when the archive has no good answer."""
+        parsed = parse_question(question)
+        await self.refresh()
+        index = self._require_index()
+        limit = max(1, min(limit, MAX_RESULTS))
+        offset = max(0, offset)
+        suggestions = self.suggestions(parsed)
+        if not parsed.terms:
+            return Answer(
+                parsed.text, (), suggestions, True, "The question has no words to search for."
+            )
+        weights = self._weights(parsed)
+        allowed = self._phrase_rows(parsed, index)
+        wanted = offset + limit + 1  # one more than shown, to know whether there are more
+        hits = index.top(parsed.terms, max(RERANK_DEPTH, wanted * 4), allowed)
+        results = await self._results(parsed, hits, weights, wanted, per_document, index)
+        if not results:
+            return Answer(
+                parsed.text,
+                (),
+                suggestions,
+                True,
+                "The archive has no passage that answers this question well.",
+            )
+        return Answer(
+            parsed.text,
+            tuple(results[offset : offset + limit]),
+            suggestions,
+            False,
+            total_candidates=len(results),
+        )
+
+    def _phrase_rows(self, parsed: ParsedQuestion, index: BM25Index) -> np.ndarray | None:
+        if not parsed.phrases:
+            return None
+        allowed: np.ndarray | None = None
+        for phrase in parsed.phrases:
+            for term in terms(" ".join(phrase)):
+                rows = index.postings(term)
+                allowed = rows if allowed is None else np.intersect1d(allowed, rows)
+        return allowed if allowed is not None else np.zeros(0, dtype=np.int32)
+
+    async def _results(
+        self,
+        parsed: ParsedQuestion,
+        hits: list[tuple[int, float]],
+        weights: dict[str, float],
+        wanted: int,
+        per_document: int,
+        index: BM25Index,
+    ) -> list[Result]:
+        """Quote the best candidates: BM25 finds passages, the quoted sentences decide the order."""
+        ids = [int(index.passage_ids[row]) for row, _ in hits]
+        rows = await self.store.passages(ids)
+        candidates: list[tuple[float, float, PassageRow, QuoteSpan]] = []
+        total = sum(weights[t] for t in set(parsed.terms))
+        top_score = hits[0][1] if hits else 1.0
+        paragraphs = await self._paragraphs_of([rows[i] for i in ids if i in rows])
+        for (_, score), passage_id in zip(hits, ids, strict=True):
+            passage = rows.get(passage_id)
+            if passage is None:  # removed by an ingest that committed after our search
+                continue
+            if parsed.phrases and not _has_phrases(passage, parsed):
+                continue
+            matched = _passage_terms(passage) & set(parsed.terms)
+            if evidence(frozenset(matched), parsed, weights) < EVIDENCE_THRESHOLD:
+                continue
+            for span in best_spans(
+                passage.text,
+                passage.start,
+                passage.start,
+                passage.end,
+                paragraphs[passage.doc_id],
+                parsed,
+                weights,
+            ):
+                coverage = sum(weights[t] for t in span.matched) / total
+                rank = coverage + RANK_BM25_SHARE * score / top_score
+                candidates.append((rank, score, passage, span))
+        candidates.sort(key=lambda c: (-c[0], -c[1], c[2].passage_id))
+
+        results: list[Result] = []
+        taken: dict[str, list[tuple[int, int]]] = {}
+        for _, score, passage, span in candidates:
+            spans = taken.setdefault(passage.doc_id, [])
+            if len(spans) >= per_document:
+                continue
+            if any(a < span.end and span.start < b for a, b in spans):
+                continue  # an overlapping window of a passage already quoted
+            spans.append((span.start, span.end))
+            results.append(
+                make_result(
+                    doc_id=passage.doc_id,
+                    title=passage.title,
+                    url=passage.url,
+                    span=span,
+                    source=passage.text[span.start - passage.start : span.end - passage.start],
+                    score=score,
+                    notes=await self.store.notes(passage.doc_id),
+                )
+            )
+            if len(results) >= wanted:
+                break
+        return results
+
+    async def _paragraphs_of(self, passages: list[PassageRow]) -> dict[str, list[Paragraph]]:
+        """The paragraphs the given passages span, by document (one query per document)."""
+        ranges: dict[str, tuple[int, int]] = {}
+        for p in passages:
+            lo, hi = ranges.get(p.doc_id, (p.para_first, p.para_last))
+            ranges[p.doc_id] = (min(lo, p.para_first), max(hi, p.para_last))
+        return {
+            doc_id: await self.store.paragraphs(doc_id, lo, hi)
+            for doc_id, (lo, hi) in ranges.items()
+        }
+
+    # --- footnotes and documents ---------------------------------------------------------------
+
+    async def resolve_document(self, ref: str) -> DocumentInfo:
+        """A document by id, URL or exact title (case-insensitive)."""
+        ref = ref.strip()
+        info = await self.store.document_info(ref.strip("/"))
+        if info is not None:
+            return info
+        docs = await self.store.document_infos()
+        folded = ref.casefold()
+        for doc in docs:
+            if folded in (doc.title.casefold(), (doc.url or "").casefold()):
+                return doc
+        known = ", ".join(d.doc_id for d in docs[:10]) + (" …" if len(docs) > 10 else "")
+        raise UnknownDocument(f"no document '{ref}'. Known documents: {known or 'none'}")
+
+    async def footnote(self, doc_ref: str, number: int) -> FootnoteInfo:
+        """A footnote's text (or that this copy lacks it) and the sentences that cite it."""
+        doc = await self.resolve_document(doc_ref)
+        cited = await self.store.cited_notes(doc.doc_id)
+        if number not in cited:
+            listed = ", ".join(str(n) for n in cited) or "none"
+            raise UnknownNote(f"{doc.doc_id} has no note {number}. Its notes: {listed}")
+        notes = await self.store.notes(doc.doc_id)
+        citing: list[CitingSentence] = []
+        for marker in await self.store.markers(doc.doc_id, number):
+            sentence = await self.store.text_slice(
+                doc.doc_id, marker.sentence_start, marker.sentence_end
+            )
+            paragraph = (
+                await self.store.paragraphs(doc.doc_id, marker.paragraph, marker.paragraph)
+            )[0]
+            citing.append(
+                CitingSentence(
+                    marker.paragraph,
+                    paragraph.section,
+                    sentence,
+                    text_fragment_link(doc.url, sentence),
+                )
+            )
+        return FootnoteInfo(
+            doc.doc_id, doc.title, number, notes.get(number), tuple(citing), doc.url
+        )
+
+    async def documents(self) -> list[DocumentInfo]:
+        """Every stored document."""
+        return await self.store.document_infos()
+
+    async def stats(self) -> IndexStats:
+        """Sizes and provenance of the serving index."""
+        meta = await self.store.meta()
+        counts = await self.store.counts()
+        index = self._index
+        settings = {k: meta[k] for k in self._expected_meta() if k in meta}
+        return IndexStats(
+            documents=counts["documents"],
+            passages=counts["passages"],
+            notes=counts["notes"],
+            terms=len(index.terms) if index else 0,
+            built_at=meta.get("built_at"),
+            db_path=str(self.store.path),
+            settings=settings,
+        )
+
+    # --- ingest -------------------------------------------------------------------------------
+
+    @property
+    def reindexing(self) -> bool:
+        """Whether an ingest is running."""
+        return self._ingest_lock.locked()
+
+    async def ingest(
+        self,
+        paths: Iterable[str | Path],
+        *,
+        prune: bool = False,
+        progress: ProgressCallback | None = None,
+    ) -> IngestReport:
+        """Read ``paths`` and bring the store and index up to date; one ingest at a time.
+
+        Unchanged files are skipped; changed ones replace their document; with ``prune``, documents
+        whose source lies under ``paths`` but was not seen are removed. Nothing changes unless the
+        whole ingest commits.
+        """
+        if self._ingest_lock.locked():
+            raise ReindexInProgress("a reindex is already running; wait for it to finish")
+        async with self._ingest_lock:
+            return await self._ingest(list(paths), prune, progress or (lambda p: None))
+
+    async def _ingest(
+        self, paths: list[str | Path], prune: bool, progress: ProgressCallback
+    ) -> IngestReport:
+        began = time.monotonic()
+        stored = await self.store.document_hashes()
+        prepared = await asyncio.to_thread(self._prepare, paths, stored, progress)
+        added = [d.doc_id for d, _ in prepared.documents if d.doc_id not in stored]
+        changed = [d.doc_id for d, _ in prepared.documents if d.doc_id in stored]
+        unchanged = sorted(prepared.seen - set(added) - set(changed))
+        removed: list[str] = []
+        if prune:
+            roots = [str(Path(p)) for p in paths]
+            removed = sorted(
+                doc_id
+                for doc_id, (_, source) in stored.items()
+                if doc_id not in prepared.seen and _under(source, roots)
+            )
+        passages = sum(len(p) for _, p in prepared.documents)
+        notes = sum(len(d.notes) for d, _ in prepared.documents)
+        if prepared.documents or removed:
+            progress(IngestProgress("indexing", prepared.files, len(prepared.documents), passages))
+            async with self.store.transaction() as w:
+                gone = changed + removed
+                if gone:
+                    old = [await self.store.load_document(d) for d in gone]
+                    await w.adjust_words(_word_counts((d for d in old if d), sign=-1))
+                    await w.delete_documents(gone)
+                for document, doc_passages in prepared.documents:
+                    await w.insert_document(document, doc_passages)
+                await w.adjust_words(_word_counts((d for d, _ in prepared.documents), sign=1))
+                index, build_id = await self._build_index(w)
+            self._install(index, build_id, await self.store.words())
+        return IngestReport(
+            added=tuple(sorted(added)),
+            changed=tuple(sorted(changed)),
+            removed=tuple(removed),
+            unchanged=tuple(unchanged),
+            skipped=tuple(prepared.skipped),
+            boilerplate_dropped=prepared.boilerplate,
+            passages=passages,
+            notes=notes,
+            seconds=time.monotonic() - began,
+        )
+
+    def _prepare(
+        self,
+        paths: list[str | Path],
+        stored: dict[str, tuple[str, str]],
+        progress: ProgressCallback,
+    ) -> _Prepared:
+        """Read, structure and chunk what changed (runs in a worker thread)."""
+        documents: list[tuple[Document, list[Passage]]] = []
+        seen: set[str] = set()
+        skipped: list[SkippedFile] = []
+        boilerplate = files = passages = 0
+        last_report = time.monotonic()
+        for item in read_all(paths):
+            files += 1
+            if isinstance(item, SkippedFile):
+                skipped.append(item)
+                continue
+            source: SourceDocument = item
+            if source.doc_id in seen:
+                skipped.append(
+                    SkippedFile(source.source, f"duplicate document id '{source.doc_id}'")
+                )
+                continue
+            seen.add(source.doc_id)
+            if stored.get(source.doc_id, ("", ""))[0] == source.content_hash:
+                continue
+            document, dropped = structure(source)
+            boilerplate += dropped
+            doc_passages = passages_for(document, self.chunking)
+            passages += len(doc_passages)
+            documents.append((document, doc_passages))
+            if time.monotonic() - last_report > 0.5:
+                last_report = time.monotonic()
+                progress(IngestProgress("reading", files, len(documents), passages))
+        progress(IngestProgress("read", files, len(documents), passages))
+        return _Prepared(documents, seen, skipped, boilerplate, files)
+
+
+def corpus_digest(hashes: dict[str, str]) -> str:
+    """A hash over every document's id and content hash: what the index was built from."""
+    digest = hashlib.sha256()
+    for doc_id in sorted(hashes):
+        digest.update(f"{doc_id}\0{hashes[doc_id]}\n".encode())
+    return digest.hexdigest()[:20]
+
+
+def _under(source: str, roots: list[str]) -> bool:
+    path = source.split(":", 1)[0] if not Path(source).exists() else source
+    return any(path == root or path.startswith(root.rstrip("/") + "/") for root in roots)
+
+
+def _word_counts(documents: Iterable[Document], sign: int) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for document in documents:
+        for word in set(surface_words(document.text)):
+            counts[word] = counts.get(word, 0) + sign
+    return counts
+
+
+def _passage_terms(passage: PassageRow) -> set[str]:
+    return set(terms(passage.title)) | set(terms(passage.section)) | set(terms(passage.text))
+
+
+def _has_phrases(passage: PassageRow, parsed: ParsedQuestion) -> bool:
+    passage_words = words(passage.text)
+    return all(contains_phrase(passage_words, phrase) for phrase in parsed.phrases)
+
+
+def _diff(meta: dict[str, str], expected: dict[str, str]) -> str:
+    return ", ".join(f"{k}: {meta.get(k)} -> {v}" for k, v in expected.items() if meta.get(k) != v)

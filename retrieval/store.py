@@ -1,0 +1,478 @@
+"""All SQL: the SQLite file that holds documents, passages, notes, the index arrays and their metadata.
+
+One file, WAL mode, numbered migrations tracked by ``PRAGMA user_version``, each applied in one
+transaction. Reads go through their own connection so that they keep serving a consistent snapshot
+while a write transaction (an ingest) is open.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import aiosqlite
+
+from .errors import StoreError
+from .models import Document, DocumentInfo, Marker, Paragraph, Passage
+
+MIGRATIONS: tuple[str, ...] = (
+    # 1: the initial schema
+    """
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    CREATE TABLE documents (
+        doc_id TEXT PRIMARY KEY,
+        title TEXT NOT NULL,
+        subtitle TEXT,
+        url TEXT,
+        source TEXT NOT NULL,
+        content_hash TEXT NOT NULL,
+        text TEXT NOT NULL,
+        ingested_at TEXT NOT NULL
+    );
+    CREATE TABLE paragraphs (
+        doc_id TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
+        number INTEGER NOT NULL,
+        section TEXT NOT NULL,
+        start_char INTEGER NOT NULL,
+        end_char INTEGER NOT NULL,
+        PRIMARY KEY (doc_id, number)
+    ) WITHOUT ROWID;
+    CREATE TABLE passages (
+        passage_id INTEGER PRIMARY KEY AUTOINCREMENT,
+        doc_id TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
+        ordinal INTEGER NOT NULL,
+        section TEXT NOT NULL,
+        para_first INTEGER NOT NULL,
+        para_last INTEGER NOT NULL,
+        start_char INTEGER NOT NULL,
+        end_char INTEGER NOT NULL,
+        terms TEXT NOT NULL
+    );
+    CREATE INDEX passages_by_doc ON passages(doc_id);
+    CREATE TABLE notes (
+        doc_id TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
+        number INTEGER NOT NULL,
+        text TEXT NOT NULL,
+        PRIMARY KEY (doc_id, number)
+    ) WITHOUT ROWID;
+    CREATE TABLE markers (
+        doc_id TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
+        number INTEGER NOT NULL,
+        paragraph INTEGER NOT NULL,
+        sentence_start INTEGER NOT NULL,
+        sentence_end INTEGER NOT NULL
+    );
+    CREATE INDEX markers_by_doc ON markers(doc_id, number);
+    CREATE TABLE words (
+        word TEXT PRIMARY KEY,
+        documents INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    CREATE TABLE index_blobs (
+        build_id TEXT NOT NULL,
+        name TEXT NOT NULL,
+        part INTEGER NOT NULL,
+        data BLOB NOT NULL,
+        PRIMARY KEY (build_id, name, part)
+    );
+    """,
+)
+
+_BLOB_PART = 64 * 1024 * 1024
+
+
+def utc_now() -> str:
+    """The current time as an ISO 8601 string (seconds, UTC)."""
+    return datetime.now(UTC).replace(microsecond=0).isoformat()
+
+
+@dataclass(frozen=True)
+class PassageRow:
+    """A stored passage with what an answer needs from its document."""
+
+    passage_id: int
+    doc_id: str
+    title: str
+    url: str | None
+    section: str
+    para_first: int
+    para_last: int
+    start: int
+    end: int
+    text: str
+
+
+def _explain(path: Path, exc: BaseException) -> StoreError:
+    """Turn an SQLite failure into a message that names the file and what to do."""
+    message = str(exc).lower()
+    if "readonly" in message or "read-only" in message or "unable to open" in message:
+        advice = "check that the file and its folder exist and are writable by this user"
+    elif "not a database" in message or "malformed" in message or "corrupt" in message:
+        advice = "the file is damaged: move it aside and run `archive-bot ingest` to rebuild it"
+    elif "disk is full" in message or "full" in message:
+        advice = "the disk is full: free some space and try again; nothing stored was changed"
+    elif "locked" in message or "busy" in message:
+        advice = "another process holds a write lock on it; try again when it has finished"
+    else:
+        advice = "check the file, or point --db / ARCHIVE_BOT_DB at another path"
+    return StoreError(f"database {path}: {exc} ({advice})")
+
+
+class Store:
+    """The project's SQLite file. Create with :meth:`open`; close with :meth:`close`."""
+
+    def __init__(self, path: Path, writer: aiosqlite.Connection, reader: aiosqlite.Connection):
+        self.path = path
+        self._writer = writer
+        self._reader = reader
+
+    @classmethod
+    async def open(cls, path: str | Path) -> Store:
+        """Open (creating if needed) the database at ``path`` and apply pending migrations."""
+        path = Path(path).expanduser()
+        writer = reader = None
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            writer = await aiosqlite.connect(path, isolation_level=None)
+            await writer.execute("PRAGMA busy_timeout = 10000")
+            await writer.execute("PRAGMA journal_mode = WAL")
+            await writer.execute("PRAGMA foreign_keys = ON")
+            await writer.execute("PRAGMA synchronous = NORMAL")
+            await _migrate(writer)
+            reader = await aiosqlite.connect(path, isolation_level=None)
+            await reader.execute("PRAGMA busy_timeout = 10000")
+            await reader.execute("PRAGMA query_only = ON")
+        except (sqlite3.Error, OSError) as exc:
+            for conn in (writer, reader):
+                if conn is not None:
+                    await conn.close()
+            raise _explain(path, exc) from exc
+        return cls(path, writer, reader)
+
+    async def close(self) -> None:
+        """Close both connections (the WAL is checkpointed by SQLite on the last close)."""
+        await self._reader.close()
+        await self._writer.close()
+
+    # --- reads ----------------------------------------------------------------------------------
+
+    async def _fetchall(self, sql: str, params: Iterable = ()) -> list[sqlite3.Row]:
+        try:
+            async with self._reader.execute(sql, tuple(params)) as cursor:
+                return list(await cursor.fetchall())
+        except sqlite3.Error as exc:
+            raise _explain(self.path, exc) from exc
+
+    async def meta(self) -> dict[str, str]:
+        """The ``meta`` table as a dict."""
+        return {k: v for k, v in await self._fetchall("SELECT key, value FROM meta")}
+
+    async def integrity_ok(self) -> bool:
+        """``PRAGMA integrity_check`` says ok."""
+        rows = await self._fetchall("PRAGMA integrity_check")
+        return len(rows) == 1 and rows[0][0] == "ok"
+
+    async def document_count(self) -> int:
+        """Number of stored documents."""
+        return (await self._fetchall("SELECT count(*) FROM documents"))[0][0]
+
+    async def document_hashes(self) -> dict[str, tuple[str, str]]:
+        """doc_id -> (content hash, source) of every stored document."""
+        rows = await self._fetchall("SELECT doc_id, content_hash, source FROM documents")
+        return {doc_id: (digest, source) for doc_id, digest, source in rows}
+
+    async def passages(self, passage_ids: Iterable[int]) -> dict[int, PassageRow]:
+        """Stored passages by id, each with its text and its document's title and URL."""
+        ids = list(passage_ids)
+        if not ids:
+            return {}
+        marks = ",".join("?" * len(ids))
+        rows = await self._fetchall(
+            f"""SELECT p.passage_id, p.doc_id, d.title, d.url, p.section, p.para_first,
+                       p.para_last, p.start_char, p.end_char,
+                       substr(d.text, p.start_char + 1, p.end_char - p.start_char)
+                FROM passages p JOIN documents d ON d.doc_id = p.doc_id
+                WHERE p.passage_id IN ({marks})""",
+            ids,
+        )
+        return {row[0]: PassageRow(*row) for row in rows}
+
+    async def paragraphs(self, doc_id: str, first: int, last: int) -> list[Paragraph]:
+        """Paragraphs ``first..last`` of a document."""
+        rows = await self._fetchall(
+            "SELECT number, section, start_char, end_char FROM paragraphs "
+            "WHERE doc_id = ? AND number BETWEEN ? AND ? ORDER BY number",
+            (doc_id, first, last),
+        )
+        return [Paragraph(*row) for row in rows]
+
+    async def notes(self, doc_id: str) -> dict[int, str]:
+        """Note texts present in this copy of a document."""
+        rows = await self._fetchall("SELECT number, text FROM notes WHERE doc_id = ?", (doc_id,))
+        return dict(rows)
+
+    async def cited_notes(self, doc_id: str) -> list[int]:
+        """Note numbers a document cites or lists, ascending."""
+        rows = await self._fetchall(
+            "SELECT number FROM markers WHERE doc_id = ? UNION SELECT number FROM notes "
+            "WHERE doc_id = ? ORDER BY number",
+            (doc_id, doc_id),
+        )
+        return [r[0] for r in rows]
+
+    async def markers(self, doc_id: str, number: int | None = None) -> list[Marker]:
+        """Markers of a document (all, or of one note), in reading order."""
+        sql = "SELECT number, paragraph, sentence_start, sentence_end FROM markers WHERE doc_id = ?"
+        params: tuple = (doc_id,)
+        if number is not None:
+            sql += " AND number = ?"
+            params += (number,)
+        rows = await self._fetchall(sql + " ORDER BY sentence_start, number", params)
+        return [Marker(*row) for row in rows]
+
+    async def text_slice(self, doc_id: str, start: int, end: int) -> str:
+        """``text[start:end]`` of a stored document."""
+        rows = await self._fetchall(
+            "SELECT substr(text, ? + 1, ? - ?) FROM documents WHERE doc_id = ?",
+            (start, end, start, doc_id),
+        )
+        return rows[0][0] if rows else ""
+
+    async def document_info(self, doc_id: str) -> DocumentInfo | None:
+        """Summary of one document, or ``None``."""
+        found = await self._document_infos("WHERE d.doc_id = ?", (doc_id,))
+        return found[0] if found else None
+
+    async def document_infos(self) -> list[DocumentInfo]:
+        """Summaries of every document, by id."""
+        return await self._document_infos("", ())
+
+    async def _document_infos(self, where: str, params: tuple) -> list[DocumentInfo]:
+        rows = await self._fetchall(
+            f"""SELECT d.doc_id, d.title, d.url, d.source,
+                  (SELECT count(*) FROM paragraphs p WHERE p.doc_id = d.doc_id),
+                  (SELECT count(*) FROM (SELECT number FROM markers m WHERE m.doc_id = d.doc_id
+                     UNION SELECT number FROM notes n WHERE n.doc_id = d.doc_id)),
+                  (SELECT count(*) FROM notes n WHERE n.doc_id = d.doc_id)
+                FROM documents d {where} ORDER BY d.doc_id""",
+            params,
+        )
+        return [DocumentInfo(*row) for row in rows]
+
+    async def load_document(self, doc_id: str) -> Document | None:
+        """A stored document, whole (used to re-chunk after a tokenizer or chunking change)."""
+        rows = await self._fetchall(
+            "SELECT doc_id, title, url, source, content_hash, text, subtitle FROM documents "
+            "WHERE doc_id = ?",
+            (doc_id,),
+        )
+        if not rows:
+            return None
+        doc_id, title, url, source, digest, text, subtitle = rows[0]
+        paragraphs = await self.paragraphs(doc_id, 1, 1 << 30)
+        return Document(
+            doc_id=doc_id,
+            title=title,
+            url=url,
+            source=source,
+            content_hash=digest,
+            text=text,
+            paragraphs=tuple(paragraphs),
+            notes=await self.notes(doc_id),
+            markers=tuple(await self.markers(doc_id)),
+            subtitle=subtitle,
+        )
+
+    async def doc_ids(self) -> list[str]:
+        """Every document id, sorted."""
+        return [r[0] for r in await self._fetchall("SELECT doc_id FROM documents ORDER BY doc_id")]
+
+    async def counts(self) -> dict[str, int]:
+        """Numbers of documents, passages and notes (cited or present)."""
+        row = (
+            await self._fetchall(
+                """SELECT (SELECT count(*) FROM documents), (SELECT count(*) FROM passages),
+                          (SELECT count(*) FROM (SELECT doc_id, number FROM markers
+                             UNION SELECT doc_id, number FROM notes))"""
+            )
+        )[0]
+        return {"documents": row[0], "passages": row[1], "notes": row[2]}
+
+    async def words(self) -> dict[str, int]:
+        """The surface vocabulary: word -> number of documents it occurs in."""
+        return dict(await self._fetchall("SELECT word, documents FROM words"))
+
+    async def load_blobs(self, build_id: str) -> dict[str, bytes]:
+        """The index arrays saved under ``build_id``."""
+        rows = await self._fetchall(
+            "SELECT name, data FROM index_blobs WHERE build_id = ? ORDER BY name, part", (build_id,)
+        )
+        blobs: dict[str, bytearray] = {}
+        for name, data in rows:
+            blobs.setdefault(name, bytearray()).extend(data)
+        return {k: bytes(v) for k, v in blobs.items()}
+
+    # --- writes ---------------------------------------------------------------------------------
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Writer]:
+        """A write transaction: committed when the block ends, rolled back on any error."""
+        try:
+            await self._writer.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            raise _explain(self.path, exc) from exc
+        try:
+            yield Writer(self._writer)
+        except BaseException:
+            await self._writer.execute("ROLLBACK")
+            raise
+        try:
+            await self._writer.execute("COMMIT")
+        except sqlite3.Error as exc:
+            await self._writer.execute("ROLLBACK")
+            raise _explain(self.path, exc) from exc
+
+    async def checkpoint(self) -> None:
+        """Fold the WAL back into the main file (after a big write)."""
+        try:
+            await self._writer.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        except sqlite3.Error as exc:
+            raise _explain(self.path, exc) from exc
+
+
+class Writer:
+    """Writes inside one :meth:`Store.transaction`."""
+
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self._conn = conn
+
+    async def delete_documents(self, doc_ids: Iterable[str]) -> None:
+        """Remove documents with their paragraphs, passages, notes and markers."""
+        await self._conn.executemany(
+            "DELETE FROM documents WHERE doc_id = ?", [(d,) for d in doc_ids]
+        )
+
+    async def insert_document(self, document: Document, passages: list[Passage]) -> None:
+        """Store one structured document and its passages."""
+        conn = self._conn
+        await conn.execute(
+            "INSERT INTO documents (doc_id, title, subtitle, url, source, content_hash, text, "
+            "ingested_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                document.doc_id,
+                document.title,
+                document.subtitle,
+                document.url,
+                document.source,
+                document.content_hash,
+                document.text,
+                utc_now(),
+            ),
+        )
+        await conn.executemany(
+            "INSERT INTO paragraphs VALUES (?, ?, ?, ?, ?)",
+            [(document.doc_id, p.number, p.section, p.start, p.end) for p in document.paragraphs],
+        )
+        await self.insert_passages(passages)
+        await conn.executemany(
+            "INSERT INTO notes VALUES (?, ?, ?)",
+            [(document.doc_id, n, t) for n, t in sorted(document.notes.items())],
+        )
+        await conn.executemany(
+            "INSERT INTO markers VALUES (?, ?, ?, ?, ?)",
+            [
+                (document.doc_id, m.number, m.paragraph, m.sentence_start, m.sentence_end)
+                for m in document.markers
+            ],
+        )
+
+    async def insert_passages(self, passages: list[Passage]) -> None:
+        """Store passages (their terms space-joined, for rebuilding the index without re-reading)."""
+        await self._conn.executemany(
+            "INSERT INTO passages (doc_id, ordinal, section, para_first, para_last, start_char, "
+            "end_char, terms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    p.doc_id,
+                    p.ordinal,
+                    p.section,
+                    p.para_first,
+                    p.para_last,
+                    p.start,
+                    p.end,
+                    " ".join(p.terms),
+                )
+                for p in passages
+            ],
+        )
+
+    async def delete_passages(self, doc_id: str) -> None:
+        """Remove a document's passages (before re-chunking it)."""
+        await self._conn.execute("DELETE FROM passages WHERE doc_id = ?", (doc_id,))
+
+    async def adjust_words(self, counts: dict[str, int]) -> None:
+        """Add (or, with negative counts, subtract) documents to the surface vocabulary."""
+        await self._conn.executemany(
+            "INSERT INTO words VALUES (?, ?) ON CONFLICT(word) DO UPDATE "
+            "SET documents = documents + excluded.documents",
+            list(counts.items()),
+        )
+        await self._conn.execute("DELETE FROM words WHERE documents <= 0")
+
+    async def document_hashes(self) -> dict[str, str]:
+        """doc_id -> content hash, as this transaction sees them."""
+        async with self._conn.execute("SELECT doc_id, content_hash FROM documents") as cursor:
+            return dict(await cursor.fetchall())
+
+    async def passage_terms(self) -> list[tuple[int, str]]:
+        """(passage_id, space-joined terms) of every passage, in id order (sees this transaction)."""
+        async with self._conn.execute(
+            "SELECT passage_id, terms FROM passages ORDER BY passage_id"
+        ) as cursor:
+            return list(await cursor.fetchall())
+
+    async def save_blobs(self, build_id: str, blobs: dict[str, bytes]) -> None:
+        """Save index arrays under a new build id, in parts small enough for SQLite."""
+        for name, data in blobs.items():
+            view = memoryview(data)
+            parts = range(0, max(len(data), 1), _BLOB_PART)
+            for number, offset in enumerate(parts):
+                await self._conn.execute(
+                    "INSERT INTO index_blobs VALUES (?, ?, ?, ?)",
+                    (build_id, name, number, bytes(view[offset : offset + _BLOB_PART])),
+                )
+
+    async def drop_blobs_except(self, build_id: str) -> None:
+        """Delete the arrays of every other build."""
+        await self._conn.execute("DELETE FROM index_blobs WHERE build_id != ?", (build_id,))
+
+    async def set_meta(self, values: dict[str, str]) -> None:
+        """Insert or replace meta keys."""
+        await self._conn.executemany(
+            "INSERT INTO meta VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            list(values.items()),
+        )
+
+
+async def _migrate(conn: aiosqlite.Connection) -> None:
+    """Apply the migrations the file has not seen yet, each in its own transaction."""
+    async with conn.execute("PRAGMA user_version") as cursor:
+        (version,) = await cursor.fetchone()
+    if version > len(MIGRATIONS):
+        raise sqlite3.DatabaseError(
+            f"schema version {version} is newer than this program knows ({len(MIGRATIONS)})"
+        )
+    for number in range(version + 1, len(MIGRATIONS) + 1):
+        await conn.execute("BEGIN IMMEDIATE")
+        try:
+            for statement in MIGRATIONS[number - 1].split(";"):
+                if statement.strip():
+                    await conn.execute(statement)
+            await conn.execute(f"PRAGMA user_version = {number}")
+        except BaseException:
+            await conn.execute("ROLLBACK")
+            raise
+        await conn.execute("COMMIT")

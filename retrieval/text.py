@@ -1,0 +1,262 @@
+"""Normalisation, tokenising and sentence splitting: one versioned tokenizer for passages and questions.
+
+The same :func:`terms` runs at index time and at query time, so the archive's own spellings
+(``Amerika``, ``u.$.``, ``united $tates``, ``wimmin``, ``persyn``) and the spellings users type
+meet on the same terms.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+import Stemmer
+
+# Bump whenever the output of `terms` can change: a stored index built with another version is rebuilt.
+TOKENIZER_VERSION = "1"
+
+_STEMMER = Stemmer.Stemmer("english")
+
+STOP_WORDS = frozenset(
+    """
+    a about above after again against all also am an and any are aren't as at be because been before
+    being below between both but by can cannot could couldn't did didn't do does doesn't doing don't
+    down during each either else ever every few for from further get gets got had hadn't has hasn't
+    have haven't having he he'd he'll he's her here here's hers herself him himself his how how's i
+    i'd i'll i'm i've if in into is isn't it it's its itself just let's many may me might more most
+    much must mustn't my myself neither no nor not now of off on once only or other ought our ours
+    ourselves out over own same shall shan't she she'd she'll she's should shouldn't so some such
+    than that that's the their theirs them themselves then there there's these they they'd they'll
+    they're they've this those through to too under until up upon us very was wasn't we we'd we'll
+    we're we've were weren't what what's when when's where where's whether which while who who's
+    whom whose why why's will with won't would wouldn't yes yet you you'd you'll you're you've your
+    yours yourself yourselves tell say says said please know one ones anyone something
+    """.replace("'", "").split()
+)
+
+# The archive's spellings, after case folding and reading `$` as `s`, mapped to ordinary ones.
+_ARCHIVE_SPELLINGS = {
+    "wimmin": "women",
+    "womyn": "women",
+    "wimyn": "women",
+    "persyn": "person",
+    "persyns": "persons",
+    "persynal": "personal",
+    "chairpersyn": "chairperson",
+}
+# Irregular forms the stemmer cannot relate to their base form ("became" vs "become").
+_IRREGULAR = {
+    form: base
+    for base, forms in {
+        "become": "became",
+        "begin": "began begun",
+        "bring": "brought",
+        "build": "built",
+        "buy": "bought",
+        "choose": "chose chosen",
+        "come": "came",
+        "drive": "drove driven",
+        "fight": "fought",
+        "fly": "flew flown",
+        "forget": "forgot forgotten",
+        "give": "gave given",
+        "go": "went gone",
+        "grow": "grew grown",
+        "know": "knew known",
+        "lead": "led",
+        "lose": "lost",
+        "meet": "met",
+        "rise": "rose risen",
+        "run": "ran",
+        "see": "saw seen",
+        "seek": "sought",
+        "send": "sent",
+        "speak": "spoke spoken",
+        "spend": "spent",
+        "stand": "stood",
+        "take": "took taken",
+        "teach": "taught",
+        "think": "thought",
+        "win": "won",
+        "write": "wrote written",
+    }.items()
+    for form in forms.split()
+}
+_AMERIKA = re.compile(r"^amerik+a(ns?|s)?$")
+
+# A word: the U.S. abbreviation (any spelling), a number with thousands separators, or a run of
+# word characters and `$` with inner apostrophes. Combining marks are word characters here so that
+# decomposed accents do not split a word.
+_WORD_CHARS = r"[\w$\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]"
+_WORD = re.compile(
+    rf"(?<![\w.$])[uU]\.[sS$]\.(?:[aA]\.)?"
+    r"|\d{1,3}(?:,\d{3})+(?!\d)"
+    rf"|{_WORD_CHARS}+(?:['’]{_WORD_CHARS}+)*"
+)
+_USA = ("united", "states")
+_FOOTNOTE_MARKER = re.compile(r"[(\[](\d{1,3})[)\]]")
+
+
+@dataclass(frozen=True)
+class Token:
+    """A term and the span of the source text it came from."""
+
+    term: str
+    start: int
+    end: int
+
+
+def fold(word: str) -> str:
+    """Case-fold a word and drop its accents (``Énlai`` -> ``enlai``)."""
+    decomposed = unicodedata.normalize("NFKD", word)
+    return unicodedata.normalize(
+        "NFKC", "".join(c for c in decomposed if not unicodedata.combining(c))
+    ).casefold()
+
+
+@lru_cache(maxsize=1 << 18)
+def normalize_word(raw: str) -> tuple[str, ...]:
+    """Map one word as written to its normalised words (before stop words and stemming).
+
+    Returns several words for abbreviations (``U.$.`` -> ``united states``) and none for a word that
+    is only punctuation or currency.
+    """
+    if raw == "US":  # upper-case US is the country, lower-case us the pronoun
+        return _USA
+    word = fold(raw)
+    if word[:2] == "u." and len(word) <= 6:
+        return _USA
+    if "," in word and word.replace(",", "").isdigit():
+        return (word.replace(",", ""),)
+    word = word.replace("’", "'")
+    if "'" in word:
+        head, _, tail = word.partition("'")
+        # possessives and contractions: Deng's -> deng, don't -> dont
+        word = head if tail in ("s", "") else head + tail.replace("'", "")
+    if "$" in word:
+        word = re.sub(r"(?<=[^\W\d_])\$|\$(?=[^\W\d_])", "s", word).replace("$", "")
+    word = word.strip("_")
+    if not word:
+        return ()
+    if word == "usa":
+        return _USA
+    if word in _ARCHIVE_SPELLINGS:
+        return (_ARCHIVE_SPELLINGS[word],)
+    if word in _IRREGULAR:
+        return (_IRREGULAR[word],)
+    match = _AMERIKA.match(word)
+    if match:
+        return ("america" + (match.group(1) or ""),)
+    return (word,)
+
+
+@lru_cache(maxsize=1 << 18)
+def _terms_of_word(raw: str) -> tuple[str, ...]:
+    out = []
+    for word in normalize_word(raw):
+        if word in STOP_WORDS:
+            continue
+        out.append(_STEMMER.stemWord(word))
+    return tuple(out)
+
+
+def tokenize(text: str) -> list[Token]:
+    """Terms of ``text`` with their character spans (footnote markers are not words)."""
+    tokens: list[Token] = []
+    masked = _FOOTNOTE_MARKER.sub(lambda m: " " * len(m.group(0)), text)
+    for match in _WORD.finditer(masked):
+        for term in _terms_of_word(match.group(0)):
+            tokens.append(Token(term, match.start(), match.end()))
+    return tokens
+
+
+def terms(text: str) -> list[str]:
+    """Terms of ``text`` in order: the tokenizer used for passages and questions alike."""
+    masked = _FOOTNOTE_MARKER.sub(" ", text)
+    out: list[str] = []
+    for raw in _WORD.findall(masked):
+        out.extend(_terms_of_word(raw))
+    return out
+
+
+def words(text: str) -> list[str]:
+    """Normalised words of ``text`` with stop words kept and no stemming (for phrase matching)."""
+    masked = _FOOTNOTE_MARKER.sub(" ", text)
+    out: list[str] = []
+    for raw in _WORD.findall(masked):
+        out.extend(normalize_word(raw))
+    return out
+
+
+def surface_words(text: str) -> list[str]:
+    """Normalised non-stop words as a reader would type them (for spelling suggestions)."""
+    return [w for w in words(text) if w not in STOP_WORDS and not w.isdigit()]
+
+
+def stem(word: str) -> str:
+    """The term a normalised word is indexed under."""
+    return _STEMMER.stemWord(word)
+
+
+def is_stop_word(word: str) -> bool:
+    """Whether a normalised word is ignored by search."""
+    return word in STOP_WORDS
+
+
+# --- sentences -------------------------------------------------------------------------------
+
+_SENTENCE_END = re.compile(r"[.!?]+[\"”’')\]]*(?:\s?[(\[]\d{1,3}[)\]])?(?=\s|$)")
+_ABBREVIATIONS = frozenset(
+    """
+    dr mr mrs ms st jr sr vs no nos gen col lt sgt capt prof rev gov sen rep
+    fig vol pp ed eds inc ltd co corp jan feb mar apr jun jul aug sep sept oct nov dec ca cf al approx
+    """.split()  # noqa: SIM905
+)
+_NEXT_STARTS_SENTENCE = re.compile(r"\s+[\"“‘'(\[*]?[A-Z0-9À-ÖØ-Þ]")
+
+
+def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
+    """Spans of the sentences of ``text[start:end]``, trimmed of surrounding whitespace."""
+    end = len(text) if end is None else end
+    spans: list[tuple[int, int]] = []
+    begin = start
+    for match in _SENTENCE_END.finditer(text, start, end):
+        stop = match.end()
+        if not _NEXT_STARTS_SENTENCE.match(text, stop, end) and stop < end:
+            continue
+        if _ends_with_abbreviation(text, begin, match.start()):
+            continue
+        spans.append((begin, stop))
+        begin = stop
+    spans.append((begin, end))
+    trimmed = []
+    for a, b in spans:
+        while a < b and text[a].isspace():
+            a += 1
+        while b > a and text[b - 1].isspace():
+            b -= 1
+        if a < b:
+            trimmed.append((a, b))
+    return trimmed
+
+
+def _ends_with_abbreviation(text: str, begin: int, dot: int) -> bool:
+    """Whether the period at ``dot`` closes an abbreviation (``Dr.``, ``U.S.``, ``W.E.B.``)."""
+    if text[dot] != ".":
+        return False
+    i = dot
+    while i > begin and not text[i - 1].isspace():
+        i -= 1
+    word = text[i:dot].lstrip("\"“‘'(")
+    if not word:
+        return False
+    if "." in word or len(word) == 1:  # U.S. / W.E.B. / initials
+        return word.replace(".", "").replace("$", "s").isalpha() and len(word) <= 8
+    return word.casefold() in _ABBREVIATIONS
+
+
+def word_count(text: str) -> int:
+    """Number of whitespace-separated words."""
+    return len(text.split())

@@ -1,0 +1,75 @@
+"""The tokenizer: archive spellings meet ordinary ones; sentences split where a reader would."""
+
+from __future__ import annotations
+
+import pytest
+
+from retrieval.text import sentence_spans, terms, tokenize
+
+
+@pytest.mark.parametrize(
+    ("archive", "ordinary"),
+    [
+        ("Amerika", "America"),
+        ("Amerikan", "American"),
+        ("Amerikans", "Americans"),
+        ("u.$.", "U.S."),
+        ("U.$. borders", "US borders"),
+        ("united $tates", "United States"),
+        ("the United $tates", "the united states"),
+        ("wimmin", "women"),
+        ("persyn", "person"),
+        ("$tates", "states"),
+        ("Zhou Énlai", "zhou enlai"),
+        ("became", "become"),
+    ],
+)
+def test_archive_spelling_meets_ordinary_spelling(archive: str, ordinary: str) -> None:
+    assert terms(archive) == terms(ordinary)
+    assert terms(archive)  # not all stop words
+
+
+def test_stop_words_and_case_folding() -> None:
+    assert terms("Where did THE students go?") == terms("students go")
+    assert terms("who what when where") == []
+
+
+def test_numbers_keep_thousands_together() -> None:
+    assert terms("565,039 students") == terms("565039 students")
+
+
+def test_footnote_markers_are_not_terms() -> None:
+    assert terms("Belgium.(3) Hoxha [12]") == terms("Belgium Hoxha")
+
+
+def test_token_spans_point_at_the_source_words() -> None:
+    text = "Deng's boat went to the united $tates."
+    for token in tokenize(text):
+        assert text[token.start : token.end].strip()
+    assert {text[t.start : t.end] for t in tokenize(text)} >= {"Deng's", "boat", "$tates"}
+
+
+def test_lowercase_us_is_a_pronoun_but_US_is_the_country() -> None:
+    assert terms("tell us more") == terms("more")
+    assert terms("US") == terms("united states")
+
+
+def test_odd_unicode_does_not_break_tokenizing() -> None:
+    for text in ["\u200f\u05e9\u05dc\u05d5\u05dd", "e\u0301\u0301", "\x00", "😀" * 5, "a\u0000b"]:
+        assert isinstance(terms(text), list)
+
+
+def test_sentences_do_not_split_at_abbreviations() -> None:
+    text = (
+        "His work was funded by the U.S. Air Force through Rand. Dr. Sun Yat-sen led it. "
+        'He spent six years in France and Belgium.(3) Hoxha led a revolution. "It ended." (1) Next.'
+    )
+    sentences = [text[a:b] for a, b in sentence_spans(text)]
+    assert sentences == [
+        "His work was funded by the U.S. Air Force through Rand.",
+        "Dr. Sun Yat-sen led it.",
+        "He spent six years in France and Belgium.(3)",
+        "Hoxha led a revolution.",
+        '"It ended." (1)',
+        "Next.",
+    ]
