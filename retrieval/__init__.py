@@ -22,6 +22,7 @@ from .models import (
     IngestReport,
     NoteRef,
     Result,
+    SavedQuestion,
     SkippedFile,
 )
 from .service import ArchiveService, IngestProgress, bundled_corpus, default_db_path
@@ -44,6 +45,7 @@ __all__ = [
     "ReindexInProgress",
     "Result",
     "RetrievalError",
+    "SavedQuestion",
     "SkippedFile",
     "SourceError",
     "StoreError",

@@ -203,3 +203,13 @@ class IngestReport:
     passages: int
     notes: int
     seconds: float
+
+
+@dataclass(frozen=True)
+class SavedQuestion:
+    """A question remembered for paging its answer later."""
+
+    question_id: int
+    question: str
+    owner: str
+    created_at: float

@@ -33,13 +33,15 @@ from .models import (
     FootnoteInfo,
     IndexStats,
     IngestReport,
+    NoteRef,
     Paragraph,
     Passage,
     Result,
+    SavedQuestion,
     SkippedFile,
     SourceDocument,
 )
-from .query import ParsedQuestion, contains_phrase, parse_question
+from .query import ParsedQuestion, clean_question, contains_phrase, parse_question
 from .sources import read_all
 from .spelling import Speller
 from .store import PassageRow, Store, Writer, utc_now
@@ -272,6 +274,10 @@ class ArchiveService:
                 out.extend(s for s in self._speller.suggest(word) if s not in out)
         return tuple(out[:5])
 
+    def check_question(self, question: str) -> str:
+        """The question as it will be searched; raises :class:`QuestionError` when unusable."""
+        return parse_question(question).text
+
     async def ask(
         self,
         question: str,
@@ -440,6 +446,11 @@ class ArchiveService:
             doc.doc_id, doc.title, number, notes.get(number), tuple(citing), doc.url
         )
 
+    async def notes_of(self, doc_id: str) -> list[NoteRef]:
+        """Every note a document cites or lists, with its text when this copy has it."""
+        texts = await self.store.notes(doc_id)
+        return [NoteRef(n, texts.get(n)) for n in await self.store.cited_notes(doc_id)]
+
     async def documents(self) -> list[DocumentInfo]:
         """Every stored document."""
         return await self.store.document_infos()
@@ -459,6 +470,29 @@ class ArchiveService:
             db_path=str(self.store.path),
             settings=settings,
         )
+
+    # --- saved questions and front-end state -----------------------------------------------
+
+    async def save_question(self, question: str, owner: str) -> int:
+        """Remember a question (and who asked it) so its answer can be paged later."""
+        return await self.store.save_question(clean_question(question), owner, time.time())
+
+    async def saved_question(self, question_id: int) -> SavedQuestion | None:
+        """A remembered question, or ``None`` when it was never saved or was forgotten."""
+        row = await self.store.saved_question(question_id)
+        return SavedQuestion(question_id, *row) if row else None
+
+    async def forget_questions_older_than(self, seconds: float) -> None:
+        """Drop remembered questions older than ``seconds``."""
+        await self.store.forget_questions_before(time.time() - seconds)
+
+    async def state(self, key: str) -> str | None:
+        """A value a front end stored with :meth:`set_state`."""
+        return await self.store.app_state(key)
+
+    async def set_state(self, key: str, value: str) -> None:
+        """Store a small value for a front end (e.g. the hash of the bot's commands)."""
+        await self.store.set_app_state(key, value)
 
     # --- ingest -------------------------------------------------------------------------------
 

@@ -79,6 +79,17 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (build_id, name, part)
     );
     """,
+    # 2: questions saved so that an answer can be paged later (even after a restart), and a
+    # small key-value table for the front ends' own bookkeeping (e.g. the bot's command hash)
+    """
+    CREATE TABLE saved_questions (
+        question_id INTEGER PRIMARY KEY AUTOINCREMENT,
+        question TEXT NOT NULL,
+        owner TEXT NOT NULL,
+        created_at REAL NOT NULL
+    );
+    CREATE TABLE app_state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    """,
 )
 
 _BLOB_PART = 64 * 1024 * 1024
@@ -315,6 +326,42 @@ class Store:
             blobs.setdefault(name, bytearray()).extend(data)
         return {k: bytes(v) for k, v in blobs.items()}
 
+    async def saved_question(self, question_id: int) -> tuple[str, str, float] | None:
+        """(question, owner, created_at as UNIX time) of a saved question, or ``None``."""
+        rows = await self._fetchall(
+            "SELECT question, owner, created_at FROM saved_questions WHERE question_id = ?",
+            (question_id,),
+        )
+        return tuple(rows[0]) if rows else None
+
+    async def app_state(self, key: str) -> str | None:
+        """A front end's stored value, or ``None``."""
+        rows = await self._fetchall("SELECT value FROM app_state WHERE key = ?", (key,))
+        return rows[0][0] if rows else None
+
+    async def _write(self, sql: str, params: tuple) -> int:
+        """One statement in its own transaction; returns the last row id."""
+        async with self.transaction() as w:
+            return await w.execute(sql, params)
+
+    async def save_question(self, question: str, owner: str, created_at: float) -> int:
+        """Save a question for later paging; returns its id."""
+        return await self._write(
+            "INSERT INTO saved_questions (question, owner, created_at) VALUES (?, ?, ?)",
+            (question, owner, created_at),
+        )
+
+    async def forget_questions_before(self, created_at: float) -> None:
+        """Delete saved questions older than ``created_at``."""
+        await self._write("DELETE FROM saved_questions WHERE created_at < ?", (created_at,))
+
+    async def set_app_state(self, key: str, value: str) -> None:
+        """Store a front end's value."""
+        await self._write(
+            "INSERT INTO app_state VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            (key, value),
+        )
+
     # --- writes ---------------------------------------------------------------------------------
 
     @asynccontextmanager
@@ -348,6 +395,11 @@ class Writer:
 
     def __init__(self, conn: aiosqlite.Connection) -> None:
         self._conn = conn
+
+    async def execute(self, sql: str, params: tuple = ()) -> int:
+        """Run one statement; returns the last inserted row id."""
+        async with self._conn.execute(sql, params) as cursor:
+            return cursor.lastrowid or 0
 
     async def delete_documents(self, doc_ids: Iterable[str]) -> None:
         """Remove documents with their paragraphs, passages, notes and markers."""

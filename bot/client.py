@@ -1,0 +1,119 @@
+"""The Bot subclass: holds the service and settings, loads the cogs, syncs commands when they change."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import time
+from typing import Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from retrieval import ArchiveService, DocumentInfo, RetrievalError
+
+from .ratelimit import RateLimiter
+from .replies import NO_PINGS, report_unexpected, tell
+from .settings import Settings
+from .views import NotesButton, PageButton
+
+log = logging.getLogger(__name__)
+
+EXTENSIONS = ("bot.cogs.ask", "bot.cogs.footnotes", "bot.cogs.admin", "bot.cogs.about")
+_DOCUMENTS_TTL = 60.0
+
+
+class ArchiveTree(app_commands.CommandTree):
+    """Turns errors in commands into ephemeral replies."""
+
+    async def on_error(
+        self, interaction: discord.Interaction, error: app_commands.AppCommandError
+    ) -> None:
+        original = getattr(error, "original", error)
+        if isinstance(original, RetrievalError):
+            await tell(interaction, str(original))
+        elif isinstance(error, app_commands.CheckFailure):
+            await tell(interaction, "You can't use this command here.")
+        else:
+            await report_unexpected(interaction, original)
+
+
+class ArchiveBot(commands.Bot):
+    """The archive bot. The service is opened by the caller and closed by the caller."""
+
+    def __init__(self, service: ArchiveService, settings: Settings, **options: Any) -> None:
+        intents = discord.Intents.default()
+        intents.message_content = (
+            False  # mentions carry their content without the privileged intent
+        )
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=intents,
+            help_command=None,
+            allowed_mentions=NO_PINGS,
+            tree_cls=ArchiveTree,
+            **options,
+        )
+        self.service = service
+        self.settings = settings
+        self.limiter = RateLimiter(settings.rate_limit_questions, settings.rate_limit_seconds)
+        self._documents: list[DocumentInfo] = []
+        self._documents_at = 0.0
+
+    async def setup_hook(self) -> None:
+        for extension in EXTENSIONS:
+            await self.load_extension(extension)
+        self.add_dynamic_items(PageButton, NotesButton)
+        await self.service.forget_questions_older_than(self.settings.answer_expiry_hours * 3600)
+        await self.sync_commands_if_changed()
+
+    async def on_message(self, message: discord.Message) -> None:
+        """Mentions are handled by the Ask cog; there are no prefix commands to process."""
+
+    def _scope(self) -> discord.Object | None:
+        return discord.Object(self.settings.dev_guild_id) if self.settings.dev_guild_id else None
+
+    def command_payload(self) -> list[dict]:
+        """The command definitions as Discord receives them (their hash decides a sync)."""
+        guild = self._scope()
+        if guild is not None:
+            self.tree.copy_global_to(guild=guild)
+        return [c.to_dict(self.tree) for c in self.tree.get_commands(guild=guild)]
+
+    async def sync_commands_if_changed(self) -> bool:
+        """Sync when the definitions differ from the last sync (global syncs are rate-limited)."""
+        guild = self._scope()
+        payload = json.dumps(self.command_payload(), sort_keys=True)
+        digest = hashlib.sha256(payload.encode()).hexdigest()
+        app_id = self.application_id or 0
+        key = f"command_hash:{app_id}:{guild.id if guild else 'global'}"
+        if await self.service.state(key) == digest:
+            log.info("commands unchanged since the last sync; not syncing")
+            return False
+        synced = await self.tree.sync(guild=guild)
+        await self.service.set_state(key, digest)
+        log.info(
+            "synced %d commands to %s", len(synced), f"guild {guild.id}" if guild else "all servers"
+        )
+        return True
+
+    async def documents(self) -> list[DocumentInfo]:
+        """The document list for autocomplete, cached briefly (autocomplete runs per keystroke)."""
+        if time.monotonic() - self._documents_at > _DOCUMENTS_TTL:
+            self._documents = await self.service.documents()
+            self._documents_at = time.monotonic()
+        return self._documents
+
+    def forget_documents(self) -> None:
+        """Drop the cached document list (after a reindex)."""
+        self._documents_at = 0.0
+
+    async def on_ready(self) -> None:
+        log.info(
+            "connected as %s (id %s) to %d servers",
+            self.user,
+            self.user.id if self.user else "?",
+            len(self.guilds),
+        )

@@ -1,0 +1,141 @@
+"""Every setting, from the environment or a ``.env`` file; all problems are reported at once.
+
+The token is only ever read from here and is never part of a repr, a log line or an error message.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dotenv import dotenv_values
+
+# Name -> what it is; `.env.example` lists exactly these (a test checks both ways).
+SETTINGS: dict[str, str] = {
+    "DISCORD_TOKEN": "the bot token from the Discord developer portal (required)",
+    "ARCHIVE_BOT_DB": "SQLite file of the index",
+    "ARCHIVE_SOURCES": "files or folders /reindex reads, separated by commas",
+    "ADMIN_USER_IDS": "user ids allowed to run /reindex, separated by commas",
+    "ADMIN_ROLE_IDS": "role ids allowed to run /reindex, separated by commas",
+    "DEV_GUILD_ID": "a server id to sync commands to at once while testing",
+    "RATE_LIMIT_QUESTIONS": "questions a user may ask per window",
+    "RATE_LIMIT_SECONDS": "length of the rate-limit window in seconds",
+    "ANSWER_EXPIRY_HOURS": "how long the buttons under an answer keep working",
+    "LOG_LEVEL": "DEBUG, INFO, WARNING or ERROR",
+}
+
+
+class SettingsError(Exception):
+    """One or more settings are missing or malformed (the message names each)."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The bot's configuration."""
+
+    token: str = field(repr=False)
+    db_path: Path
+    sources: tuple[Path, ...]
+    admin_user_ids: frozenset[int] = frozenset()
+    admin_role_ids: frozenset[int] = frozenset()
+    dev_guild_id: int | None = None
+    rate_limit_questions: int = 5
+    rate_limit_seconds: float = 30.0
+    answer_expiry_hours: float = 24.0
+    log_level: str = "INFO"
+
+
+def _ids(name: str, raw: str, problems: list[str]) -> frozenset[int]:
+    values = [v.strip() for v in raw.split(",") if v.strip()]
+    bad = [v for v in values if not v.isdigit()]
+    if bad:
+        problems.append(f"{name} must be numeric Discord ids separated by commas (got {bad[0]!r})")
+        return frozenset()
+    return frozenset(int(v) for v in values)
+
+
+def _number(name: str, raw: str, default: float, problems: list[str], *, whole: bool) -> float:
+    if not raw.strip():
+        return default
+    try:
+        value = int(raw) if whole else float(raw)
+    except ValueError:
+        problems.append(f"{name} must be a {'whole ' if whole else ''}number (got {raw!r})")
+        return default
+    if value <= 0:
+        problems.append(f"{name} must be greater than 0 (got {raw!r})")
+        return default
+    return value
+
+
+def load_settings(
+    environ: Mapping[str, str] | None = None,
+    env_file: str | Path | None = ".env",
+    *,
+    default_db: Path,
+    default_sources: tuple[Path, ...],
+) -> Settings:
+    """Read settings; the environment wins over ``env_file``. Raises :class:`SettingsError`."""
+    values: dict[str, str] = {}
+    if env_file is not None and Path(env_file).is_file():
+        values.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
+    values.update(os.environ if environ is None else environ)
+    problems: list[str] = []
+
+    token = values.get("DISCORD_TOKEN", "").strip()
+    if not token:
+        problems.append("DISCORD_TOKEN is not set (put it in the environment or in .env)")
+    elif any(c.isspace() for c in token) or token.lower().startswith("bot "):
+        problems.append("DISCORD_TOKEN is malformed (paste only the token, with no spaces)")
+
+    dev_guild = values.get("DEV_GUILD_ID", "").strip()
+    if dev_guild and not dev_guild.isdigit():
+        problems.append(f"DEV_GUILD_ID must be a numeric server id (got {dev_guild!r})")
+
+    level = values.get("LOG_LEVEL", "INFO").strip().upper() or "INFO"
+    if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+        problems.append(f"LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR (got {level!r})")
+
+    raw_sources = values.get("ARCHIVE_SOURCES", "").strip()
+    sources = (
+        tuple(Path(s.strip()).expanduser() for s in raw_sources.split(",") if s.strip())
+        if raw_sources
+        else default_sources
+    )
+    missing = [str(s) for s in sources if not s.exists()]
+    if missing:
+        problems.append(f"ARCHIVE_SOURCES names paths that do not exist: {', '.join(missing)}")
+
+    settings = Settings(
+        token=token,
+        db_path=Path(values.get("ARCHIVE_BOT_DB", "").strip() or default_db).expanduser(),
+        sources=sources,
+        admin_user_ids=_ids("ADMIN_USER_IDS", values.get("ADMIN_USER_IDS", ""), problems),
+        admin_role_ids=_ids("ADMIN_ROLE_IDS", values.get("ADMIN_ROLE_IDS", ""), problems),
+        dev_guild_id=int(dev_guild) if dev_guild.isdigit() else None,
+        rate_limit_questions=int(
+            _number(
+                "RATE_LIMIT_QUESTIONS",
+                values.get("RATE_LIMIT_QUESTIONS", ""),
+                5,
+                problems,
+                whole=True,
+            )
+        ),
+        rate_limit_seconds=_number(
+            "RATE_LIMIT_SECONDS", values.get("RATE_LIMIT_SECONDS", ""), 30.0, problems, whole=False
+        ),
+        answer_expiry_hours=_number(
+            "ANSWER_EXPIRY_HOURS",
+            values.get("ANSWER_EXPIRY_HOURS", ""),
+            24.0,
+            problems,
+            whole=False,
+        ),
+        log_level=level,
+    )
+    if problems:
+        raise SettingsError("; ".join(problems))
+    return settings

@@ -1,0 +1,131 @@
+"""Buttons under an answer. Their state lives in the custom_id and in SQLite (the saved question),
+so they keep working after a restart; only the asker may page, and old answers expire politely."""
+
+from __future__ import annotations
+
+import re
+import time
+from typing import TYPE_CHECKING, Any
+
+import discord
+
+from retrieval import RetrievalError, SavedQuestion
+
+from . import render
+from .answers import compose, notes_on_screen
+from .replies import NO_PINGS, report_unexpected, tell
+
+if TYPE_CHECKING:
+    from .client import ArchiveBot
+
+EXPIRED = "This answer has expired; ask again with /ask."
+NOT_YOURS = "Only the person who asked can page this answer. Ask your own question with /ask."
+
+
+def answer_view(question_id: int, offset: int, limit: int, more: bool) -> discord.ui.View:
+    """Previous / More results / Notes buttons for one page of an answer."""
+    view = discord.ui.View(timeout=None)
+    if offset > 0:
+        view.add_item(PageButton("prev", question_id, max(offset - limit, 0), limit))
+    if more:
+        view.add_item(PageButton("more", question_id, offset + limit, limit))
+    view.add_item(NotesButton(question_id, offset, limit))
+    return view
+
+
+async def _saved(interaction: discord.Interaction, question_id: int) -> SavedQuestion | None:
+    """The saved question if it exists and has not expired (else the user is told)."""
+    bot: ArchiveBot = interaction.client  # type: ignore[assignment]
+    saved = await bot.service.saved_question(question_id)
+    expiry = bot.settings.answer_expiry_hours * 3600
+    if saved is None or time.time() - saved.created_at > expiry:
+        await tell(interaction, EXPIRED)
+        return None
+    return saved
+
+
+class PageButton(
+    discord.ui.DynamicItem[discord.ui.Button],
+    template=re.compile(
+        r"ans:(?P<action>more|prev):(?P<qid>\d{1,19}):(?P<offset>\d{1,4}):(?P<limit>[1-9])"
+    ),
+):
+    """Shows another page of the ranking in place; only the asker may press it."""
+
+    def __init__(self, action: str, question_id: int, offset: int, limit: int) -> None:
+        label = "More results" if action == "more" else "Previous"
+        super().__init__(
+            discord.ui.Button(
+                label=label,
+                style=discord.ButtonStyle.primary
+                if action == "more"
+                else discord.ButtonStyle.secondary,
+                custom_id=f"ans:{action}:{question_id}:{offset}:{limit}",
+            )
+        )
+        self.question_id, self.offset, self.limit = question_id, offset, limit
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]
+    ) -> PageButton:
+        return cls(match["action"], int(match["qid"]), int(match["offset"]), int(match["limit"]))
+
+    async def callback(self, interaction: discord.Interaction) -> Any:
+        bot: ArchiveBot = interaction.client  # type: ignore[assignment]
+        try:
+            saved = await _saved(interaction, self.question_id)
+            if saved is None:
+                return
+            if saved.owner != str(interaction.user.id):
+                await tell(interaction, NOT_YOURS)
+                return
+            page = await compose(bot.service, saved, self.offset, self.limit)
+            await interaction.response.edit_message(
+                embed=page.embed,
+                view=answer_view(self.question_id, self.offset, self.limit, page.more),
+                allowed_mentions=NO_PINGS,
+            )
+        except RetrievalError as exc:
+            await tell(interaction, str(exc))
+        except Exception as exc:  # the user gets a ref, the log the traceback
+            await report_unexpected(interaction, exc)
+
+
+class NotesButton(
+    discord.ui.DynamicItem[discord.ui.Button],
+    template=re.compile(r"ans:notes:(?P<qid>\d{1,19}):(?P<offset>\d{1,4}):(?P<limit>[1-9])"),
+):
+    """Shows, only to the presser, the notes of the documents quoted on screen."""
+
+    def __init__(self, question_id: int, offset: int, limit: int) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="Notes",
+                style=discord.ButtonStyle.secondary,
+                custom_id=f"ans:notes:{question_id}:{offset}:{limit}",
+            )
+        )
+        self.question_id, self.offset, self.limit = question_id, offset, limit
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]
+    ) -> NotesButton:
+        return cls(int(match["qid"]), int(match["offset"]), int(match["limit"]))
+
+    async def callback(self, interaction: discord.Interaction) -> Any:
+        bot: ArchiveBot = interaction.client  # type: ignore[assignment]
+        try:
+            saved = await _saved(interaction, self.question_id)
+            if saved is None:
+                return
+            answer = await bot.service.ask(saved.question, self.limit, offset=self.offset)
+            embed = render.notes_embed(await notes_on_screen(bot.service, answer))
+            await interaction.response.send_message(
+                embed=embed, ephemeral=True, allowed_mentions=NO_PINGS
+            )
+        except RetrievalError as exc:
+            await tell(interaction, str(exc))
+        except Exception as exc:  # the user gets a ref, the log the traceback
+            await report_unexpected(interaction, exc)
