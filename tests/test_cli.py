@@ -1,0 +1,126 @@
+"""The archive-bot command: output, --json schema, exit codes, one-line errors."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> str:
+    return str(tmp_path / "cli.sqlite3")
+
+
+def test_ask_json_has_the_documented_shape(capsys, db: str) -> None:
+    code, out, _ = run(
+        capsys, "--db", db, "ask", "Where did Deng Xiaoping become a communist?", "--json"
+    )
+    assert code == 0
+    data = json.loads(out)
+    assert set(data) == {"question", "abstained", "reason", "suggestions", "results"}
+    assert data["abstained"] is False
+    first = data["results"][0]
+    assert set(first) == {
+        "doc_id", "title", "section", "paragraphs", "url", "link", "quote", "highlights", "score", "notes",
+    }  # fmt: skip
+    assert "Deng became a communist in France" in first["quote"]
+    assert (
+        first["url"]
+        == "https://www.prisoncensorship.info/archive/etext/ms/migrantsincommunisthistory.html"
+    )
+    assert first["link"].startswith(first["url"] + "#:~:text=")
+    for a, b in first["highlights"]:
+        assert first["quote"][a:b].strip()
+
+
+def test_ask_prints_quote_and_citation(capsys, db: str) -> None:
+    code, out, _ = run(capsys, "--db", db, "ask", "Where did Hoxha study?")
+    assert code == 0
+    assert "He studied briefly in France" in out
+    assert "Migrants in communist history" in out and "¶ 12" in out
+
+
+def test_not_found_is_plain(capsys, db: str) -> None:
+    code, out, _ = run(capsys, "--db", db, "ask", "Who is the president of Brazil?", "--json")
+    data = json.loads(out)
+    assert code == 0 and data["abstained"] and data["results"] == []
+
+
+def test_footnote_seven(capsys, db: str) -> None:
+    code, out, _ = run(capsys, "--db", db, "footnote", "ms/migrantsincommunisthistory", "7")
+    assert code == 0
+    assert "not in this copy of the archive" in out
+    assert out.count("- ¶") == 3
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (("ask", "   "), "question is empty"),
+        (("footnote", "nope/nothing", "1"), "no document 'nope/nothing'"),
+        (("footnote", "ms/migrantsincommunisthistory", "99"), "has no note 99"),
+        (("ingest", "/no/such/path"), "no such file or folder"),
+    ],
+)
+def test_user_errors_are_one_line_and_exit_1(capsys, db: str, argv, message: str) -> None:
+    code, _, err = run(capsys, "--db", db, *argv)
+    assert code == 1
+    assert message in err
+    assert "Traceback" not in err and err.count("\n") == 1
+
+
+def test_usage_errors_exit_2(capsys, db: str) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["--db", db, "ask", "x", "-k", "0"])
+    assert info.value.code == 2
+
+
+def test_docs_and_stats(capsys, db: str) -> None:
+    code, out, _ = run(capsys, "--db", db, "docs")
+    assert code == 0 and out.startswith(
+        "ms/migrantsincommunisthistory\tMigrants in communist history"
+    )
+    code, out, _ = run(capsys, "--db", db, "stats")
+    assert code == 0 and "documents  1" in out and "tokenizer_version" in out
+
+
+def test_every_command_has_help() -> None:
+    from retrieval.cli import build_parser
+
+    from bot.cli import RUN
+
+    parser = build_parser([RUN])
+    sub = next(a for a in parser._actions if a.dest == "command")
+    for name, command in sub.choices.items():
+        assert command.format_help()
+        help_text = next(c.help for c in sub._choices_actions if c.dest == name)
+        assert help_text, name
+        for action in command._actions:
+            assert action.help, f"{name} {action.dest}"
+
+
+def test_installed_command_runs_anywhere(tmp_path: Path) -> None:
+    """The console script finds the bundled corpus outside the checkout."""
+    env = {"ARCHIVE_BOT_DB": str(tmp_path / "x.sqlite3"), "PATH": str(Path(sys.executable).parent)}
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "ask", "Who went to France in December 1920?", "--json"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Zhou Enlai" in json.loads(result.stdout)["results"][0]["quote"]

@@ -1,0 +1,75 @@
+"""Property tests: every quote is verbatim, every question gets an answer or a clean error."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from retrieval import ArchiveService, QuestionError
+from retrieval.answer import ELLIPSIS
+
+SEED_WORDS = (
+    "Deng Xiaoping France communist Hoxha Albania students united $tates Amerikan Scalapino "
+    "Nkrumah Ghana Babu Zanzibar Katayama Japan migrants brain drain Zhou Enlai 1920 1949 ship "
+    "labor aristocracy Third World reparations Marx Lenin Mao persyn imperialist"
+).split()
+
+questions = st.one_of(
+    st.lists(st.sampled_from(SEED_WORDS), min_size=1, max_size=8).map(" ".join),
+    st.text(min_size=0, max_size=200),
+    st.lists(st.sampled_from(SEED_WORDS), min_size=2, max_size=4).map(lambda w: f'"{" ".join(w)}"'),
+)
+
+
+def pieces(quote: str) -> list[str]:
+    """The verbatim pieces of a quote (it may be cut with … at either end)."""
+    return [p.strip() for p in quote.split(ELLIPSIS) if p.strip()]
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(question=questions)
+async def test_every_quote_is_a_verbatim_substring(
+    seed_service: ArchiveService, question: str
+) -> None:
+    try:
+        answer = await seed_service.ask(question, limit=5, per_document=5)
+    except QuestionError:
+        return
+    assert answer.abstained == (not answer.results)
+    for result in answer.results:
+        document = await seed_service.store.load_document(result.citation.doc_id)
+        for piece in pieces(result.quote):
+            assert piece in document.text
+        for a, b in result.highlights:
+            assert 0 <= a < b <= len(result.quote)
+            assert result.quote[a:b].strip()
+        # the cited paragraph holds the quote
+        (paragraph,) = [p for p in document.paragraphs if p.number == result.citation.paragraphs[0]]
+        assert pieces(result.quote)[0] in document.text[paragraph.start : paragraph.end]
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["", "   ", "\x00\x00", "a" * 1001, "\n\t"],
+)
+async def test_unusable_questions_raise_a_clear_error(
+    seed_service: ArchiveService, question: str
+) -> None:
+    with pytest.raises(QuestionError) as info:
+        await seed_service.ask(question)
+    assert "question" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["the of and", "???!!!", "😀😀", "@everyone", "'; DROP TABLE documents; --", ".*+?[](){}|^$\\"],
+)
+async def test_odd_questions_abstain_without_error(
+    seed_service: ArchiveService, question: str
+) -> None:
+    answer = await seed_service.ask(question)
+    assert answer.abstained
+    assert (await seed_service.stats()).documents == 1  # nothing was harmed

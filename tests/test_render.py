@@ -1,0 +1,132 @@
+"""Rendering answers for Discord: limits, escaping, bold highlights, citations never cut."""
+
+from __future__ import annotations
+
+import re
+
+import discord
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot import render
+from retrieval import Answer, Citation, FootnoteInfo, NoteRef, Result
+from retrieval.models import CitingSentence
+
+URL = "https://www.prisoncensorship.info/archive/etext/ms/migrantsincommunisthistory.html"
+
+
+def result(quote: str, highlights=(), notes=(), title="Migrants in communist history") -> Result:
+    link = URL + "#:~:text=Deng%20became"
+    return Result(
+        quote,
+        tuple(highlights),
+        Citation("ms/x", title, "Our own teachers", (18,), URL, link),
+        3.2,
+        tuple(notes),
+    )
+
+
+def check_limits(embed: discord.Embed) -> None:
+    data = embed.to_dict()
+    assert len(data.get("title", "")) <= 256
+    assert len(data.get("description", "")) <= 4096
+    assert len(data.get("fields", [])) <= 25
+    for f in data.get("fields", []):
+        assert 1 <= len(f["name"]) <= 256 and 1 <= len(f["value"]) <= 1024
+    assert len(data.get("footer", {}).get("text", "")) <= 2048
+    assert len(embed) <= 6000
+
+
+def test_escape_keeps_text_as_written() -> None:
+    assert render.escape("*See MIM's article") == "\\*See MIM's article"
+    assert render.escape("a_b `c` > d") == "a\\_b \\`c\\` > d"
+    assert "\\>" in render.escape("> quoted line") or render.escape("> quoted line").startswith(
+        "\\>"
+    )
+    for ping in ["@everyone", "@here", "<@123>", "<@!123>", "<@&456>", "<#789>"]:
+        escaped = render.escape(ping)
+        assert escaped != ping and "\u200b" in escaped
+
+
+def test_highlights_become_bold_and_markdown_is_escaped() -> None:
+    quote = "*Deng became a communist in France."
+    text = render.highlighted(quote, [(1, 5), (6, 12)], 500)
+    assert text == "\\***Deng** **became** a communist in France."
+
+
+def test_answer_embed_cites_and_lists_notes() -> None:
+    answer = Answer(
+        "Where did Deng become a communist?",
+        (
+            result("Deng became a communist in France.(3)", [(0, 4)], [NoteRef(3, None)]),
+            result("Zhou Enlai groomed Deng.", [(19, 23)]),
+        ),
+        (),
+        False,
+        total_candidates=3,
+    )
+    embed = render.answer_embed(answer, None, render.Page(0, more=True))
+    check_limits(embed)
+    assert embed.description.startswith("> **Deng** became a communist in France.")
+    assert "[Migrants in communist history · Our own teachers · ¶ 18](" + URL in embed.description
+    assert "`[3]` *note text not in this copy of the archive*" in embed.description
+    assert embed.fields[0].name == "2."
+    assert "more available" in embed.footer.text
+
+
+def test_long_quotes_are_cut_but_citations_are_whole() -> None:
+    words = " ".join(f"word{i}" for i in range(2000))
+    long_title = "T" * 300
+    answer = Answer(
+        "q", tuple(result(words, [(0, 5)], title=long_title) for _ in range(5)), (), False
+    )
+    embed = render.answer_embed(answer, None, render.Page(0, more=False))
+    check_limits(embed)
+    for text in [embed.description] + [f.value for f in embed.fields]:
+        quote_line, citation = text.split("\n")[:2]
+        assert quote_line.endswith("…")
+        assert re.search(r"word\d+…$", quote_line)  # cut at a word boundary
+        assert citation.endswith(")") and "¶ 18" in citation
+
+
+def test_not_found_embed_shows_suggestions() -> None:
+    answer = Answer("Where did Dneg study?", (), ("deng",), True, "No good answer.")
+    embed = render.answer_embed(answer, None, render.Page(0, more=False))
+    assert embed.title == "No good answer in the archive"
+    assert "**deng**" in embed.description
+
+
+def test_footnote_embed() -> None:
+    info = FootnoteInfo(
+        "ms/x", "Migrants", 7, None,
+        tuple(CitingSentence(23, "Ghana and Zanzibar", "He went to England.(7)", URL + "#:~:text=x") for _ in range(3)),
+        URL,
+    )  # fmt: skip
+    embed = render.footnote_embed(info)
+    check_limits(embed)
+    assert "not in this copy" in embed.description
+    assert len(embed.fields) == 3
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    quote=st.text(min_size=1, max_size=3000),
+    question=st.text(min_size=1, max_size=600),
+    title=st.text(min_size=1, max_size=400),
+    n=st.integers(1, 10),
+)
+def test_any_text_renders_within_limits_and_pings_nobody(
+    quote: str, question: str, title: str, n: int
+) -> None:
+    spans = [(i, i + 1) for i in range(0, len(quote) - 1, 7)]
+    answer = Answer(question, tuple(result(quote, spans, title=title) for _ in range(n)), (), False)
+    embed = render.answer_embed(answer, None, render.Page(0, more=True))
+    check_limits(embed)
+    rendered = str(embed.to_dict())
+    assert "@everyone" not in rendered and "@here" not in rendered
+    assert not re.search(r"<@[!&]?\d", rendered)
+
+
+def test_choice_names_fit() -> None:
+    name = render.choice_name("a/" + "b" * 150, "T" * 150)
+    assert 1 <= len(name) <= 100

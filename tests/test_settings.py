@@ -1,0 +1,59 @@
+"""Settings: every problem named at once; .env.example and settings.py agree; secrets stay out."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from bot.settings import SETTINGS, SettingsError, load_settings
+
+DEFAULTS = {"default_db": Path("/tmp/x.sqlite3"), "default_sources": (Path("data"),)}
+
+
+def test_minimal_settings() -> None:
+    s = load_settings({"DISCORD_TOKEN": "abc.def.ghi"}, env_file=None, **DEFAULTS)
+    assert s.token == "abc.def.ghi"
+    assert s.rate_limit_questions == 5 and s.rate_limit_seconds == 30
+    assert s.sources == (Path("data"),)
+    assert "abc.def.ghi" not in repr(s)
+
+
+def test_all_problems_are_named_at_once() -> None:
+    with pytest.raises(SettingsError) as info:
+        load_settings(
+            {"ADMIN_USER_IDS": "12,abc", "RATE_LIMIT_QUESTIONS": "many", "DEV_GUILD_ID": "x"},
+            env_file=None,
+            **DEFAULTS,
+        )
+    message = str(info.value)
+    for name in ("DISCORD_TOKEN", "ADMIN_USER_IDS", "RATE_LIMIT_QUESTIONS", "DEV_GUILD_ID"):
+        assert name in message
+
+
+def test_env_file_is_read_and_environment_wins(tmp_path: Path) -> None:
+    env = tmp_path / ".env"
+    env.write_text("DISCORD_TOKEN=from-file\nADMIN_ROLE_IDS=5,6\n")
+    s = load_settings({"DISCORD_TOKEN": "from-env"}, env_file=env, **DEFAULTS)
+    assert s.token == "from-env" and s.admin_role_ids == {5, 6}
+
+
+def test_malformed_token_is_refused_without_echoing_it() -> None:
+    with pytest.raises(SettingsError) as info:
+        load_settings({"DISCORD_TOKEN": "Bot secret-value"}, env_file=None, **DEFAULTS)
+    assert "secret-value" not in str(info.value)
+
+
+def test_env_example_lists_exactly_the_settings() -> None:
+    text = Path(".env.example").read_text()
+    listed = re.findall(r"^([A-Z_]+)=", text, re.MULTILINE)
+    assert sorted(listed) == sorted(SETTINGS)
+    for name in SETTINGS:  # each has a comment right above it
+        assert re.search(rf"^# .+\n(?:# .+\n)*{name}=", text, re.MULTILINE), name
+
+
+def test_settings_module_reads_every_listed_setting() -> None:
+    source = Path("bot/settings.py").read_text()
+    for name in SETTINGS:
+        assert source.count(f'"{name}"') >= 2, name  # listed and read

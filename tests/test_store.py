@@ -1,0 +1,71 @@
+"""The SQLite file: migrations, WAL, and clear errors for files that cannot be used."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from retrieval import ArchiveService, StoreError
+from retrieval.store import MIGRATIONS, Store
+
+
+async def test_new_store_is_migrated_and_in_wal_mode(tmp_path: Path) -> None:
+    store = await Store.open(tmp_path / "s.sqlite3")
+    await store.close()
+    conn = sqlite3.connect(tmp_path / "s.sqlite3")
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    conn.close()
+
+
+async def test_newer_schema_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "future.sqlite3"
+    conn = sqlite3.connect(path)
+    conn.execute(f"PRAGMA user_version = {len(MIGRATIONS) + 5}")
+    conn.close()
+    with pytest.raises(StoreError, match="newer than this program"):
+        await Store.open(path)
+
+
+async def test_corrupt_file_names_the_file_and_what_to_do(tmp_path: Path) -> None:
+    path = tmp_path / "corrupt.sqlite3"
+    path.write_bytes(b"this is not a database" * 100)
+    with pytest.raises(StoreError) as info:
+        await ArchiveService.open(path)
+    assert str(path) in str(info.value)
+    assert "move it aside" in str(info.value)
+    assert path.read_bytes() == b"this is not a database" * 100  # left as it was
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root can write to read-only files")
+async def test_read_only_folder_gives_a_clear_error(tmp_path: Path) -> None:
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    folder.chmod(0o500)
+    try:
+        with pytest.raises(StoreError, match="writable"):
+            await ArchiveService.open(folder / "x.sqlite3")
+    finally:
+        folder.chmod(0o700)
+
+
+async def test_path_that_is_a_folder_gives_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(StoreError) as info:
+        await ArchiveService.open(tmp_path)
+    assert str(tmp_path) in str(info.value)
+
+
+async def test_saved_questions_survive_reopening(tmp_path: Path) -> None:
+    db = tmp_path / "q.sqlite3"
+    service = await ArchiveService.open(db)
+    qid = await service.save_question("  Who  studied in France? ", "42")
+    await service.close()
+    again = await ArchiveService.open(db)
+    saved = await again.saved_question(qid)
+    assert (saved.question, saved.owner) == ("Who studied in France?", "42")
+    await again.forget_questions_older_than(-1)
+    assert await again.saved_question(qid) is None
+    await again.close()
