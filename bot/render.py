@@ -60,7 +60,9 @@ def shorten(text: str, limit: int) -> str:
 
 def highlighted(quote: str, highlights: Sequence[tuple[int, int]], limit: int) -> str:
     """The quote escaped, its matched words in bold, cut at a word boundary to fit ``limit``."""
-    spans = sorted((a, b) for a, b in highlights if 0 <= a < b <= len(quote))
+    spans = _merge_adjacent(
+        quote, sorted((a, b) for a, b in highlights if 0 <= a < b <= len(quote))
+    )
     # Cut the plain quote first so that bold markers are never split.
     plain_limit = limit
     while True:
@@ -78,6 +80,21 @@ def highlighted(quote: str, highlights: Sequence[tuple[int, int]], limit: int) -
         if len(text) <= limit or plain_limit < 20:
             return text[:limit]
         plain_limit -= max(len(text) - limit, 10)
+
+
+def _merge_adjacent(quote: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Join highlights separated only by spaces, so "Deng Xiaoping" is bold as one."""
+    merged: list[tuple[int, int]] = []
+    for a, b in spans:
+        if merged and (quote[merged[-1][1] : a].isspace() or merged[-1][1] == a):
+            merged[-1] = (merged[-1][0], b)
+        elif not merged or a >= merged[-1][1]:
+            merged.append((a, b))
+    return merged
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n:,} {word}" + ("" if n == 1 else "s")
 
 
 def _flat_keep(text: str) -> str:

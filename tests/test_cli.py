@@ -97,9 +97,8 @@ def test_docs_and_stats(capsys, db: str) -> None:
 
 
 def test_every_command_has_help() -> None:
-    from retrieval.cli import build_parser
-
     from bot.cli import RUN
+    from retrieval.cli import build_parser
 
     parser = build_parser([RUN])
     sub = next(a for a in parser._actions if a.dest == "command")

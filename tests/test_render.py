@@ -51,7 +51,7 @@ def test_escape_keeps_text_as_written() -> None:
 def test_highlights_become_bold_and_markdown_is_escaped() -> None:
     quote = "*Deng became a communist in France."
     text = render.highlighted(quote, [(1, 5), (6, 12)], 500)
-    assert text == "\\***Deng** **became** a communist in France."
+    assert text == "\\***Deng became** a communist in France."
 
 
 def test_answer_embed_cites_and_lists_notes() -> None:

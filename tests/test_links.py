@@ -1,0 +1,39 @@
+"""Deep links: URL text fragments, percent-encoded as the spec requires."""
+
+from __future__ import annotations
+
+from urllib.parse import unquote
+
+from retrieval.links import text_fragment_link
+
+URL = "https://www.prisoncensorship.info/archive/etext/ms/migrantsincommunisthistory.html"
+
+
+def test_short_quote_is_one_text_directive() -> None:
+    link = text_fragment_link(URL, "Deng became a communist in France.")
+    assert link == URL + "#:~:text=Deng%20became%20a%20communist%20in%20France."
+
+
+def test_long_quote_uses_start_and_end_words() -> None:
+    quote = "Zhou Enlai groomed Deng Xiaoping to be his successor in the 1970s just as he had in France in the 1920s."
+    link = text_fragment_link(URL, quote)
+    directive = link.split("#:~:text=", 1)[1]
+    start, end = directive.split(",")
+    assert unquote(start) == "Zhou Enlai groomed Deng Xiaoping"
+    assert unquote(end) == "in France in the 1920s."
+
+
+def test_dash_comma_and_ampersand_are_encoded() -> None:
+    link = text_fragment_link(URL, "left-wing, A&B")
+    directive = link.split("#:~:text=", 1)[1]
+    assert "-" not in directive and "&" not in directive and "," not in directive
+    assert unquote(directive) == "left-wing, A&B"
+
+
+def test_existing_fragment_is_replaced_and_markers_left_out() -> None:
+    link = text_fragment_link(URL + "#top", "He studied in France.(3)")
+    assert link == URL + "#:~:text=He%20studied%20in%20France."
+
+
+def test_no_url_no_link() -> None:
+    assert text_fragment_link(None, "anything") is None
