@@ -21,7 +21,13 @@ import numpy as np
 
 from .answer import QuoteSpan, best_spans, evidence, make_result
 from .chunking import DEFAULT_CHUNKING, ChunkSettings, passages_for
-from .errors import IndexNotReady, ReindexInProgress, UnknownDocument, UnknownNote
+from .errors import (
+    IndexNotReady,
+    ReindexInProgress,
+    RetrievalError,
+    UnknownDocument,
+    UnknownNote,
+)
 from .index import DEFAULT_PARAMS, INDEX_FORMAT, BM25Index, BM25Params
 from .layout import structure
 from .links import text_fragment_link
@@ -44,7 +50,7 @@ from .models import (
 from .query import ParsedQuestion, clean_question, contains_phrase, parse_question
 from .sources import read_all
 from .spelling import Speller
-from .store import PassageRow, Store, Writer, utc_now
+from .store import PassageRow, Store, utc_now
 from .text import TOKENIZER_VERSION, stem, surface_words, terms, words
 
 log = logging.getLogger(__name__)
@@ -199,39 +205,82 @@ class ArchiveService:
         self._max_weight = float(index.idf.max()) if len(index.idf) else 1.0
 
     async def _rebuild(self, *, rechunk: bool) -> None:
+        """Rebuild the index (and, after a tokenizer or chunking change, the passages)."""
         async with self._ingest_lock:
-            async with self.store.transaction() as w:
-                if rechunk:
-                    for doc_id in await self.store.doc_ids():
-                        document = await self.store.load_document(doc_id)
-                        if document is None:
-                            continue
-                        await w.delete_passages(doc_id)
-                        await w.insert_passages(
-                            await asyncio.to_thread(passages_for, document, self.chunking)
-                        )
-                index, build_id = await self._build_index(w)
-            self._install(index, build_id, await self.store.words())
+            documents: list[tuple[Document, list[Passage]]] = []
+            if rechunk:
+                for doc_id in await self.store.doc_ids():
+                    document = await self.store.load_document(doc_id)
+                    if document is not None:
+                        chunks = await asyncio.to_thread(passages_for, document, self.chunking)
+                        documents.append((document, chunks))
+            await self._commit(documents, removed=[], rechunk_only=rechunk)
 
-    async def _build_index(self, w: Writer) -> tuple[BM25Index, str]:
-        """Build the index from the passages as this transaction sees them and save it."""
-        rows = await w.passage_terms()
-        ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-        corpus = (r[1].split() for r in rows)
-        index = await asyncio.to_thread(BM25Index.build, corpus, ids, self.params)
+    async def _commit(
+        self,
+        documents: list[tuple[Document, list[Passage]]],
+        removed: list[str],
+        *,
+        rechunk_only: bool = False,
+    ) -> None:
+        """Build the new index off the event loop, then write it all in one short transaction.
+
+        The long work (tokens in, arrays out) happens outside any transaction, so questions and
+        small writes (saved questions) go on meanwhile; the old index serves until the commit.
+        """
+        started_from = (await self.store.meta()).get("build_id")
+        replaced = {d.doc_id for d, _ in documents} | set(removed)
+        kept = await self.store.passage_terms(excluding=replaced)
+        next_id = await self.store.next_passage_id()
+        numbered: list[tuple[Document, list[tuple[int, Passage]]]] = []
+        new_rows: list[tuple[int, str]] = []
+        for document, chunks in documents:
+            ids = range(next_id, next_id + len(chunks))
+            next_id += len(chunks)
+            numbered.append((document, list(zip(ids, chunks, strict=True))))
+            new_rows.extend((i, " ".join(p.terms)) for i, p in zip(ids, chunks, strict=True))
+        rows = kept + new_rows
+        del kept, new_rows
+        index = await asyncio.to_thread(self._build, rows)
         del rows
+        blobs = await asyncio.to_thread(index.to_blobs)
+        old_words: dict[str, int] = {}
+        if not rechunk_only:
+            for doc_id in replaced:
+                old = await self.store.load_document(doc_id)
+                if old is not None:
+                    old_words = _merge_counts(old_words, _word_counts([old], sign=-1))
         build_id = uuid.uuid4().hex[:16]
-        await w.save_blobs(build_id, index.to_blobs())
-        await w.drop_blobs_except(build_id)
-        await w.set_meta(
-            {
-                **self._expected_meta(),
-                "build_id": build_id,
-                "built_at": utc_now(),
-                "corpus_hash": corpus_digest(await w.document_hashes()),
-            }
-        )
-        return index, build_id
+        async with self.store.transaction() as w:
+            if await w.meta_value("build_id") != started_from:
+                raise RetrievalError(
+                    "another process changed the index during this ingest; run it again"
+                )
+            if rechunk_only:
+                for document, chunks in numbered:
+                    await w.delete_passages(document.doc_id)
+                    await w.insert_passages(chunks)
+            else:
+                await w.delete_documents(sorted(replaced))
+                for document, chunks in numbered:
+                    await w.insert_document(document, chunks)
+                new_words = _word_counts((d for d, _ in documents), sign=1)
+                await w.adjust_words(_merge_counts(old_words, new_words))
+            await w.save_blobs(build_id, blobs)
+            await w.drop_blobs_except(build_id)
+            await w.set_meta(
+                {
+                    **self._expected_meta(),
+                    "build_id": build_id,
+                    "built_at": utc_now(),
+                    "corpus_hash": corpus_digest(await w.document_hashes()),
+                }
+            )
+        self._install(index, build_id, await self.store.words())
+
+    def _build(self, rows: list[tuple[int, str]]) -> BM25Index:
+        ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+        return BM25Index.build((r[1].split() for r in rows), ids, self.params)
 
     async def refresh(self) -> None:
         """Pick up an index another process (e.g. the CLI) committed since we loaded ours."""
@@ -540,17 +589,7 @@ class ArchiveService:
         notes = sum(len(d.notes) for d, _ in prepared.documents)
         if prepared.documents or removed:
             progress(IngestProgress("indexing", prepared.files, len(prepared.documents), passages))
-            async with self.store.transaction() as w:
-                gone = changed + removed
-                if gone:
-                    old = [await self.store.load_document(d) for d in gone]
-                    await w.adjust_words(_word_counts((d for d in old if d), sign=-1))
-                    await w.delete_documents(gone)
-                for document, doc_passages in prepared.documents:
-                    await w.insert_document(document, doc_passages)
-                await w.adjust_words(_word_counts((d for d, _ in prepared.documents), sign=1))
-                index, build_id = await self._build_index(w)
-            self._install(index, build_id, await self.store.words())
+            await self._commit(prepared.documents, removed)
         return IngestReport(
             added=tuple(sorted(added)),
             changed=tuple(sorted(changed)),
@@ -620,6 +659,13 @@ def _word_counts(documents: Iterable[Document], sign: int) -> dict[str, int]:
         for word in set(surface_words(document.text)):
             counts[word] = counts.get(word, 0) + sign
     return counts
+
+
+def _merge_counts(a: dict[str, int], b: dict[str, int]) -> dict[str, int]:
+    out = dict(a)
+    for word, count in b.items():
+        out[word] = out.get(word, 0) + count
+    return out
 
 
 def _passage_terms(passage: PassageRow) -> set[str]:

@@ -7,6 +7,7 @@ while a write transaction (an ingest) is open.
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
@@ -139,6 +140,8 @@ class Store:
         self.path = path
         self._writer = writer
         self._reader = reader
+        # One transaction at a time on the writer connection (SQLite allows one writer anyway).
+        self._write_lock = asyncio.Lock()
 
     @classmethod
     async def open(cls, path: str | Path) -> Store:
@@ -172,8 +175,9 @@ class Store:
 
     async def _fetchall(self, sql: str, params: Iterable = ()) -> list[sqlite3.Row]:
         try:
-            async with self._reader.execute(sql, tuple(params)) as cursor:
-                return list(await cursor.fetchall())
+            # Execute and fetch in one call: a cursor left open between awaits would keep a read
+            # snapshot alive and other queries on this connection would not see newer commits.
+            return list(await self._reader.execute_fetchall(sql, tuple(params)))
         except sqlite3.Error as exc:
             raise _explain(self.path, exc) from exc
 
@@ -326,6 +330,21 @@ class Store:
             blobs.setdefault(name, bytearray()).extend(data)
         return {k: bytes(v) for k, v in blobs.items()}
 
+    async def passage_terms(self, excluding: set[str] = frozenset()) -> list[tuple[int, str]]:
+        """(passage_id, space-joined terms) of every passage not of ``excluding``, in id order."""
+        rows = await self._fetchall(
+            "SELECT passage_id, doc_id, terms FROM passages ORDER BY passage_id"
+        )
+        return [(pid, terms) for pid, doc_id, terms in rows if doc_id not in excluding]
+
+    async def next_passage_id(self) -> int:
+        """An id above every passage id ever used (ids are never reused)."""
+        rows = await self._fetchall(
+            "SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'passages'), 0), "
+            "coalesce((SELECT max(passage_id) FROM passages), 0))"
+        )
+        return int(rows[0][0]) + 1
+
     async def saved_question(self, question_id: int) -> tuple[str, str, float] | None:
         """(question, owner, created_at as UNIX time) of a saved question, or ``None``."""
         rows = await self._fetchall(
@@ -367,20 +386,21 @@ class Store:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Writer]:
         """A write transaction: committed when the block ends, rolled back on any error."""
-        try:
-            await self._writer.execute("BEGIN IMMEDIATE")
-        except sqlite3.Error as exc:
-            raise _explain(self.path, exc) from exc
-        try:
-            yield Writer(self._writer)
-        except BaseException:
-            await self._writer.execute("ROLLBACK")
-            raise
-        try:
-            await self._writer.execute("COMMIT")
-        except sqlite3.Error as exc:
-            await self._writer.execute("ROLLBACK")
-            raise _explain(self.path, exc) from exc
+        async with self._write_lock:
+            try:
+                await self._writer.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error as exc:
+                raise _explain(self.path, exc) from exc
+            try:
+                yield Writer(self._writer)
+            except BaseException:
+                await self._writer.execute("ROLLBACK")
+                raise
+            try:
+                await self._writer.execute("COMMIT")
+            except sqlite3.Error as exc:
+                await self._writer.execute("ROLLBACK")
+                raise _explain(self.path, exc) from exc
 
     async def checkpoint(self) -> None:
         """Fold the WAL back into the main file (after a big write)."""
@@ -407,7 +427,15 @@ class Writer:
             "DELETE FROM documents WHERE doc_id = ?", [(d,) for d in doc_ids]
         )
 
-    async def insert_document(self, document: Document, passages: list[Passage]) -> None:
+    async def meta_value(self, key: str) -> str | None:
+        """One meta value, as this transaction sees it."""
+        async with self._conn.execute("SELECT value FROM meta WHERE key = ?", (key,)) as cursor:
+            row = await cursor.fetchone()
+        return row[0] if row else None
+
+    async def insert_document(
+        self, document: Document, passages: list[tuple[int, Passage]]
+    ) -> None:
         """Store one structured document and its passages."""
         conn = self._conn
         await conn.execute(
@@ -441,13 +469,14 @@ class Writer:
             ],
         )
 
-    async def insert_passages(self, passages: list[Passage]) -> None:
-        """Store passages (their terms space-joined, for rebuilding the index without re-reading)."""
+    async def insert_passages(self, passages: list[tuple[int, Passage]]) -> None:
+        """Store numbered passages (terms space-joined, to rebuild the index without re-reading)."""
         await self._conn.executemany(
-            "INSERT INTO passages (doc_id, ordinal, section, para_first, para_last, start_char, "
-            "end_char, terms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO passages (passage_id, doc_id, ordinal, section, para_first, para_last, "
+            "start_char, end_char, terms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 (
+                    passage_id,
                     p.doc_id,
                     p.ordinal,
                     p.section,
@@ -457,7 +486,7 @@ class Writer:
                     p.end,
                     " ".join(p.terms),
                 )
-                for p in passages
+                for passage_id, p in passages
             ],
         )
 
@@ -478,13 +507,6 @@ class Writer:
         """doc_id -> content hash, as this transaction sees them."""
         async with self._conn.execute("SELECT doc_id, content_hash FROM documents") as cursor:
             return dict(await cursor.fetchall())
-
-    async def passage_terms(self) -> list[tuple[int, str]]:
-        """(passage_id, space-joined terms) of every passage, in id order (sees this transaction)."""
-        async with self._conn.execute(
-            "SELECT passage_id, terms FROM passages ORDER BY passage_id"
-        ) as cursor:
-            return list(await cursor.fetchall())
 
     async def save_blobs(self, build_id: str, blobs: dict[str, bytes]) -> None:
         """Save index arrays under a new build id, in parts small enough for SQLite."""
