@@ -147,6 +147,8 @@ class Store:
     async def open(cls, path: str | Path) -> Store:
         """Open (creating if needed) the database at ``path`` and apply pending migrations."""
         path = Path(path).expanduser()
+        if path.is_dir():
+            raise StoreError(f"database {path}: is a folder; point --db / ARCHIVE_BOT_DB at a file")
         writer = reader = None
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
