@@ -196,12 +196,14 @@ class ArchiveService:
     async def _load(self, build_id: str) -> None:
         blobs = await self.store.load_blobs(build_id)
         index = await asyncio.to_thread(BM25Index.from_blobs, blobs, self.params)
-        self._install(index, build_id, await self.store.words())
+        await self._install(index, build_id)
 
-    def _install(self, index: BM25Index, build_id: str, vocabulary: dict[str, int]) -> None:
+    async def _install(self, index: BM25Index, build_id: str) -> None:
+        """Swap in a new index (and the speller of its vocabulary) at once."""
+        speller = await asyncio.to_thread(Speller, await self.store.words())
         self._index = index
         self._build_id = build_id
-        self._speller = Speller(vocabulary)
+        self._speller = speller
         self._max_weight = float(index.idf.max()) if len(index.idf) else 1.0
 
     async def _rebuild(self, *, rechunk: bool) -> None:
@@ -244,12 +246,17 @@ class ArchiveService:
         index = await asyncio.to_thread(self._build, rows)
         del rows
         blobs = await asyncio.to_thread(index.to_blobs)
-        old_words: dict[str, int] = {}
+        words: dict[str, int] = {}
         if not rechunk_only:
-            for doc_id in replaced:
-                old = await self.store.load_document(doc_id)
-                if old is not None:
-                    old_words = _merge_counts(old_words, _word_counts([old], sign=-1))
+            old = [await self.store.load_document(doc_id) for doc_id in replaced]
+            new = [d for d, _ in documents]
+            # Surface-word counts for spelling suggestions: minus the old texts, plus the new.
+            words = await asyncio.to_thread(
+                lambda: _merge_counts(
+                    _word_counts((d for d in old if d is not None), sign=-1),
+                    _word_counts(new, sign=1),
+                )
+            )
         build_id = uuid.uuid4().hex[:16]
         async with self.store.transaction() as w:
             if await w.meta_value("build_id") != started_from:
@@ -264,8 +271,7 @@ class ArchiveService:
                 await w.delete_documents(sorted(replaced))
                 for document, chunks in numbered:
                     await w.insert_document(document, chunks)
-                new_words = _word_counts((d for d, _ in documents), sign=1)
-                await w.adjust_words(_merge_counts(old_words, new_words))
+                await w.adjust_words(words)
             await w.save_blobs(build_id, blobs)
             await w.drop_blobs_except(build_id)
             await w.set_meta(
@@ -276,7 +282,7 @@ class ArchiveService:
                     "corpus_hash": corpus_digest(await w.document_hashes()),
                 }
             )
-        self._install(index, build_id, await self.store.words())
+        await self._install(index, build_id)
 
     def _build(self, rows: list[tuple[int, str]]) -> BM25Index:
         ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))

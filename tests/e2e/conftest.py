@@ -38,7 +38,8 @@ class Deployment:
     async def running(self, **changes) -> AsyncIterator[ArchiveBot]:
         """Open the service and run the bot until the block ends (then close both)."""
         settings = replace(self.settings, **changes)
-        service = await ArchiveService.open(settings.db_path, seed=settings.sources)
+        # A new database is filled from the deployment's first sources, whatever /reindex reads.
+        service = await ArchiveService.open(settings.db_path, seed=self.settings.sources)
         try:
             bot = ArchiveBot(
                 service, settings, connector=self.emu.connector(), guild_ready_timeout=0.05
