@@ -114,6 +114,9 @@ def format_report(report: IngestReport) -> str:
         f"passages {report.passages}, notes {report.notes}, "
         f"boilerplate paragraphs dropped {report.boilerplate_dropped}, {report.seconds:.1f} s",
     ]
+    for paragraph in report.boilerplate_paragraphs[:20]:
+        short = paragraph if len(paragraph) <= 90 else paragraph[:89] + "…"
+        lines.append(f"boilerplate (not indexed): {short}")
     for skipped in report.skipped:
         lines.append(f"skipped {skipped.path}: {skipped.reason}")
     return "\n".join(lines)

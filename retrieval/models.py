@@ -203,6 +203,7 @@ class IngestReport:
     passages: int
     notes: int
     seconds: float
+    boilerplate_paragraphs: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

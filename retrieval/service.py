@@ -11,15 +11,17 @@ import asyncio
 import hashlib
 import logging
 import os
+import re
 import time
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from .answer import QuoteSpan, best_spans, evidence, make_result
+from .boilerplate import repeated_paragraphs, strip_boilerplate
 from .chunking import DEFAULT_CHUNKING, ChunkSettings, passages_for
 from .errors import (
     IndexNotReady,
@@ -60,6 +62,10 @@ EVIDENCE_THRESHOLD = 0.5
 # Results are ordered by how much of the question the quote covers, plus this share of the
 # passage's BM25 score relative to the best one (so that, among equal quotes, BM25 decides).
 RANK_BM25_SHARE = 0.5
+# A paragraph in more than this share of the documents read (and in at least BOILERPLATE_MIN_DOCS
+# of them) is site furniture, not content: it is neither indexed nor quoted.
+BOILERPLATE_SHARE = 0.3
+BOILERPLATE_MIN_DOCS = 5
 # How many BM25 candidates are quoted and re-ranked.
 RERANK_DEPTH = 40
 COMMON_TERM_FLOOR = 0.3
@@ -111,6 +117,7 @@ class _Prepared:
     skipped: list[SkippedFile]
     boilerplate: int
     files: int
+    repeated: tuple[str, ...]
 
 
 class ArchiveService:
@@ -603,6 +610,7 @@ class ArchiveService:
             unchanged=tuple(unchanged),
             skipped=tuple(prepared.skipped),
             boilerplate_dropped=prepared.boilerplate,
+            boilerplate_paragraphs=prepared.repeated,
             passages=passages,
             notes=notes,
             seconds=time.monotonic() - began,
@@ -614,36 +622,54 @@ class ArchiveService:
         stored: dict[str, tuple[str, str]],
         progress: ProgressCallback,
     ) -> _Prepared:
-        """Read, structure and chunk what changed (runs in a worker thread)."""
-        documents: list[tuple[Document, list[Passage]]] = []
+        """Read everything, find the corpus's boilerplate, structure and chunk what changed.
+
+        Runs in a worker thread. Every file is read (to hash it and to count repeated
+        paragraphs), but only new or changed documents are kept in memory and chunked.
+        """
         seen: set[str] = set()
         skipped: list[SkippedFile] = []
-        boilerplate = files = passages = 0
+        changed: list[SourceDocument] = []
+        files = 0
         last_report = time.monotonic()
-        for item in read_all(paths):
-            files += 1
-            if isinstance(item, SkippedFile):
-                skipped.append(item)
-                continue
-            source: SourceDocument = item
-            if source.doc_id in seen:
-                skipped.append(
-                    SkippedFile(source.source, f"duplicate document id '{source.doc_id}'")
-                )
-                continue
-            seen.add(source.doc_id)
-            if stored.get(source.doc_id, ("", ""))[0] == source.content_hash:
-                continue
-            document, dropped = structure(source)
-            boilerplate += dropped
+
+        def every_document() -> Iterator[SourceDocument]:
+            nonlocal files, last_report
+            for item in read_all(paths):
+                files += 1
+                if time.monotonic() - last_report > 0.5:
+                    last_report = time.monotonic()
+                    progress(IngestProgress("reading", files, len(changed), 0))
+                if isinstance(item, SkippedFile):
+                    skipped.append(item)
+                    continue
+                if item.doc_id in seen:
+                    skipped.append(
+                        SkippedFile(item.source, f"duplicate document id '{item.doc_id}'")
+                    )
+                    continue
+                seen.add(item.doc_id)
+                if stored.get(item.doc_id, ("", ""))[0] != item.content_hash:
+                    changed.append(item)
+                yield item
+
+        repeated = repeated_paragraphs(
+            every_document(), share=BOILERPLATE_SHARE, min_docs=BOILERPLATE_MIN_DOCS
+        )
+        documents: list[tuple[Document, list[Passage]]] = []
+        boilerplate = passages = 0
+        for source in changed:
+            source, repeats = strip_boilerplate(source, repeated)
+            document, site_lines = structure(source)
+            boilerplate += repeats + site_lines
             doc_passages = passages_for(document, self.chunking)
             passages += len(doc_passages)
             documents.append((document, doc_passages))
             if time.monotonic() - last_report > 0.5:
                 last_report = time.monotonic()
-                progress(IngestProgress("reading", files, len(documents), passages))
+                progress(IngestProgress("chunking", files, len(documents), passages))
         progress(IngestProgress("read", files, len(documents), passages))
-        return _Prepared(documents, seen, skipped, boilerplate, files)
+        return _Prepared(documents, seen, skipped, boilerplate, files, tuple(sorted(repeated)))
 
 
 def corpus_digest(hashes: dict[str, str]) -> str:
@@ -655,7 +681,10 @@ def corpus_digest(hashes: dict[str, str]) -> str:
 
 
 def _under(source: str, roots: list[str]) -> bool:
-    path = source.split(":", 1)[0] if not Path(source).exists() else source
+    """Whether a document's source (a file, ``x.zip!/entry`` or ``x.jsonl:3``) lies under a root."""
+    path = source.split("!/", 1)[0]
+    if not Path(path).exists():
+        path = re.sub(r":\d+$", "", path)
     return any(path == root or path.startswith(root.rstrip("/") + "/") for root in roots)
 
 

@@ -1,4 +1,4 @@
-"""Read archive files into :class:`SourceDocument` records: ``.txt``, ``.md``, ``.jsonl`` and folders.
+"""Read archive files into :class:`SourceDocument` records: text, Markdown, JSONL, HTML, folders, zips.
 
 A reader gets the file's bytes and returns documents or raises :class:`SourceError` with the reason;
 the caller reports that file as skipped and goes on with the rest.
@@ -14,11 +14,15 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlsplit
 
+from .encoding import decode_text
 from .errors import SourceError
 from .layout import NOTE_ITEM, NOTES_HEADING, is_site_boilerplate
 from .models import Block, SkippedFile, SourceDocument
 
 ARCHIVE_BASE_URL = "https://www.prisoncensorship.info/archive/etext/"
+HTML_SUFFIXES = (".html", ".htm", ".shtml", ".xhtml", ".php")
+TEXT_SUFFIXES = (".txt", ".md", ".markdown", ".jsonl")
+ZIP_SUFFIX = ".zip"
 MAX_FILE_BYTES = 20 * 1024 * 1024
 META_SUFFIX = ".meta.json"
 
@@ -57,7 +61,7 @@ def doc_id_from_path(relative: str) -> str:
     if not parts:
         raise SourceError(f"{relative}: cannot make a document id from this path")
     last = parts[-1]
-    for suffix in (".html", ".htm", ".php", ".txt", ".md", ".jsonl"):
+    for suffix in (*HTML_SUFFIXES, *TEXT_SUFFIXES):
         if last.lower().endswith(suffix):
             last = last[: -len(suffix)]
             break
@@ -68,13 +72,8 @@ def doc_id_from_path(relative: str) -> str:
 
 
 def decode(data: bytes, name: str) -> str:
-    """Decode a text file: UTF-8 (with or without BOM), else Windows-1252; refuse binary files."""
-    if b"\x00" in data[:8192]:
-        raise SourceError(f"{name}: binary file (contains NUL bytes), not text")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace")
+    """Decode a text file (see :func:`retrieval.encoding.decode_text`); refuse binary files."""
+    return decode_text(data, name)
 
 
 # --- plain text ------------------------------------------------------------------------------
@@ -267,11 +266,19 @@ def read_jsonl(file: SourceFile, sidecar: Path | None = None) -> list[SourceDocu
     return docs
 
 
+def read_html(file: SourceFile, sidecar: Path | None = None) -> list[SourceDocument]:
+    """An HTML page: see :func:`retrieval.html.read_html`."""
+    from .html import read_html as read_page  # html.py imports this module
+
+    return read_page(file, sidecar)
+
+
 READERS: dict[str, Callable[..., list[SourceDocument]]] = {
     ".txt": read_text,
     ".md": read_markdown,
     ".markdown": read_markdown,
     ".jsonl": read_jsonl,
+    **dict.fromkeys(HTML_SUFFIXES, read_html),
 }
 
 
@@ -282,7 +289,12 @@ def supported(name: str) -> bool:
 
 
 def source_files(paths: Iterable[str | Path]) -> Iterator[SourceFile | SkippedFile]:
-    """The files under ``paths`` in a stable order; a path that is missing is reported as skipped."""
+    """The files under ``paths`` (folders recursively, zips entry by entry) in a stable order.
+
+    A path that is missing, and a zip or zip entry that is refused, is reported as skipped.
+    """
+    from .archives import zip_files  # archives.py imports this module
+
     for given in paths:
         path = Path(given)
         if path.is_dir():
@@ -290,13 +302,18 @@ def source_files(paths: Iterable[str | Path]) -> Iterator[SourceFile | SkippedFi
                 rel = child.relative_to(path).as_posix()
                 if any(part.startswith(".") for part in PurePosixPath(rel).parts):
                     continue
-                if child.is_file() and supported(child.name):
+                if child.is_file() and child.name.lower().endswith(ZIP_SUFFIX):
+                    yield from zip_files(child)
+                elif child.is_file() and supported(child.name):
                     yield _file(child, rel)
         elif path.is_file():
-            if supported(path.name):
+            if path.name.lower().endswith(ZIP_SUFFIX):
+                yield from zip_files(path)
+            elif supported(path.name):
                 yield _file(path, path.name)
             else:
-                yield SkippedFile(str(path), "unsupported file type (expected .txt, .md or .jsonl)")
+                known = ", ".join((*TEXT_SUFFIXES, *HTML_SUFFIXES, ZIP_SUFFIX))
+                yield SkippedFile(str(path), f"unsupported file type (expected {known})")
         else:
             yield SkippedFile(str(path), "no such file or folder")
 

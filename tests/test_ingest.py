@@ -188,3 +188,37 @@ async def test_a_second_process_ingest_is_picked_up(tmp_path: Path, tiny_corpus:
     answer = await bot_side.ask("prison population united states")
     assert answer.results and answer.results[0].citation.doc_id == "ms/prisons"
     await bot_side.close()
+
+
+async def test_repeated_paragraphs_are_found_from_the_corpus_and_dropped(
+    seed_service: ArchiveService, tmp_path: Path
+) -> None:
+    folder = tmp_path / "site"
+    folder.mkdir()
+    banner = (
+        "Return to the MIM Prison Ministry home page and read the latest issue of Under Lock & Key."
+    )
+    topics = ["strike", "censorship", "isolation", "grievance", "parole", "visits", "labor"]
+    for i, topic in enumerate(topics):
+        (folder / f"p{i}.txt").write_text(
+            f"Page about {topic}\n\n{banner}\n\nPrisoners wrote about the {topic} in {1990 + i}.\n"
+        )
+    report = await seed_service.ingest([folder])
+    assert report.boilerplate_paragraphs == (" ".join(banner.split()).casefold(),)
+    assert report.boilerplate_dropped >= len(topics)
+    assert (await seed_service.ask("prison ministry home page latest issue")).abstained
+    answer = await seed_service.ask("What did prisoners write about the parole?")
+    assert "parole" in answer.results[0].quote and "Return to" not in answer.results[0].quote
+
+
+async def test_documents_from_a_zip_are_pruned_with_it(
+    seed_service: ArchiveService, tmp_path: Path
+) -> None:
+    import zipfile
+
+    archive = tmp_path / "pages.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr("ms/one.txt", "One\n\nKatayama met Trotsky in New York.\n")
+    assert (await seed_service.ingest([tmp_path])).added == ("ms/one",)
+    archive.unlink()
+    assert (await seed_service.ingest([tmp_path], prune=True)).removed == ("ms/one",)

@@ -1,0 +1,481 @@
+"""HTML pages -> :class:`SourceDocument`: title, section headings, paragraphs and notes in reading order.
+
+Parsed with selectolax's lexbor backend, an HTML5 parser: old markup with unclosed ``<p>`` and
+``<font>`` tags comes out as a browser shows it. Scripts, styles, navigation and paragraphs or lists
+that are mostly links are dropped. Footnote markers come out as ``(3)`` / ``[3]`` so that
+:data:`retrieval.layout.MARKER` finds them, and the notes list as ``note`` blocks.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urljoin, urlsplit
+
+from selectolax.lexbor import LexborHTMLParser, LexborNode
+
+from .archives import page_url
+from .boilerplate import clean_title
+from .encoding import decode_html, repair
+from .errors import SourceError
+from .layout import MARKER, NOTES_HEADING, is_site_boilerplate
+from .models import Block, SourceDocument
+from .sources import ARCHIVE_BASE_URL, SourceFile, _read_meta, content_hash, doc_id_from_url
+
+# A paragraph, heading or list whose text is more than this share links is navigation.
+LINK_SHARE = 0.5
+# A line that stands alone in bold (or a large <font>) is a heading when it is this short.
+BOLD_HEADING_WORDS = 15
+BOLD_HEADING_CHARS = 120
+# An <hN> longer than this is a paragraph set in a heading's type (old pages do that).
+HEADING_MAX_WORDS = 30
+# A table cell this short, without blocks inside, is data: its row reads as one line.
+DATA_CELL_CHARS = 100
+# An unnumbered paragraph inside a notes list continues the previous note when this short.
+NOTE_CONTINUATION_CHARS = 600
+
+_SKIP = frozenset(
+    "script style noscript template head title iframe frame frameset object embed applet select "
+    "option textarea button input svg math nav map audio video canvas".split()
+)
+_BLOCK = frozenset(
+    "address article aside blockquote body caption center dd details dialog dir div dl dt "
+    "fieldset figcaption figure footer form h1 h2 h3 h4 h5 h6 header hgroup hr html legend li "
+    "main menu ol p pre section summary table tbody td tfoot th thead tr ul".split()
+)
+_CELLS = frozenset({"td", "th"})
+_CELL_BLOCKS = "p, div, br, table, ul, ol, dl, li, h1, h2, h3, h4, h5, h6, blockquote, pre, center"
+_LISTS = frozenset({"ol", "ul", "menu", "dir", "dl"})
+_HEADINGS = {f"h{n}": n for n in range(1, 7)}
+_BOLD_STYLE = re.compile(r"font-weight\s*:\s*(?:bold|[6-9]00)", re.IGNORECASE)
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+_MARKER_TEXT = re.compile(r"\[(\d{1,3})\]|\((\d{1,3})\)|(\d{1,3})")
+_BACKLINKS = frozenset({"↩", "↩︎", "^", "↑", "back", "[back]", "return", "top", "[top]"})
+# The number that opens a note: `1.`, `1)`, `(1)`, `[1]`, `(1).` (a converted back-link).
+_NOTE_START = re.compile(r"(?:\[(\d{1,3})\]|\((\d{1,3})\)|(\d{1,3})[.)])[.:]?\s*(?=\S)")
+_BARE_NUMBER = re.compile(r"(\d{1,3})\s+(?=\S)")
+_INVISIBLE = str.maketrans("", "", "\u00ad\u200b\u200c\u200d\u2060\ufeff")
+
+
+@dataclass
+class _Seg:
+    """A run of inline text (or, with ``anchor``, a link target that has no text)."""
+
+    text: str
+    link: bool = False
+    strong: bool = False
+    anchor: str | None = None
+
+
+@dataclass
+class _Raw:
+    """A block as extracted, before notes, navigation and the title are sorted out."""
+
+    kind: str  # "heading" | "paragraph" | "note" | "drop"
+    text: str
+    level: int = 0  # 1-6 for <hN>, 7 for a bold line
+    chars: int = 0
+    link_chars: int = 0
+    list_id: int | None = None
+    list_number: int | None = None
+    anchors: tuple[str, ...] = ()
+    number: int | None = None
+
+    @property
+    def navigation(self) -> bool:
+        return bool(self.chars) and self.link_chars / self.chars > LINK_SHARE
+
+
+@dataclass
+class _List:
+    id: int
+    ordered: bool
+    counter: int
+    pending: int | None = None  # the number of an <ol> item not yet given to a block
+
+
+@dataclass(frozen=True)
+class HtmlPage:
+    """What a page says: its title, subtitle, ``<link rel=canonical>`` and blocks."""
+
+    title: str | None
+    subtitle: str | None
+    canonical: str | None
+    blocks: tuple[Block, ...]
+
+
+def _norm(text: str) -> str:
+    return " ".join(text.translate(_INVISIBLE).split())
+
+
+def _int(value: str | None) -> int | None:
+    try:
+        return int(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+@dataclass
+class _Walker:
+    """Walks the DOM in document order and cuts its text into raw blocks."""
+
+    raws: list[_Raw] = field(default_factory=list)
+    # Fragment targets of footnote markers: id -> (number, index of the block citing it).
+    targets: dict[str, tuple[int, int]] = field(default_factory=dict)
+    buf: list[_Seg | None] = field(default_factory=list)  # None is a <br>
+    lists: list[_List] = field(default_factory=list)
+    saved: list[tuple] = field(default_factory=list)
+    link: bool = False
+    strong: bool = False
+    pre: bool = False
+    level: int = 0
+    row: bool = False  # inside a table row of short cells, read as one line
+    list_count: int = 0
+
+    def walk(self, root: LexborNode) -> list[_Raw]:
+        # Iterative, since old pages nest unclosed <font> tags deeper than Python's recursion.
+        stack: list[tuple[LexborNode, bool]] = [(root, False)]
+        while stack:
+            node, leaving = stack.pop()
+            if leaving:
+                self._leave(node.tag)
+            elif node.tag == "-text":
+                self._text(node.text_content or "")
+            elif not node.tag.startswith(("-", "!")) and self._enter(node):
+                stack.append((node, True))
+                children = list(node.iter(include_text=True))
+                stack.extend((child, False) for child in reversed(children))
+        self.flush()
+        return self.raws
+
+    def _enter(self, node: LexborNode) -> bool:
+        """Handle an opening tag; False when its content is done with (skipped or consumed)."""
+        tag, attrs = node.tag, node.attributes
+        hidden = "hidden" in attrs or _HIDDEN_STYLE.search(attrs.get("style") or "")
+        if tag in _SKIP or hidden or (attrs.get("role") or "") == "navigation":
+            return False
+        if tag == "br":
+            self.buf.append(None)
+            return False
+        if tag in _BLOCK and not (self.row and tag in _CELLS):
+            self.flush()
+        if tag in ("hr", "img"):
+            return False
+        for key in ("id", "name"):
+            if attrs.get(key):
+                self.buf.append(_Seg("", anchor=attrs[key]))
+        if tag in ("a", "sup") and self._marker(node, tag):
+            return False
+        self.saved.append((self.link, self.strong, self.pre, self.level, self.row))
+        if tag == "a" and attrs.get("href"):
+            self.link = True
+        elif tag in ("b", "strong", "big") or _BOLD_STYLE.search(attrs.get("style") or ""):
+            self.strong = True
+        elif tag == "font":
+            size = (attrs.get("size") or "").strip()
+            self.strong = self.strong or size.startswith("+") or (_int(size) or 0) >= 4
+        elif tag == "pre":
+            self.pre = True
+        elif tag == "tr":
+            self.row = _data_row(node)
+        elif tag in _HEADINGS:
+            self.level = _HEADINGS[tag]
+        elif tag in _LISTS:
+            start = _int(attrs.get("start")) if tag == "ol" else None
+            self.list_count += 1
+            self.lists.append(_List(self.list_count, tag == "ol", (start or 1) - 1))
+        elif tag == "li" and self.lists:
+            current = self.lists[-1]
+            current.counter = _int(attrs.get("value")) or current.counter + 1
+            current.pending = current.counter if current.ordered else None
+        return True
+
+    def _leave(self, tag: str) -> None:
+        if tag in _BLOCK and not (self.row and tag in _CELLS):
+            self.flush()
+        elif tag in _CELLS:
+            self.buf.append(_Seg(" "))
+        if tag in _LISTS and self.lists:
+            self.lists.pop()
+        self.link, self.strong, self.pre, self.level, self.row = self.saved.pop()
+
+    def _marker(self, node: LexborNode, tag: str) -> bool:
+        """Emit a footnote marker (`<sup>3</sup>`, `<a href="#fn3">3</a>`) as ``(3)``/``[3]``."""
+        link = node if tag == "a" else node.css_first("a[href]")
+        href = (link.attributes.get("href") or "") if link is not None else ""
+        if tag == "a" and "#" not in href:
+            return False
+        text = node.text(deep=True).strip()
+        if tag == "a" and text.casefold() in _BACKLINKS:
+            return True  # a "back to the text" link inside a note: not text
+        match = _MARKER_TEXT.fullmatch(text)
+        if not match:
+            return False
+        number = int(next(g for g in match.groups() if g))
+        if "#" in href:
+            self.targets.setdefault(href.split("#", 1)[1], (number, len(self.raws)))
+        self.buf.append(_Seg(f"[{number}]" if match.group(1) else f"({number})"))
+        return True
+
+    def _text(self, raw: str) -> None:
+        if not self.pre:
+            self.buf.append(_Seg(raw, self.link, self.strong))
+            return
+        for i, line in enumerate(raw.split("\n")):
+            if i:
+                self.buf.append(None)
+            self.buf.append(_Seg(line, self.link, self.strong))
+
+    def flush(self) -> None:
+        """Cut the buffered inline text into blocks: at blank lines, note items and bold lines."""
+        buf, self.buf = self.buf, []
+        if not any(s is not None and s.text.strip() for s in buf):
+            # Targets such as <a name="1"></a> before a <p> belong to the block that follows.
+            self.buf = [s for s in buf if s is not None and s.anchor]
+            return
+        lines: list[list[_Seg]] = [[]]
+        for seg in buf:
+            if seg is None:
+                lines.append([])
+            else:
+                lines[-1].append(seg)
+        groups: list[list[_Seg]] = []
+        current: list[_Seg] = []
+        pending: list[_Seg] = []
+        for line in lines:
+            text = _norm("".join(s.text for s in line))
+            if not text:  # an empty line (`<br><br>`) ends a paragraph
+                pending.extend(s for s in line if s.anchor)
+                if current:
+                    groups.append(current)
+                    current = []
+                continue
+            alone = bool(NOTES_HEADING.match(text)) or (self._plain() and _bold(line, text))
+            if current and (alone or _NOTE_START.match(text)):
+                groups.append(current)
+                current = []
+            current.extend([*pending, *line, _Seg(" ")])
+            pending = []
+            if alone:
+                groups.append(current)
+                current = []
+        if current:
+            groups.append(current)
+        for segs in groups:
+            self._add(segs)
+
+    def _plain(self) -> bool:
+        """Outside headings and lists, where a bold line can stand for a heading."""
+        return not self.level and not self.lists
+
+    def _add(self, segs: list[_Seg]) -> None:
+        text = _norm("".join(s.text for s in segs))
+        chars = sum(len("".join(s.text.split())) for s in segs)
+        link_chars = sum(len("".join(s.text.split())) for s in segs if s.link)
+        kind, level = "paragraph", 0
+        if self.level and len(text.split()) <= HEADING_MAX_WORDS:
+            kind, level = "heading", self.level
+        elif self._plain() and _bold(segs, text):
+            kind, level = "heading", 7
+        current = self.lists[-1] if self.lists else _List(0, False, 0)
+        number, current.pending = current.pending, None  # an item's later paragraphs continue it
+        anchors = tuple(s.anchor for s in segs if s.anchor)
+        list_id = current.id or None
+        self.raws.append(_Raw(kind, text, level, chars, link_chars, list_id, number, anchors))
+
+
+def _data_row(row: LexborNode) -> bool:
+    """A row of short cells without blocks (a data table): one line, not a block per cell.
+
+    Layout tables put whole columns (a menu, the article) in cells; those stay blocks.
+    """
+    cells = [c for c in row.iter() if c.tag in _CELLS]
+    return bool(cells) and all(
+        c.css_first(_CELL_BLOCKS) is None and len(c.text(deep=True)) <= DATA_CELL_CHARS
+        for c in cells
+    )
+
+
+def _bold(segs: list[_Seg], text: str) -> bool:
+    """A short line wholly in bold or a large font, without closing punctuation: a heading."""
+    words = [s for s in segs if s.text.strip()]
+    return (
+        bool(words)
+        and all(s.strong for s in words)
+        and len(text.split()) <= BOLD_HEADING_WORDS
+        and len(text) <= BOLD_HEADING_CHARS
+        and not text.endswith((".", ",", ";"))
+        and any(c.isalpha() for c in text)
+    )
+
+
+def _note_start(raw: _Raw, bare: bool = False) -> tuple[int | None, str]:
+    match = _NOTE_START.match(raw.text) or (_BARE_NUMBER.match(raw.text) if bare else None)
+    if not match:
+        return None, raw.text
+    return int(next(g for g in match.groups() if g)), raw.text[match.end() :]
+
+
+def _find_notes(raws: list[_Raw], targets: dict[str, tuple[int, int]]) -> None:
+    """Turn the notes list into note blocks: after a notes heading, or targets of markers."""
+    in_notes = False
+    last: _Raw | None = None
+    for index, raw in enumerate(raws):
+        heading_like = raw.kind in ("heading", "paragraph") and len(raw.text) < 40
+        if heading_like and NOTES_HEADING.match(raw.text):
+            raw.kind, in_notes, last = "drop", True, None
+            continue
+        if raw.kind == "heading":
+            in_notes = False
+            continue
+        cited = [targets[a] for a in raw.anchors if a in targets and targets[a][1] < index]
+        number, text = _note_start(raw, bare=bool(cited))
+        if raw.list_number is not None and (in_notes or cited):
+            if number != raw.list_number:
+                text = raw.text
+            number = raw.list_number
+        elif number is None and cited:
+            number = cited[0][0]
+        if number is not None and (in_notes or cited):
+            raw.kind, raw.number, raw.text = "note", number, text
+            last = raw
+        elif in_notes and raw.navigation:
+            continue  # navigation inside or after the list: dropped later, the list goes on
+        elif in_notes and last is not None and len(raw.text) < NOTE_CONTINUATION_CHARS:
+            last.text = f"{last.text} {raw.text}"
+            raw.kind = "drop"
+        else:
+            in_notes = False
+    if not any(r.kind == "note" for r in raws):
+        _trailing_notes(raws)
+
+
+def _trailing_notes(raws: list[_Raw]) -> None:
+    """A numbered run ``1..n`` ending the page, without a heading, whose numbers the body cites."""
+    run: list[tuple[_Raw, int, str]] = []
+    for raw in reversed(raws):
+        if raw.kind == "drop" or raw.navigation:
+            continue
+        number, text = _note_start(raw)
+        number = raw.list_number or number
+        if raw.kind != "paragraph" or number is None:
+            break
+        run.append((raw, number, text))
+    run.reverse()
+    if not run or [n for _, n, _ in run] != list(range(1, len(run) + 1)):
+        return
+    in_run = {id(r) for r, _, _ in run}
+    body = "\n".join(r.text for r in raws if r.kind == "paragraph" and id(r) not in in_run)
+    cited = {int(a or b) for a, b in MARKER.findall(body)}
+    if 2 * len(cited & set(range(1, len(run) + 1))) >= len(run):
+        for raw, number, text in run:
+            raw.kind, raw.number, raw.text = "note", number, text
+
+
+def _drop_navigation(raws: list[_Raw]) -> None:
+    """Drop paragraphs, headings and whole lists whose text is mostly links."""
+    lists: dict[int, list[_Raw]] = {}
+    for raw in raws:
+        if raw.kind in ("heading", "paragraph") and raw.list_id is not None:
+            lists.setdefault(raw.list_id, []).append(raw)
+    for items in lists.values():
+        chars = sum(r.chars for r in items)
+        if chars and sum(r.link_chars for r in items) / chars > LINK_SHARE:
+            for raw in items:
+                raw.kind = "drop"
+    for raw in raws:
+        empty = not any(map(str.isalnum, raw.text))
+        if raw.kind in ("heading", "paragraph") and (raw.navigation or empty):
+            raw.kind = "drop"
+
+
+def _similar(a: str, b: str) -> bool:
+    wa, wb = set(re.findall(r"\w+", a.casefold())), set(re.findall(r"\w+", b.casefold()))
+    return bool(wa and wb) and (wa <= wb or wb <= wa)
+
+
+def _title_and_subtitle(raws: list[_Raw], page_title: str | None) -> tuple[str | None, str | None]:
+    """The title (``<title>`` or the page's own leading heading) and a subtitle with it.
+
+    A leading line ending in ``:`` above the title is the subtitle, as on the seed article
+    ("Properly assessing ...:" over "Migrants in communist history").
+    """
+    lead: list[_Raw] = []
+    for raw in raws:
+        if is_site_boilerplate(raw.text):
+            continue
+        if raw.kind == "paragraph":
+            break
+        if raw.kind == "heading":
+            lead.append(raw)
+    if not lead:
+        headings = (r.text for r in raws if r.kind == "heading" and not is_site_boilerplate(r.text))
+        return page_title or next(headings, None), None
+    kicker = None
+    if lead[0].text.endswith(":") and len(lead) > 1:
+        kicker, lead = lead[0].text.rstrip(":").strip(), lead[1:]
+    title = page_title
+    if title is None or _similar(title, lead[0].text):
+        title = lead[0].text  # the heading the reader sees is the fuller form
+    if kicker or len(lead) < 2 or lead[0].text != title:
+        return title, kicker
+    later = {r.level for r in raws[raws.index(lead[1]) + 1 :] if r.kind == "heading"}
+    # A second heading is a subtitle when the sections below use another level.
+    return title, (lead[1].text if lead[1].level not in later else None)
+
+
+def extract(html: str) -> HtmlPage:
+    """Title, subtitle, canonical link and blocks of an HTML page's text."""
+    tree = LexborHTMLParser(html)
+    title_node = tree.css_first("title")
+    page_title = None
+    if title_node is not None:
+        page_title = clean_title(repair(title_node.text(deep=True)))
+    link = tree.css_first('link[rel~="canonical" i][href]')
+    canonical = ((link.attributes.get("href") or "").strip() or None) if link is not None else None
+    walker = _Walker()
+    raws = walker.walk(tree.body or tree.root)
+    _find_notes(raws, walker.targets)
+    _drop_navigation(raws)
+    raws = [r for r in raws if r.kind != "drop" and r.text]
+    for raw in raws:
+        # Entities can spell mojibake too (`&Atilde;&copy;`), which only shows after parsing.
+        raw.text = _norm(repair(raw.text))
+    title, subtitle = _title_and_subtitle(raws, page_title)
+    blocks = tuple(Block(r.kind, r.text, r.number) for r in raws if r.text)
+    return HtmlPage(title, subtitle, canonical, blocks)
+
+
+def read_html(
+    file: SourceFile, sidecar: Path | None = None, *, base_url: str = ARCHIVE_BASE_URL
+) -> list[SourceDocument]:
+    """An HTML page (``.html``, ``.htm``, ``.php``), with an optional ``NAME.meta.json`` sidecar."""
+    data = file.read()
+    meta, meta_raw = _read_meta(file, sidecar)
+    page = extract(decode_html(data, file.path))
+    if not any(b.kind == "paragraph" for b in page.blocks):
+        raise SourceError(f"{file.path}: no article text (only navigation or markup)")
+    url = page_url(file.relative, base_url)
+    canonical = urlsplit(urljoin(url, page.canonical or ""))
+    if page.canonical and canonical.scheme in ("http", "https") and canonical.path.strip("/"):
+        url = canonical.geturl()  # a site-root canonical is a CMS default, not this page
+    url = meta.get("url") or url
+    title = meta.get("title") or page.title
+    doc_id = meta.get("id") or doc_id_from_url(url, base_url)
+    if not all(isinstance(v, str | None) for v in (doc_id, title, url, meta.get("subtitle"))):
+        raise SourceError(f"{file.path}: 'id', 'title', 'subtitle' and 'url' must be strings")
+    return [
+        SourceDocument(
+            doc_id=doc_id,
+            title=_norm(title or doc_id),
+            url=url,
+            source=file.path,
+            content_hash=content_hash(data, meta_raw),
+            blocks=page.blocks,
+            subtitle=meta.get("subtitle") or page.subtitle,
+        )
+    ]
+
+
+__all__ = ["HtmlPage", "extract", "read_html"]

@@ -1,0 +1,64 @@
+"""Boilerplate found from the corpus: paragraphs a large share of pages repeat."""
+
+from __future__ import annotations
+
+from retrieval.boilerplate import normalise, repeated_paragraphs, strip_boilerplate
+from retrieval.models import Block, SourceDocument
+
+BANNER = "Go back to the MIM homepage"
+
+
+def _doc(n: int, *blocks: Block) -> SourceDocument:
+    return SourceDocument(f"d{n}", f"Doc {n}", None, f"d{n}.html", "h", tuple(blocks))
+
+
+def _corpus(with_banner: int, total: int) -> list[SourceDocument]:
+    docs = []
+    for n in range(total):
+        blocks = [Block("heading", "Notes"), Block("paragraph", f"Article {n} says something.")]
+        blocks.append(Block("note", "Ibid.", 1))
+        if n < with_banner:
+            # Spacing and case vary between pages; the banner is still the same paragraph.
+            blocks.append(Block("paragraph", BANNER.upper() if n % 2 else f"  {BANNER} "))
+        docs.append(_doc(n, *blocks))
+    return docs
+
+
+def test_a_paragraph_most_pages_repeat_is_boilerplate() -> None:
+    assert repeated_paragraphs(_corpus(8, 10)) == {normalise(BANNER)}
+
+
+def test_headings_and_notes_are_never_boilerplate() -> None:
+    found = repeated_paragraphs(_corpus(0, 10))
+    assert found == set()
+
+
+def test_share_and_min_docs_both_apply() -> None:
+    assert repeated_paragraphs(_corpus(3, 10)) == set()  # 30% is not more than 30%
+    assert repeated_paragraphs(_corpus(4, 10), min_docs=4) == {normalise(BANNER)}
+    assert repeated_paragraphs(_corpus(4, 10)) == set()  # fewer than min_docs
+    assert repeated_paragraphs(_corpus(4, 4), min_docs=4) == {normalise(BANNER)}
+    assert repeated_paragraphs(_corpus(5, 10), share=0.5) == set()
+
+
+def test_a_paragraph_counts_once_per_document() -> None:
+    docs = [_doc(0, *([Block("paragraph", BANNER)] * 6)), *_corpus(0, 9)]
+    assert repeated_paragraphs(docs) == set()
+
+
+def test_it_reads_a_generator_once() -> None:
+    assert repeated_paragraphs(doc for doc in _corpus(10, 10)) == {normalise(BANNER)}
+
+
+def test_strip_boilerplate_drops_repeated_paragraphs_only() -> None:
+    doc = _corpus(1, 1)[0]
+    stripped, dropped = strip_boilerplate(doc, {normalise(BANNER)})
+    assert dropped == 1
+    assert [b.text for b in stripped.blocks] == ["Notes", "Article 0 says something.", "Ibid."]
+    assert stripped.doc_id == doc.doc_id and stripped.title == doc.title
+
+
+def test_strip_boilerplate_returns_the_same_document_when_nothing_repeats() -> None:
+    doc = _corpus(0, 1)[0]
+    assert strip_boilerplate(doc, {normalise(BANNER)}) == (doc, 0)
+    assert strip_boilerplate(doc, set())[0] is doc
