@@ -127,6 +127,8 @@ def structure(source: SourceDocument) -> tuple[Document, int]:
 def markers_in(text: str, paragraph: Paragraph) -> list[Marker]:
     """Footnote markers of one paragraph, each with the sentence that carries it."""
     found: list[Marker] = []
+    if not MARKER.search(text, paragraph.start, paragraph.end):
+        return found
     spans = sentence_spans(text, paragraph.start, paragraph.end)
     for match in MARKER.finditer(text, paragraph.start, paragraph.end):
         number = int(match.group(1) or match.group(2))

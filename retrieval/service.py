@@ -8,13 +8,17 @@ until then (and forever, if it fails) questions are answered from the old one.
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import logging
+import multiprocessing
 import os
 import re
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -66,6 +70,9 @@ RANK_BM25_SHARE = 0.5
 # of them) is site furniture, not content: it is neither indexed nor quoted.
 BOILERPLATE_SHARE = 0.3
 BOILERPLATE_MIN_DOCS = 5
+# Ingests of at least this many new or changed documents are chunked in worker processes.
+PARALLEL_FROM = 200
+MAX_WORKERS = 4
 # How many BM25 candidates are quoted and re-ranked.
 RERANK_DEPTH = 40
 COMMON_TERM_FLOOR = 0.3
@@ -118,6 +125,7 @@ class _Prepared:
     boilerplate: int
     files: int
     repeated: tuple[str, ...]
+    words: dict[str, int]
 
 
 class ArchiveService:
@@ -230,6 +238,7 @@ class ArchiveService:
         documents: list[tuple[Document, list[Passage]]],
         removed: list[str],
         *,
+        new_words: dict[str, int] | None = None,
         rechunk_only: bool = False,
     ) -> None:
         """Build the new index off the event loop, then write it all in one short transaction.
@@ -256,12 +265,10 @@ class ArchiveService:
         words: dict[str, int] = {}
         if not rechunk_only:
             old = [await self.store.load_document(doc_id) for doc_id in replaced]
-            new = [d for d, _ in documents]
             # Surface-word counts for spelling suggestions: minus the old texts, plus the new.
             words = await asyncio.to_thread(
                 lambda: _merge_counts(
-                    _word_counts((d for d in old if d is not None), sign=-1),
-                    _word_counts(new, sign=1),
+                    _word_counts((d for d in old if d is not None), sign=-1), new_words or {}
                 )
             )
         build_id = uuid.uuid4().hex[:16]
@@ -602,7 +609,7 @@ class ArchiveService:
         notes = sum(len(d.notes) for d, _ in prepared.documents)
         if prepared.documents or removed:
             progress(IngestProgress("indexing", prepared.files, len(prepared.documents), passages))
-            await self._commit(prepared.documents, removed)
+            await self._commit(prepared.documents, removed, new_words=prepared.words)
         return IngestReport(
             added=tuple(sorted(added)),
             changed=tuple(sorted(changed)),
@@ -657,19 +664,68 @@ class ArchiveService:
             every_document(), share=BOILERPLATE_SHARE, min_docs=BOILERPLATE_MIN_DOCS
         )
         documents: list[tuple[Document, list[Passage]]] = []
+        words: dict[str, int] = {}
         boilerplate = passages = 0
-        for source in changed:
-            source, repeats = strip_boilerplate(source, repeated)
-            document, site_lines = structure(source)
-            boilerplate += repeats + site_lines
-            doc_passages = passages_for(document, self.chunking)
+        for document, doc_passages, dropped, doc_words in prepare_all(
+            changed, repeated, self.chunking
+        ):
+            for word in doc_words:
+                words[word] = words.get(word, 0) + 1
+            boilerplate += dropped
             passages += len(doc_passages)
             documents.append((document, doc_passages))
             if time.monotonic() - last_report > 0.5:
                 last_report = time.monotonic()
                 progress(IngestProgress("chunking", files, len(documents), passages))
         progress(IngestProgress("read", files, len(documents), passages))
-        return _Prepared(documents, seen, skipped, boilerplate, files, tuple(sorted(repeated)))
+        return _Prepared(
+            documents, seen, skipped, boilerplate, files, tuple(sorted(repeated)), words
+        )
+
+
+Prepared = tuple[Document, list[Passage], int, frozenset[str]]
+
+
+def prepare_document(
+    source: SourceDocument, repeated: set[str], chunking: ChunkSettings
+) -> Prepared:
+    """Strip boilerplate, structure and chunk one document.
+
+    Also returns how many paragraphs were dropped and the document's distinct surface words (the
+    vocabulary spelling suggestions come from).
+    """
+    source, repeats = strip_boilerplate(source, repeated)
+    document, site_lines = structure(source)
+    words = frozenset(surface_words(document.text))
+    return document, passages_for(document, chunking), repeats + site_lines, words
+
+
+def prepare_all(
+    sources: list[SourceDocument], repeated: set[str], chunking: ChunkSettings
+) -> Iterator[Prepared]:
+    """:func:`prepare_document` over many documents, in worker processes when it pays.
+
+    Worker processes use every core and keep the tokenizer's CPU time off the process that runs
+    the bot's event loop; small ingests stay in this process (starting workers costs ~0.5 s).
+    """
+    workers = min(os.cpu_count() or 1, MAX_WORKERS)
+    if len(sources) < PARALLEL_FROM or workers < 2:
+        for source in sources:
+            yield prepare_document(source, repeated, chunking)
+        return
+    context = multiprocessing.get_context("spawn")  # no fork of a process with threads
+    done = 0
+    try:
+        with ProcessPoolExecutor(workers, mp_context=context) as pool:
+            work = functools.partial(prepare_document, repeated=repeated, chunking=chunking)
+            for prepared in pool.map(work, sources, chunksize=16):
+                done += 1
+                yield prepared
+    except (BrokenProcessPool, OSError) as exc:
+        # e.g. a __main__ that worker processes cannot import: finish here instead of failing
+        log.warning("worker processes failed (%s); preparing the rest in this process", exc)
+        for source in sources[done:]:
+            yield prepare_document(source, repeated, chunking)
 
 
 def corpus_digest(hashes: dict[str, str]) -> str:
