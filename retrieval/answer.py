@@ -12,10 +12,15 @@ from dataclasses import dataclass
 
 from .layout import MARKER
 from .links import text_fragment_link
-from .models import Citation, NoteRef, Paragraph, Result
+from .models import Citation, NoteRef, Paragraph, PassageRow, Result
 from .query import ParsedQuestion, contains_phrase
-from .text import sentence_spans, tokenize, words
+from .text import sentence_spans, terms, tokenize, words
 
+# A passage must cover at least this share of the question's term weight (IDF) to be an answer.
+EVIDENCE_THRESHOLD = 0.5
+# Results are ordered by how much of the question the quote covers, plus this share of the
+# passage's BM25 score relative to the best one (so that, among equal quotes, BM25 decides).
+RANK_BM25_SHARE = 0.5
 ELLIPSIS = "\u2026"
 MAX_QUOTE_CHARS = 600
 MAX_SENTENCES = 3
@@ -163,3 +168,77 @@ def evidence(
     if total <= 0:
         return 0.0
     return sum(weights.get(t, 0.0) for t in matched & distinct) / total
+
+
+def passage_terms(passage: PassageRow) -> set[str]:
+    """The terms a passage matches with: its title's, its section's and its own."""
+    return set(terms(passage.title)) | set(terms(passage.section)) | set(terms(passage.text))
+
+
+def has_phrases(passage: PassageRow, question: ParsedQuestion) -> bool:
+    """Whether every quoted phrase of the question occurs in the passage."""
+    passage_words = words(passage.text)
+    return all(contains_phrase(passage_words, phrase) for phrase in question.phrases)
+
+
+def select_results(
+    question: ParsedQuestion,
+    candidates: list[tuple[PassageRow, float]],
+    paragraphs: Mapping[str, list[Paragraph]],
+    notes: Mapping[str, Mapping[int, str]],
+    weights: Mapping[str, float],
+    wanted: int,
+    per_document: int,
+) -> list[Result]:
+    """Quote the candidates (BM25 order) and keep the best ``wanted`` results.
+
+    Passages that do not carry enough of the question (``EVIDENCE_THRESHOLD``) or lack a quoted
+    phrase are dropped; each paragraph offers its best sentences; results are ordered by the
+    question weight the quote covers plus ``RANK_BM25_SHARE`` of the relative BM25 score;
+    overlapping quotes and more than ``per_document`` quotes of one document are skipped.
+    """
+    wanted_terms = set(question.terms)
+    total = sum(weights[t] for t in wanted_terms) or 1.0
+    top_score = candidates[0][1] if candidates else 1.0
+    ranked: list[tuple[float, float, PassageRow, QuoteSpan]] = []
+    for passage, score in candidates:
+        if question.phrases and not has_phrases(passage, question):
+            continue
+        matched = frozenset(passage_terms(passage) & wanted_terms)
+        if evidence(matched, question, weights) < EVIDENCE_THRESHOLD:
+            continue
+        for span in best_spans(
+            passage.text,
+            passage.start,
+            passage.start,
+            passage.end,
+            paragraphs.get(passage.doc_id, []),
+            question,
+            weights,
+        ):
+            coverage = sum(weights[t] for t in span.matched) / total
+            ranked.append((coverage + RANK_BM25_SHARE * score / top_score, score, passage, span))
+    ranked.sort(key=lambda c: (-c[0], -c[1], c[2].passage_id))
+
+    results: list[Result] = []
+    taken: dict[str, list[tuple[int, int]]] = {}
+    for _, score, passage, span in ranked:
+        spans = taken.setdefault(passage.doc_id, [])
+        if len(spans) >= per_document or any(a < span.end and span.start < b for a, b in spans):
+            continue  # enough from this document, or an overlapping window already quoted
+        spans.append((span.start, span.end))
+        source = passage.text[span.start - passage.start : span.end - passage.start]
+        results.append(
+            make_result(
+                doc_id=passage.doc_id,
+                title=passage.title,
+                url=passage.url,
+                span=span,
+                source=source,
+                score=score,
+                notes=notes.get(passage.doc_id, {}),
+            )
+        )
+        if len(results) >= wanted:
+            break
+    return results

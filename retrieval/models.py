@@ -92,6 +92,22 @@ class Passage:
 
 
 @dataclass(frozen=True)
+class PassageRow:
+    """A stored passage with what an answer needs from its document (``text`` is its slice)."""
+
+    passage_id: int
+    doc_id: str
+    title: str
+    url: str | None
+    section: str
+    para_first: int
+    para_last: int
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True)
 class NoteRef:
     """A footnote cited by a quote: its number and text (``None``: not in this copy)."""
 

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .answer import QuoteSpan, best_spans, evidence, make_result
+from .answer import select_results
 from .boilerplate import repeated_paragraphs, strip_boilerplate
 from .chunking import DEFAULT_CHUNKING, ChunkSettings, passages_for
 from .errors import (
@@ -48,24 +48,20 @@ from .models import (
     NoteRef,
     Paragraph,
     Passage,
+    PassageRow,
     Result,
     SavedQuestion,
     SkippedFile,
     SourceDocument,
 )
-from .query import ParsedQuestion, clean_question, contains_phrase, parse_question
+from .query import ParsedQuestion, clean_question, parse_question
 from .sources import read_all
 from .spelling import Speller
-from .store import PassageRow, Store, utc_now
-from .text import TOKENIZER_VERSION, stem, surface_words, terms, words
+from .store import Store, utc_now
+from .text import TOKENIZER_VERSION, stem, surface_words, terms
 
 log = logging.getLogger(__name__)
 
-# A passage must cover at least this share of the question's term weight (IDF) to be an answer.
-EVIDENCE_THRESHOLD = 0.5
-# Results are ordered by how much of the question the quote covers, plus this share of the
-# passage's BM25 score relative to the best one (so that, among equal quotes, BM25 decides).
-RANK_BM25_SHARE = 0.5
 # A paragraph in more than this share of the documents read (and in at least BOILERPLATE_MIN_DOCS
 # of them) is site furniture, not content: it is neither indexed nor quoted.
 BOILERPLATE_SHARE = 0.3
@@ -369,7 +365,10 @@ class ArchiveService:
         weights = self._weights(parsed)
         allowed = self._phrase_rows(parsed, index)
         wanted = offset + limit + 1  # one more than shown, to know whether there are more
-        hits = index.top(parsed.terms, max(RERANK_DEPTH, wanted * 4), allowed)
+        # Scoring is numpy work; a thread keeps the event loop free for other interactions.
+        hits = await asyncio.to_thread(
+            index.top, parsed.terms, max(RERANK_DEPTH, wanted * 4), allowed
+        )
         results = await self._results(parsed, hits, weights, wanted, per_document, index)
         if not results:
             return Answer(
@@ -406,59 +405,18 @@ class ArchiveService:
         per_document: int,
         index: BM25Index,
     ) -> list[Result]:
-        """Quote the best candidates: BM25 finds passages, the quoted sentences decide the order."""
+        """Fetch what the candidates need, then quote and order them off the event loop."""
         ids = [int(index.passage_ids[row]) for row, _ in hits]
         rows = await self.store.passages(ids)
-        candidates: list[tuple[float, float, PassageRow, QuoteSpan]] = []
-        total = sum(weights[t] for t in set(parsed.terms))
-        top_score = hits[0][1] if hits else 1.0
-        paragraphs = await self._paragraphs_of([rows[i] for i in ids if i in rows])
-        for (_, score), passage_id in zip(hits, ids, strict=True):
-            passage = rows.get(passage_id)
-            if passage is None:  # removed by an ingest that committed after our search
-                continue
-            if parsed.phrases and not _has_phrases(passage, parsed):
-                continue
-            matched = _passage_terms(passage) & set(parsed.terms)
-            if evidence(frozenset(matched), parsed, weights) < EVIDENCE_THRESHOLD:
-                continue
-            for span in best_spans(
-                passage.text,
-                passage.start,
-                passage.start,
-                passage.end,
-                paragraphs[passage.doc_id],
-                parsed,
-                weights,
-            ):
-                coverage = sum(weights[t] for t in span.matched) / total
-                rank = coverage + RANK_BM25_SHARE * score / top_score
-                candidates.append((rank, score, passage, span))
-        candidates.sort(key=lambda c: (-c[0], -c[1], c[2].passage_id))
-
-        results: list[Result] = []
-        taken: dict[str, list[tuple[int, int]]] = {}
-        for _, score, passage, span in candidates:
-            spans = taken.setdefault(passage.doc_id, [])
-            if len(spans) >= per_document:
-                continue
-            if any(a < span.end and span.start < b for a, b in spans):
-                continue  # an overlapping window of a passage already quoted
-            spans.append((span.start, span.end))
-            results.append(
-                make_result(
-                    doc_id=passage.doc_id,
-                    title=passage.title,
-                    url=passage.url,
-                    span=span,
-                    source=passage.text[span.start - passage.start : span.end - passage.start],
-                    score=score,
-                    notes=await self.store.notes(passage.doc_id),
-                )
-            )
-            if len(results) >= wanted:
-                break
-        return results
+        # A passage removed by an ingest that committed after our search is simply skipped.
+        candidates = [
+            (rows[i], score) for i, (_, score) in zip(ids, hits, strict=True) if i in rows
+        ]
+        paragraphs = await self._paragraphs_of([row for row, _ in candidates])
+        notes = await self.store.notes_of_documents(row.doc_id for row, _ in candidates)
+        return await asyncio.to_thread(
+            select_results, parsed, candidates, paragraphs, notes, weights, wanted, per_document
+        )
 
     async def _paragraphs_of(self, passages: list[PassageRow]) -> dict[str, list[Paragraph]]:
         """The paragraphs the given passages span, by document (one query per document)."""
@@ -757,15 +715,6 @@ def _merge_counts(a: dict[str, int], b: dict[str, int]) -> dict[str, int]:
     for word, count in b.items():
         out[word] = out.get(word, 0) + count
     return out
-
-
-def _passage_terms(passage: PassageRow) -> set[str]:
-    return set(terms(passage.title)) | set(terms(passage.section)) | set(terms(passage.text))
-
-
-def _has_phrases(passage: PassageRow, parsed: ParsedQuestion) -> bool:
-    passage_words = words(passage.text)
-    return all(contains_phrase(passage_words, phrase) for phrase in parsed.phrases)
 
 
 def _diff(meta: dict[str, str], expected: dict[str, str]) -> str:

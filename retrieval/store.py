@@ -11,14 +11,13 @@ import asyncio
 import sqlite3
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 import aiosqlite
 
 from .errors import StoreError
-from .models import Document, DocumentInfo, Marker, Paragraph, Passage
+from .models import Document, DocumentInfo, Marker, Paragraph, Passage, PassageRow
 
 MIGRATIONS: tuple[str, ...] = (
     # 1: the initial schema
@@ -99,22 +98,6 @@ _BLOB_PART = 64 * 1024 * 1024
 def utc_now() -> str:
     """The current time as an ISO 8601 string (seconds, UTC)."""
     return datetime.now(UTC).replace(microsecond=0).isoformat()
-
-
-@dataclass(frozen=True)
-class PassageRow:
-    """A stored passage with what an answer needs from its document."""
-
-    passage_id: int
-    doc_id: str
-    title: str
-    url: str | None
-    section: str
-    para_first: int
-    para_last: int
-    start: int
-    end: int
-    text: str
 
 
 def _explain(path: Path, exc: BaseException) -> StoreError:
@@ -225,6 +208,19 @@ class Store:
             (doc_id, first, last),
         )
         return [Paragraph(*row) for row in rows]
+
+    async def notes_of_documents(self, doc_ids: Iterable[str]) -> dict[str, dict[int, str]]:
+        """Note texts of several documents at once: doc_id -> number -> text."""
+        ids = sorted(set(doc_ids))
+        out: dict[str, dict[int, str]] = {d: {} for d in ids}
+        if ids:
+            marks = ",".join("?" * len(ids))
+            rows = await self._fetchall(
+                f"SELECT doc_id, number, text FROM notes WHERE doc_id IN ({marks})", ids
+            )
+            for doc_id, number, text in rows:
+                out[doc_id][number] = text
+        return out
 
     async def notes(self, doc_id: str) -> dict[int, str]:
         """Note texts present in this copy of a document."""
