@@ -391,14 +391,21 @@ class Store:
                 raise _explain(self.path, exc) from exc
             try:
                 yield Writer(self._writer)
-            except BaseException:
-                await self._writer.execute("ROLLBACK")
+            except BaseException as exc:
+                await self._rollback()
+                if isinstance(exc, sqlite3.Error):
+                    raise _explain(self.path, exc) from exc
                 raise
             try:
                 await self._writer.execute("COMMIT")
             except sqlite3.Error as exc:
-                await self._writer.execute("ROLLBACK")
+                await self._rollback()
                 raise _explain(self.path, exc) from exc
+
+    async def _rollback(self) -> None:
+        # SQLite has already rolled back after some errors (a full disk, for one).
+        if self._writer.in_transaction:
+            await self._writer.execute("ROLLBACK")
 
     async def checkpoint(self) -> None:
         """Fold the WAL back into the main file (after a big write)."""
