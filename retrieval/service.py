@@ -162,7 +162,9 @@ class ArchiveService:
             meta = await store.meta()
             if "created_at" not in meta:
                 sources = list(seed) if seed is not None else [bundled_corpus()]
-                await service.ingest(sources)
+                report = await service.ingest(sources)
+                for skipped in report.skipped:
+                    log.warning("not ingested: %s: %s", skipped.path, skipped.reason)
                 async with store.transaction() as w:
                     await w.set_meta({"created_at": utc_now()})
             await service._ensure_current()
