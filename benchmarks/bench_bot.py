@@ -152,7 +152,7 @@ async def burst(emu: DiscordEmulator, users: list, per_user: int, spread: float)
 
 async def run(args: argparse.Namespace) -> dict:
     cache = Path(args.cache)
-    documents = max(1, args.passages // 17)
+    documents = max(1, args.passages // 16 + 1)
     corpus = synthetic_corpus(cache / "corpus", documents, seed=1)
     db = cache / f"bot-{documents}.sqlite3"
     began = time.perf_counter()
