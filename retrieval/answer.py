@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .layout import MARKER
 from .links import text_fragment_link
 from .models import Citation, NoteRef, Paragraph, PassageRow, Result
 from .query import ParsedQuestion, contains_phrase
-from .text import sentence_spans, terms, tokenize, words
+from .text import Token, sentence_spans, terms, tokenize, words
 
 # A passage must cover at least this share of the question's term weight (IDF) to be an answer.
 EVIDENCE_THRESHOLD = 0.5
@@ -50,18 +51,20 @@ def _sentences(text: str, base: int, paragraphs: list[Paragraph], lo: int, hi: i
 def best_spans(
     text: str,
     base: int,
-    lo: int,
-    hi: int,
     paragraphs: list[Paragraph],
     question: ParsedQuestion,
     weights: Mapping[str, float],
+    matched_tokens: list[Token] | None = None,
 ) -> list[QuoteSpan]:
-    """For each paragraph of the passage, the 1-3 consecutive sentences that best cover the
-    question's terms (paragraphs with no matched term give none)."""
+    """For each paragraph of a passage (``text`` starts at document offset ``base``), the 1-3
+    consecutive sentences that best cover the question's terms (none for a paragraph without a
+    matched term). ``matched_tokens`` are the passage's tokens of question terms, if known."""
     wanted = set(question.terms)
+    if matched_tokens is None:
+        matched_tokens = [t for t in tokenize(text) if t.term in wanted]
     sentences = []
-    for paragraph, s, e in _sentences(text, base, paragraphs, lo, hi):
-        found = frozenset(t.term for t in tokenize(text[s - base : e - base]) if t.term in wanted)
+    for paragraph, s, e in _sentences(text, base, paragraphs, base, base + len(text)):
+        found = frozenset(t.term for t in matched_tokens if s - base <= t.start < e - base)
         sentences.append((paragraph, s, e, found))
     best: dict[int, QuoteSpan] = {}
     for i in range(len(sentences)):
@@ -170,9 +173,10 @@ def evidence(
     return sum(weights.get(t, 0.0) for t in matched & distinct) / total
 
 
-def passage_terms(passage: PassageRow) -> set[str]:
-    """The terms a passage matches with: its title's, its section's and its own."""
-    return set(terms(passage.title)) | set(terms(passage.section)) | set(terms(passage.text))
+@lru_cache(maxsize=4096)
+def _label_terms(label: str) -> frozenset[str]:
+    """Terms of a title or section heading (few distinct ones, asked for again and again)."""
+    return frozenset(terms(label))
 
 
 def has_phrases(passage: PassageRow, question: ParsedQuestion) -> bool:
@@ -204,17 +208,18 @@ def select_results(
     for passage, score in candidates:
         if question.phrases and not has_phrases(passage, question):
             continue
-        matched = frozenset(passage_terms(passage) & wanted_terms)
+        tokens = [t for t in tokenize(passage.text) if t.term in wanted_terms]
+        labels = _label_terms(passage.title) | _label_terms(passage.section)
+        matched = frozenset({t.term for t in tokens} | (labels & wanted_terms))
         if evidence(matched, question, weights) < EVIDENCE_THRESHOLD:
             continue
         for span in best_spans(
             passage.text,
             passage.start,
-            passage.start,
-            passage.end,
             paragraphs.get(passage.doc_id, []),
             question,
             weights,
+            tokens,
         ):
             coverage = sum(weights[t] for t in span.matched) / total
             ranked.append((coverage + RANK_BM25_SHARE * score / top_score, score, passage, span))

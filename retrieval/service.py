@@ -143,6 +143,8 @@ class ArchiveService:
         self._max_weight = 1.0
         self._ingest_lock = asyncio.Lock()
         self._checked_at = 0.0
+        self._counts: tuple[str | None, dict[str, int]] | None = None
+        self._searches = asyncio.Semaphore(os.cpu_count() or 1)
 
     # --- life cycle -------------------------------------------------------------------------
 
@@ -367,11 +369,13 @@ class ArchiveService:
         weights = self._weights(parsed)
         allowed = self._phrase_rows(parsed, index)
         wanted = offset + limit + 1  # one more than shown, to know whether there are more
-        # Scoring is numpy work; a thread keeps the event loop free for other interactions.
-        hits = await asyncio.to_thread(
-            index.top, parsed.terms, max(RERANK_DEPTH, wanted * 4), allowed
-        )
-        results = await self._results(parsed, hits, weights, wanted, per_document, index)
+        # Scoring and quoting run in threads so the event loop stays free; at most one search per
+        # core at a time, since more threads would only fight the event loop for the GIL.
+        async with self._searches:
+            hits = await asyncio.to_thread(
+                index.top, parsed.terms, max(RERANK_DEPTH, wanted * 4), allowed
+            )
+            results = await self._results(parsed, hits, weights, wanted, per_document, index)
         if not results:
             return Answer(
                 parsed.text,
@@ -421,15 +425,12 @@ class ArchiveService:
         )
 
     async def _paragraphs_of(self, passages: list[PassageRow]) -> dict[str, list[Paragraph]]:
-        """The paragraphs the given passages span, by document (one query per document)."""
+        """The paragraphs the given passages span, by document (one query)."""
         ranges: dict[str, tuple[int, int]] = {}
         for p in passages:
             lo, hi = ranges.get(p.doc_id, (p.para_first, p.para_last))
             ranges[p.doc_id] = (min(lo, p.para_first), max(hi, p.para_last))
-        return {
-            doc_id: await self.store.paragraphs(doc_id, lo, hi)
-            for doc_id, (lo, hi) in ranges.items()
-        }
+        return await self.store.paragraph_ranges(ranges)
 
     # --- footnotes and documents ---------------------------------------------------------------
 
@@ -487,7 +488,10 @@ class ArchiveService:
     async def stats(self) -> IndexStats:
         """Sizes and provenance of the serving index."""
         meta = await self.store.meta()
-        counts = await self.store.counts()
+        # Counting scans the tables; the counts only change when a new index is installed.
+        if self._counts is None or self._counts[0] != self._build_id:
+            self._counts = (self._build_id, await self.store.counts())
+        counts = self._counts[1]
         index = self._index
         settings = {k: meta[k] for k in self._expected_meta() if k in meta}
         return IndexStats(

@@ -209,6 +209,24 @@ class Store:
         )
         return [Paragraph(*row) for row in rows]
 
+    async def paragraph_ranges(
+        self, ranges: dict[str, tuple[int, int]]
+    ) -> dict[str, list[Paragraph]]:
+        """Paragraphs ``lo..hi`` of several documents at once: doc_id -> paragraphs in order."""
+        out: dict[str, list[Paragraph]] = {doc_id: [] for doc_id in ranges}
+        if not ranges:
+            return out
+        where = " OR ".join(["(doc_id = ? AND number BETWEEN ? AND ?)"] * len(ranges))
+        params = [v for doc_id, (lo, hi) in ranges.items() for v in (doc_id, lo, hi)]
+        rows = await self._fetchall(
+            "SELECT doc_id, number, section, start_char, end_char FROM paragraphs "
+            f"WHERE {where} ORDER BY doc_id, number",
+            params,
+        )
+        for doc_id, *paragraph in rows:
+            out[doc_id].append(Paragraph(*paragraph))
+        return out
+
     async def notes_of_documents(self, doc_ids: Iterable[str]) -> dict[str, dict[int, str]]:
         """Note texts of several documents at once: doc_id -> number -> text."""
         ids = sorted(set(doc_ids))
