@@ -15,7 +15,7 @@ from functools import lru_cache
 import Stemmer
 
 # Bump whenever the output of `terms` can change: a stored index built with another version is rebuilt.
-TOKENIZER_VERSION = "1"
+TOKENIZER_VERSION = "2"
 
 _STEMMER = Stemmer.Stemmer("english")
 
@@ -33,6 +33,8 @@ STOP_WORDS = frozenset(
     we're we've were weren't what what's when when's where where's whether which while who who's
     whom whose why why's will with won't would wouldn't yes yet you you'd you'll you're you've your
     yours yourself yourselves tell say says said please know one ones anyone something
+    happen happened happens explain describe mention mentioned mean means meaning define
+    definition info information
     """.replace("'", "").split()
 )
 
