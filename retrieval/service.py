@@ -31,6 +31,7 @@ from .errors import (
     IndexNotReady,
     ReindexInProgress,
     RetrievalError,
+    SourceError,
     UnknownDocument,
     UnknownNote,
 )
@@ -539,21 +540,31 @@ class ArchiveService:
         paths: Iterable[str | Path],
         *,
         prune: bool = False,
+        exact: bool = False,
         progress: ProgressCallback | None = None,
     ) -> IngestReport:
         """Read ``paths`` and bring the store and index up to date; one ingest at a time.
 
-        Unchanged files are skipped; changed ones replace their document; with ``prune``, documents
-        whose source lies under ``paths`` but was not seen are removed. Nothing changes unless the
-        whole ingest commits.
+        Unchanged files are skipped; changed ones replace their document. With ``prune``, documents
+        whose source lies under ``paths`` but was not seen are removed; with ``exact`` (the bot's
+        /reindex), every document not seen is removed, so the index holds exactly ``paths``, and a
+        missing path is an error instead. A document whose file could not be read this time is
+        kept. Nothing changes unless the whole ingest commits.
         """
+        paths = list(paths)
+        if exact:
+            missing = [str(p) for p in paths if not Path(p).exists()]
+            if missing:
+                raise SourceError(
+                    f"configured source {', '.join(missing)} does not exist; nothing was changed"
+                )
         if self._ingest_lock.locked():
             raise ReindexInProgress("a reindex is already running; wait for it to finish")
         async with self._ingest_lock:
-            return await self._ingest(list(paths), prune, progress or (lambda p: None))
+            return await self._ingest(paths, prune, exact, progress or (lambda p: None))
 
     async def _ingest(
-        self, paths: list[str | Path], prune: bool, progress: ProgressCallback
+        self, paths: list[str | Path], prune: bool, exact: bool, progress: ProgressCallback
     ) -> IngestReport:
         began = time.monotonic()
         stored = await self.store.document_hashes()
@@ -562,12 +573,15 @@ class ArchiveService:
         changed = [d.doc_id for d, _ in prepared.documents if d.doc_id in stored]
         unchanged = sorted(prepared.seen - set(added) - set(changed))
         removed: list[str] = []
-        if prune:
+        if prune or exact:
             roots = [str(Path(p)) for p in paths]
+            unreadable = [s.path for s in prepared.skipped]
             removed = sorted(
                 doc_id
                 for doc_id, (_, source) in stored.items()
-                if doc_id not in prepared.seen and _under(source, roots)
+                if doc_id not in prepared.seen
+                and (exact or _under(source, roots))
+                and not _under(source, unreadable)
             )
         passages = sum(len(p) for _, p in prepared.documents)
         notes = sum(len(d.notes) for d, _ in prepared.documents)

@@ -235,3 +235,17 @@ def test_worker_processes_prepare_exactly_what_this_process_would(
     monkeypatch.setattr(service, "PARALLEL_FROM", 1)
     monkeypatch.setattr(service.os, "cpu_count", lambda: 2)
     assert list(service.prepare_all(sources, set(), DEFAULT_CHUNKING)) == inline
+
+
+async def test_exact_ingest_holds_exactly_its_sources(
+    seed_service: ArchiveService, tiny_corpus: Path
+) -> None:
+    from retrieval import SourceError
+
+    with pytest.raises(SourceError, match="does not exist; nothing was changed"):
+        await seed_service.ingest([tiny_corpus / "gone"], exact=True)
+    report = await seed_service.ingest([tiny_corpus], exact=True)
+    assert report.removed == ("ms/migrantsincommunisthistory",)
+    (tiny_corpus / "guide.md").write_bytes(b"\x00\x01binary now")
+    again = await seed_service.ingest([tiny_corpus], exact=True)
+    assert again.removed == () and "guide" in [d.doc_id for d in await seed_service.documents()]

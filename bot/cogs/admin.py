@@ -84,7 +84,7 @@ class Admin(commands.Cog):
         progress: list[IngestProgress] = []
         began = time.monotonic()
         job = asyncio.create_task(
-            self.bot.service.ingest(self.bot.settings.sources, prune=True, progress=progress.append)
+            self.bot.service.ingest(self.bot.settings.sources, exact=True, progress=progress.append)
         )
         try:
             while not job.done():
