@@ -13,6 +13,7 @@ from .errors import (
     UnknownNote,
 )
 from .index import BM25Index, BM25Params
+from .ingest import IngestProgress
 from .models import (
     Answer,
     Citation,
@@ -25,7 +26,7 @@ from .models import (
     SavedQuestion,
     SkippedFile,
 )
-from .service import ArchiveService, IngestProgress, bundled_corpus, default_db_path
+from .service import ArchiveService, bundled_corpus, default_db_path
 from .text import terms, tokenize
 
 __all__ = [

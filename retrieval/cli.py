@@ -16,8 +16,9 @@ from pathlib import Path
 from typing import TextIO
 
 from .errors import RetrievalError
+from .ingest import IngestProgress
 from .models import Answer, FootnoteInfo, IngestReport
-from .service import DEFAULT_RESULTS, MAX_RESULTS, ArchiveService, IngestProgress, default_db_path
+from .service import DEFAULT_RESULTS, MAX_RESULTS, ArchiveService, default_db_path
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 

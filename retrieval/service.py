@@ -8,24 +8,16 @@ until then (and forever, if it fails) questions are answered from the old one.
 from __future__ import annotations
 
 import asyncio
-import functools
-import hashlib
 import logging
-import multiprocessing
 import os
-import re
 import time
 import uuid
-from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
 
 from .answer import select_results
-from .boilerplate import repeated_paragraphs, strip_boilerplate
 from .chunking import DEFAULT_CHUNKING, ChunkSettings, passages_for
 from .errors import (
     IndexNotReady,
@@ -36,7 +28,15 @@ from .errors import (
     UnknownNote,
 )
 from .index import DEFAULT_PARAMS, INDEX_FORMAT, BM25Index, BM25Params
-from .layout import structure
+from .ingest import (
+    IngestProgress,
+    ProgressCallback,
+    corpus_digest,
+    merge_counts,
+    prepare,
+    removed_documents,
+    word_counts,
+)
 from .links import text_fragment_link
 from .models import (
     Answer,
@@ -52,24 +52,14 @@ from .models import (
     PassageRow,
     Result,
     SavedQuestion,
-    SkippedFile,
-    SourceDocument,
 )
 from .query import ParsedQuestion, clean_question, parse_question
-from .sources import read_all
 from .spelling import Speller
 from .store import Store, utc_now
-from .text import TOKENIZER_VERSION, stem, surface_words, terms
+from .text import TOKENIZER_VERSION, stem, terms
 
 log = logging.getLogger(__name__)
 
-# A paragraph in more than this share of the documents read (and in at least BOILERPLATE_MIN_DOCS
-# of them) is site furniture, not content: it is neither indexed nor quoted.
-BOILERPLATE_SHARE = 0.3
-BOILERPLATE_MIN_DOCS = 5
-# Ingests of at least this many new or changed documents are chunked in worker processes.
-PARALLEL_FROM = 200
-MAX_WORKERS = 4
 # How many BM25 candidates are quoted and re-ranked.
 RERANK_DEPTH = 40
 COMMON_TERM_FLOOR = 0.3
@@ -97,32 +87,6 @@ def bundled_corpus() -> Path:
         return Path(archive_data.__file__).resolve().parent
     except ImportError:
         return Path(__file__).resolve().parent.parent / "data"
-
-
-@dataclass(frozen=True)
-class IngestProgress:
-    """Where a running ingest is: what it is doing and how far it got."""
-
-    stage: str
-    files: int
-    documents: int
-    passages: int
-
-
-ProgressCallback = Callable[[IngestProgress], None]
-
-
-@dataclass(frozen=True)
-class _Prepared:
-    """An ingest's reading result, computed off the event loop."""
-
-    documents: list[tuple[Document, list[Passage]]]
-    seen: set[str]
-    skipped: list[SkippedFile]
-    boilerplate: int
-    files: int
-    repeated: tuple[str, ...]
-    words: dict[str, int]
 
 
 class ArchiveService:
@@ -268,8 +232,8 @@ class ArchiveService:
             old = [await self.store.load_document(doc_id) for doc_id in replaced]
             # Surface-word counts for spelling suggestions: minus the old texts, plus the new.
             words = await asyncio.to_thread(
-                lambda: _merge_counts(
-                    _word_counts((d for d in old if d is not None), sign=-1), new_words or {}
+                lambda: merge_counts(
+                    word_counts((d for d in old if d is not None), sign=-1), new_words or {}
                 )
             )
         build_id = uuid.uuid4().hex[:16]
@@ -568,21 +532,11 @@ class ArchiveService:
     ) -> IngestReport:
         began = time.monotonic()
         stored = await self.store.document_hashes()
-        prepared = await asyncio.to_thread(self._prepare, paths, stored, progress)
+        prepared = await asyncio.to_thread(prepare, paths, stored, self.chunking, progress)
         added = [d.doc_id for d, _ in prepared.documents if d.doc_id not in stored]
         changed = [d.doc_id for d, _ in prepared.documents if d.doc_id in stored]
         unchanged = sorted(prepared.seen - set(added) - set(changed))
-        removed: list[str] = []
-        if prune or exact:
-            roots = [str(Path(p)) for p in paths]
-            unreadable = [s.path for s in prepared.skipped]
-            removed = sorted(
-                doc_id
-                for doc_id, (_, source) in stored.items()
-                if doc_id not in prepared.seen
-                and (exact or _under(source, roots))
-                and not _under(source, unreadable)
-            )
+        removed = removed_documents(stored, prepared, paths, prune=prune, exact=exact)
         passages = sum(len(p) for _, p in prepared.documents)
         notes = sum(len(d.notes) for d, _ in prepared.documents)
         if prepared.documents or removed:
@@ -600,141 +554,6 @@ class ArchiveService:
             notes=notes,
             seconds=time.monotonic() - began,
         )
-
-    def _prepare(
-        self,
-        paths: list[str | Path],
-        stored: dict[str, tuple[str, str]],
-        progress: ProgressCallback,
-    ) -> _Prepared:
-        """Read everything, find the corpus's boilerplate, structure and chunk what changed.
-
-        Runs in a worker thread. Every file is read (to hash it and to count repeated
-        paragraphs), but only new or changed documents are kept in memory and chunked.
-        """
-        seen: set[str] = set()
-        skipped: list[SkippedFile] = []
-        changed: list[SourceDocument] = []
-        files = 0
-        last_report = time.monotonic()
-
-        def every_document() -> Iterator[SourceDocument]:
-            nonlocal files, last_report
-            for item in read_all(paths):
-                files += 1
-                if time.monotonic() - last_report > 0.5:
-                    last_report = time.monotonic()
-                    progress(IngestProgress("reading", files, len(changed), 0))
-                if isinstance(item, SkippedFile):
-                    skipped.append(item)
-                    continue
-                if item.doc_id in seen:
-                    skipped.append(
-                        SkippedFile(item.source, f"duplicate document id '{item.doc_id}'")
-                    )
-                    continue
-                seen.add(item.doc_id)
-                if stored.get(item.doc_id, ("", ""))[0] != item.content_hash:
-                    changed.append(item)
-                yield item
-
-        repeated = repeated_paragraphs(
-            every_document(), share=BOILERPLATE_SHARE, min_docs=BOILERPLATE_MIN_DOCS
-        )
-        documents: list[tuple[Document, list[Passage]]] = []
-        words: dict[str, int] = {}
-        boilerplate = passages = 0
-        for document, doc_passages, dropped, doc_words in prepare_all(
-            changed, repeated, self.chunking
-        ):
-            for word in doc_words:
-                words[word] = words.get(word, 0) + 1
-            boilerplate += dropped
-            passages += len(doc_passages)
-            documents.append((document, doc_passages))
-            if time.monotonic() - last_report > 0.5:
-                last_report = time.monotonic()
-                progress(IngestProgress("chunking", files, len(documents), passages))
-        progress(IngestProgress("read", files, len(documents), passages))
-        return _Prepared(
-            documents, seen, skipped, boilerplate, files, tuple(sorted(repeated)), words
-        )
-
-
-Prepared = tuple[Document, list[Passage], int, frozenset[str]]
-
-
-def prepare_document(
-    source: SourceDocument, repeated: set[str], chunking: ChunkSettings
-) -> Prepared:
-    """Strip boilerplate, structure and chunk one document.
-
-    Also returns how many paragraphs were dropped and the document's distinct surface words (the
-    vocabulary spelling suggestions come from).
-    """
-    source, repeats = strip_boilerplate(source, repeated)
-    document, site_lines = structure(source)
-    words = frozenset(surface_words(document.text))
-    return document, passages_for(document, chunking), repeats + site_lines, words
-
-
-def prepare_all(
-    sources: list[SourceDocument], repeated: set[str], chunking: ChunkSettings
-) -> Iterator[Prepared]:
-    """:func:`prepare_document` over many documents, in worker processes when it pays.
-
-    Worker processes use every core and keep the tokenizer's CPU time off the process that runs
-    the bot's event loop; small ingests stay in this process (starting workers costs ~0.5 s).
-    """
-    workers = min(os.cpu_count() or 1, MAX_WORKERS)
-    if len(sources) < PARALLEL_FROM or workers < 2:
-        for source in sources:
-            yield prepare_document(source, repeated, chunking)
-        return
-    context = multiprocessing.get_context("spawn")  # no fork of a process with threads
-    done = 0
-    try:
-        with ProcessPoolExecutor(workers, mp_context=context) as pool:
-            work = functools.partial(prepare_document, repeated=repeated, chunking=chunking)
-            for prepared in pool.map(work, sources, chunksize=16):
-                done += 1
-                yield prepared
-    except (BrokenProcessPool, OSError) as exc:
-        # e.g. a __main__ that worker processes cannot import: finish here instead of failing
-        log.warning("worker processes failed (%s); preparing the rest in this process", exc)
-        for source in sources[done:]:
-            yield prepare_document(source, repeated, chunking)
-
-
-def corpus_digest(hashes: dict[str, str]) -> str:
-    """A hash over every document's id and content hash: what the index was built from."""
-    digest = hashlib.sha256()
-    for doc_id in sorted(hashes):
-        digest.update(f"{doc_id}\0{hashes[doc_id]}\n".encode())
-    return digest.hexdigest()[:20]
-
-
-def _under(source: str, roots: list[str]) -> bool:
-    """Whether a document's source (a file, ``x.zip!/entry`` or ``x.jsonl:3``) lies under a root."""
-    path = source.split("!/", 1)[0]
-    if not Path(path).exists():
-        path = re.sub(r":\d+$", "", path)
-    return any(path == root or path.startswith(root.rstrip("/") + "/") for root in roots)
-
-
-def _word_counts(documents: Iterable[Document], sign: int) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for document in documents:
-        for word in set(surface_words(document.text)):
-            counts[word] = counts.get(word, 0) + sign
-    return counts
-
-
-def _merge_counts(a: dict[str, int], b: dict[str, int]) -> dict[str, int]:
-    out = dict(a)
-    for word, count in b.items():
-        out[word] = out.get(word, 0) + count
-    return out
 
 
 def _diff(meta: dict[str, str], expected: dict[str, str]) -> str:

@@ -227,7 +227,7 @@ async def test_documents_from_a_zip_are_pruned_with_it(
 def test_worker_processes_prepare_exactly_what_this_process_would(
     tiny_corpus: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from retrieval import service
+    from retrieval import ingest as service
     from retrieval.chunking import DEFAULT_CHUNKING
 
     sources = [d for d in read_all([tiny_corpus]) if not isinstance(d, SkippedFile)] * 3

@@ -1,0 +1,219 @@
+"""Reading sources for an ingest: boilerplate found from the corpus, documents structured and
+chunked (in worker processes for big ingests), and the bookkeeping of what an ingest changes.
+
+Everything here is CPU work on plain data; the service runs it off the event loop and writes the
+result in one transaction.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import logging
+import multiprocessing
+import os
+import re
+import time
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from pathlib import Path
+
+from .boilerplate import repeated_paragraphs, strip_boilerplate
+from .chunking import ChunkSettings, passages_for
+from .layout import structure
+from .models import Document, Passage, SkippedFile, SourceDocument
+from .sources import read_all
+from .text import surface_words
+
+log = logging.getLogger(__name__)
+
+# A paragraph in more than this share of the documents read (and in at least BOILERPLATE_MIN_DOCS
+# of them) is site furniture, not content: it is neither indexed nor quoted.
+BOILERPLATE_SHARE = 0.3
+BOILERPLATE_MIN_DOCS = 5
+# Ingests of at least this many new or changed documents are chunked in worker processes.
+PARALLEL_FROM = 200
+MAX_WORKERS = 4
+
+
+@dataclass(frozen=True)
+class IngestProgress:
+    """Where a running ingest is: what it is doing and how far it got."""
+
+    stage: str
+    files: int
+    documents: int
+    passages: int
+
+
+ProgressCallback = Callable[[IngestProgress], None]
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """What reading the sources found: new or changed documents (chunked) and the rest."""
+
+    documents: list[tuple[Document, list[Passage]]]
+    seen: set[str]
+    skipped: list[SkippedFile]
+    boilerplate: int
+    files: int
+    repeated: tuple[str, ...]
+    words: dict[str, int]
+
+
+def prepare(
+    paths: list[str | Path],
+    stored: dict[str, tuple[str, str]],
+    chunking: ChunkSettings,
+    progress: ProgressCallback,
+) -> Prepared:
+    """Read everything, find the corpus's boilerplate, structure and chunk what changed.
+
+    Runs off the event loop. Every file is read (to hash it and to count repeated
+    paragraphs), but only new or changed documents are kept in memory and chunked.
+    """
+    seen: set[str] = set()
+    skipped: list[SkippedFile] = []
+    changed: list[SourceDocument] = []
+    files = 0
+    last_report = time.monotonic()
+
+    def every_document() -> Iterator[SourceDocument]:
+        nonlocal files, last_report
+        for item in read_all(paths):
+            files += 1
+            if time.monotonic() - last_report > 0.5:
+                last_report = time.monotonic()
+                progress(IngestProgress("reading", files, len(changed), 0))
+            if isinstance(item, SkippedFile):
+                skipped.append(item)
+                continue
+            if item.doc_id in seen:
+                skipped.append(SkippedFile(item.source, f"duplicate document id '{item.doc_id}'"))
+                continue
+            seen.add(item.doc_id)
+            if stored.get(item.doc_id, ("", ""))[0] != item.content_hash:
+                changed.append(item)
+            yield item
+
+    repeated = repeated_paragraphs(
+        every_document(), share=BOILERPLATE_SHARE, min_docs=BOILERPLATE_MIN_DOCS
+    )
+    documents: list[tuple[Document, list[Passage]]] = []
+    words: dict[str, int] = {}
+    boilerplate = passages = 0
+    for document, doc_passages, dropped, doc_words in prepare_all(changed, repeated, chunking):
+        for word in doc_words:
+            words[word] = words.get(word, 0) + 1
+        boilerplate += dropped
+        passages += len(doc_passages)
+        documents.append((document, doc_passages))
+        if time.monotonic() - last_report > 0.5:
+            last_report = time.monotonic()
+            progress(IngestProgress("chunking", files, len(documents), passages))
+    progress(IngestProgress("read", files, len(documents), passages))
+    return Prepared(documents, seen, skipped, boilerplate, files, tuple(sorted(repeated)), words)
+
+
+PreparedDocument = tuple[Document, list[Passage], int, frozenset[str]]
+
+
+def prepare_document(
+    source: SourceDocument, repeated: set[str], chunking: ChunkSettings
+) -> PreparedDocument:
+    """Strip boilerplate, structure and chunk one document.
+
+    Also returns how many paragraphs were dropped and the document's distinct surface words (the
+    vocabulary spelling suggestions come from).
+    """
+    source, repeats = strip_boilerplate(source, repeated)
+    document, site_lines = structure(source)
+    words = frozenset(surface_words(document.text))
+    return document, passages_for(document, chunking), repeats + site_lines, words
+
+
+def prepare_all(
+    sources: list[SourceDocument], repeated: set[str], chunking: ChunkSettings
+) -> Iterator[PreparedDocument]:
+    """:func:`prepare_document` over many documents, in worker processes when it pays.
+
+    Worker processes use every core and keep the tokenizer's CPU time off the process that runs
+    the bot's event loop; small ingests stay in this process (starting workers costs ~0.5 s).
+    """
+    workers = min(os.cpu_count() or 1, MAX_WORKERS)
+    if len(sources) < PARALLEL_FROM or workers < 2:
+        for source in sources:
+            yield prepare_document(source, repeated, chunking)
+        return
+    context = multiprocessing.get_context("spawn")  # no fork of a process with threads
+    done = 0
+    try:
+        with ProcessPoolExecutor(workers, mp_context=context) as pool:
+            work = functools.partial(prepare_document, repeated=repeated, chunking=chunking)
+            for prepared in pool.map(work, sources, chunksize=16):
+                done += 1
+                yield prepared
+    except (BrokenProcessPool, OSError) as exc:
+        # e.g. a __main__ that worker processes cannot import: finish here instead of failing
+        log.warning("worker processes failed (%s); preparing the rest in this process", exc)
+        for source in sources[done:]:
+            yield prepare_document(source, repeated, chunking)
+
+
+def corpus_digest(hashes: dict[str, str]) -> str:
+    """A hash over every document's id and content hash: what the index was built from."""
+    digest = hashlib.sha256()
+    for doc_id in sorted(hashes):
+        digest.update(f"{doc_id}\0{hashes[doc_id]}\n".encode())
+    return digest.hexdigest()[:20]
+
+
+def under(source: str, roots: list[str]) -> bool:
+    """Whether a document's source (a file, ``x.zip!/entry`` or ``x.jsonl:3``) lies under a root."""
+    path = source.split("!/", 1)[0]
+    if not Path(path).exists():
+        path = re.sub(r":\d+$", "", path)
+    return any(path == root or path.startswith(root.rstrip("/") + "/") for root in roots)
+
+
+def word_counts(documents: Iterable[Document], sign: int) -> dict[str, int]:
+    """Per surface word, ``sign`` times the number of documents it occurs in."""
+    counts: dict[str, int] = {}
+    for document in documents:
+        for word in set(surface_words(document.text)):
+            counts[word] = counts.get(word, 0) + sign
+    return counts
+
+
+def merge_counts(a: dict[str, int], b: dict[str, int]) -> dict[str, int]:
+    """The sum of two word counts."""
+    out = dict(a)
+    for word, count in b.items():
+        out[word] = out.get(word, 0) + count
+    return out
+
+
+def removed_documents(
+    stored: dict[str, tuple[str, str]],
+    prepared: Prepared,
+    paths: list[str | Path],
+    *,
+    prune: bool,
+    exact: bool,
+) -> list[str]:
+    """Stored documents an ingest removes: not seen, under ``paths`` (or any, when ``exact``),
+    and not from a file that could not be read this time."""
+    if not (prune or exact):
+        return []
+    roots = [str(Path(p)) for p in paths]
+    unreadable = [s.path for s in prepared.skipped]
+    return sorted(
+        doc_id
+        for doc_id, (_, source) in stored.items()
+        if doc_id not in prepared.seen
+        and (exact or under(source, roots))
+        and not under(source, unreadable)
+    )
