@@ -37,6 +37,7 @@ from .ingest import (
     removed_documents,
     word_counts,
 )
+from .ingest_process import ingest_in_child
 from .links import text_fragment_link
 from .models import (
     Answer,
@@ -506,6 +507,7 @@ class ArchiveService:
         prune: bool = False,
         exact: bool = False,
         progress: ProgressCallback | None = None,
+        isolated: bool = False,
     ) -> IngestReport:
         """Read ``paths`` and bring the store and index up to date; one ingest at a time.
 
@@ -513,7 +515,8 @@ class ArchiveService:
         whose source lies under ``paths`` but was not seen are removed; with ``exact`` (the bot's
         /reindex), every document not seen is removed, so the index holds exactly ``paths``, and a
         missing path is an error instead. A document whose file could not be read this time is
-        kept. Nothing changes unless the whole ingest commits.
+        kept. Nothing changes unless the whole ingest commits. ``isolated`` runs the work in a
+        child process (what a server should do: its event loop stays responsive).
         """
         paths = list(paths)
         if exact:
@@ -524,8 +527,23 @@ class ArchiveService:
                 )
         if self._ingest_lock.locked():
             raise ReindexInProgress("a reindex is already running; wait for it to finish")
+        progress = progress or (lambda p: None)
         async with self._ingest_lock:
-            return await self._ingest(paths, prune, exact, progress or (lambda p: None))
+            if not isolated:
+                return await self._ingest(paths, prune, exact, progress)
+            report = await ingest_in_child(
+                self.store.path,
+                paths,
+                prune=prune,
+                exact=exact,
+                chunking=self.chunking,
+                params=self.params,
+                progress=progress,
+            )
+            build_id = (await self.store.meta()).get("build_id")
+            if build_id and build_id != self._build_id:
+                await self._load(build_id)
+            return report
 
     async def _ingest(
         self, paths: list[str | Path], prune: bool, exact: bool, progress: ProgressCallback

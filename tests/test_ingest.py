@@ -249,3 +249,20 @@ async def test_exact_ingest_holds_exactly_its_sources(
     (tiny_corpus / "guide.md").write_bytes(b"\x00\x01binary now")
     again = await seed_service.ingest([tiny_corpus], exact=True)
     assert again.removed == () and "guide" in [d.doc_id for d in await seed_service.documents()]
+
+
+async def test_isolated_ingest_runs_in_a_child_and_swaps_the_index(
+    seed_service: ArchiveService, tiny_corpus: Path
+) -> None:
+    seen: list[str] = []
+    report = await seed_service.ingest(
+        [tiny_corpus], isolated=True, progress=lambda p: seen.append(p.stage)
+    )
+    assert report.added == ("faq/whoweare", "guide", "ms/prisons", "reviews/film")
+    assert "read" in seen
+    answer = await seed_service.ask("prison population united states")
+    assert answer.results[0].citation.doc_id == "ms/prisons"  # the parent serves the new index
+    from retrieval import SourceError
+
+    with pytest.raises(SourceError):
+        await seed_service.ingest([tiny_corpus / "gone"], exact=True, isolated=True)

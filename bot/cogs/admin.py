@@ -84,7 +84,9 @@ class Admin(commands.Cog):
         progress: list[IngestProgress] = []
         began = time.monotonic()
         job = asyncio.create_task(
-            self.bot.service.ingest(self.bot.settings.sources, exact=True, progress=progress.append)
+            self.bot.service.ingest(
+                self.bot.settings.sources, exact=True, isolated=True, progress=progress.append
+            )
         )
         try:
             while not job.done():

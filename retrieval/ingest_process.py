@@ -1,0 +1,98 @@
+"""An ingest in a child process, so that the process answering questions keeps its event loop free.
+
+Reading and tokenizing a big archive is CPU work; in a thread it would compete with the event loop
+for the GIL and stall it for hundreds of milliseconds. The child opens the same SQLite file, runs the
+ingest (its write transaction is short), and reports progress and the result through a queue; the
+parent then loads the index the child committed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+import queue
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .errors import RetrievalError
+
+if TYPE_CHECKING:
+    from .chunking import ChunkSettings
+    from .index import BM25Params
+    from .ingest import ProgressCallback
+    from .models import IngestReport
+
+_POLL_SECONDS = 0.5
+
+
+def _child(
+    db_path: str,
+    paths: list[str],
+    prune: bool,
+    exact: bool,
+    chunking: ChunkSettings,
+    params: BM25Params,
+    messages: multiprocessing.Queue,
+) -> None:
+    """Entry point of the child process: run the ingest, send progress and the outcome."""
+    from .service import ArchiveService
+
+    async def run() -> IngestReport:
+        service = await ArchiveService.open(db_path, seed=[], params=params, chunking=chunking)
+        try:
+            return await service.ingest(
+                paths, prune=prune, exact=exact, progress=lambda p: messages.put(("progress", p))
+            )
+        finally:
+            await service.close()
+
+    try:
+        messages.put(("done", asyncio.run(run())))
+    except RetrievalError as exc:
+        messages.put(("error", exc))
+    except Exception as exc:  # reported to the parent, which logs it with its traceback
+        messages.put(("error", RetrievalError(f"the ingest failed: {type(exc).__name__}: {exc}")))
+        raise
+
+
+async def ingest_in_child(
+    db_path: Path,
+    paths: list[str | Path],
+    *,
+    prune: bool,
+    exact: bool,
+    chunking: ChunkSettings,
+    params: BM25Params,
+    progress: ProgressCallback,
+) -> IngestReport:
+    """Run an ingest in a new process and return its report (raises what the child raised)."""
+    context = multiprocessing.get_context("spawn")
+    messages = context.Queue()
+    process = context.Process(
+        target=_child,
+        args=(str(db_path), [str(p) for p in paths], prune, exact, chunking, params, messages),
+        name="archive-bot-ingest",
+    )
+    process.start()
+    try:
+        while True:
+            try:
+                kind, payload = await asyncio.to_thread(messages.get, True, _POLL_SECONDS)
+            except queue.Empty:
+                if not process.is_alive():
+                    raise RetrievalError(
+                        f"the ingest process stopped unexpectedly (exit code {process.exitcode}); "
+                        "the previous index keeps serving"
+                    ) from None
+                continue
+            if kind == "progress":
+                progress(payload)
+            elif kind == "error":
+                raise payload
+            else:
+                return payload
+    finally:
+        await asyncio.to_thread(process.join, 10)
+        if process.is_alive():
+            process.terminate()
+        messages.close()
