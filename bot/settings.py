@@ -17,6 +17,7 @@ SETTINGS: dict[str, str] = {
     "DISCORD_TOKEN": "the bot token from the Discord developer portal (required)",
     "ARCHIVE_BOT_DB": "SQLite file of the index",
     "ARCHIVE_SOURCES": "files or folders /reindex reads, separated by commas",
+    "ARCHIVE_BASE_URL": "where the mirrored pages were published",
     "ADMIN_USER_IDS": "user ids allowed to run /reindex, separated by commas",
     "ADMIN_ROLE_IDS": "role ids allowed to run /reindex, separated by commas",
     "DEV_GUILD_ID": "a server id to sync commands to at once while testing",
@@ -38,6 +39,7 @@ class Settings:
     token: str = field(repr=False)
     db_path: Path
     sources: tuple[Path, ...]
+    base_url: str = "https://www.prisoncensorship.info/archive/etext/"
     admin_user_ids: frozenset[int] = frozenset()
     admin_role_ids: frozenset[int] = frozenset()
     dev_guild_id: int | None = None
@@ -108,8 +110,13 @@ def load_settings(
     if missing:
         problems.append(f"ARCHIVE_SOURCES names paths that do not exist: {', '.join(missing)}")
 
+    base_url = values.get("ARCHIVE_BASE_URL", "").strip() or Settings.base_url
+    if not base_url.startswith(("http://", "https://")):
+        problems.append(f"ARCHIVE_BASE_URL must start with http:// or https:// (got {base_url!r})")
+
     settings = Settings(
         token=token,
+        base_url=base_url,
         db_path=Path(values.get("ARCHIVE_BOT_DB", "").strip() or default_db).expanduser(),
         sources=sources,
         admin_user_ids=_ids("ADMIN_USER_IDS", values.get("ADMIN_USER_IDS", ""), problems),

@@ -19,6 +19,7 @@ from .errors import RetrievalError
 from .ingest import IngestProgress
 from .models import Answer, FootnoteInfo, IngestReport
 from .service import DEFAULT_RESULTS, MAX_RESULTS, ArchiveService, default_db_path
+from .sources import ARCHIVE_BASE_URL
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 
@@ -172,7 +173,9 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
         raise RetrievalError(f"no such file or folder: {', '.join(missing)}")
 
     async def work(service: ArchiveService) -> int:
-        report = await service.ingest(args.paths, prune=args.prune, progress=ProgressPrinter())
+        report = await service.ingest(
+            args.paths, prune=args.prune, base_url=args.base_url, progress=ProgressPrinter()
+        )
         print(format_report(report))
         return EXIT_OK
 
@@ -251,9 +254,16 @@ def build_parser(extra: Sequence[ExtraCommand] = ()) -> argparse.ArgumentParser:
     ask.set_defaults(func=_cmd_ask)
 
     ingest = sub.add_parser("ingest", help="add files or folders of the archive to the index")
-    ingest.add_argument("paths", nargs="+", help="files (.txt, .md, .jsonl) or folders")
+    ingest.add_argument(
+        "paths", nargs="+", help="files (.html, .txt, .md, .jsonl, .zip) or folders of them"
+    )
     ingest.add_argument(
         "--prune", action="store_true", help="remove documents whose files under PATHS are gone"
+    )
+    ingest.add_argument(
+        "--base-url",
+        default=ARCHIVE_BASE_URL,
+        help=f"where mirrored pages were published (default {ARCHIVE_BASE_URL})",
     )
     ingest.set_defaults(func=_cmd_ingest)
 

@@ -24,7 +24,7 @@ from .boilerplate import repeated_paragraphs, strip_boilerplate
 from .chunking import ChunkSettings, passages_for
 from .layout import structure
 from .models import Document, Passage, SkippedFile, SourceDocument
-from .sources import read_all
+from .sources import ARCHIVE_BASE_URL, read_all
 from .text import surface_words
 
 log = logging.getLogger(__name__)
@@ -69,6 +69,7 @@ def prepare(
     stored: dict[str, tuple[str, str]],
     chunking: ChunkSettings,
     progress: ProgressCallback,
+    base_url: str = ARCHIVE_BASE_URL,
 ) -> Prepared:
     """Read everything, find the corpus's boilerplate, structure and chunk what changed.
 
@@ -83,7 +84,7 @@ def prepare(
 
     def every_document() -> Iterator[SourceDocument]:
         nonlocal files, last_report
-        for item in read_all(paths):
+        for item in read_all(paths, base_url):
             files += 1
             if time.monotonic() - last_report > 0.5:
                 last_report = time.monotonic()

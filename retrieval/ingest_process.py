@@ -30,6 +30,7 @@ def _child(
     paths: list[str],
     prune: bool,
     exact: bool,
+    base_url: str,
     chunking: ChunkSettings,
     params: BM25Params,
     messages: multiprocessing.Queue,
@@ -41,7 +42,11 @@ def _child(
         service = await ArchiveService.open(db_path, seed=[], params=params, chunking=chunking)
         try:
             return await service.ingest(
-                paths, prune=prune, exact=exact, progress=lambda p: messages.put(("progress", p))
+                paths,
+                prune=prune,
+                exact=exact,
+                base_url=base_url,
+                progress=lambda p: messages.put(("progress", p)),
             )
         finally:
             await service.close()
@@ -61,6 +66,7 @@ async def ingest_in_child(
     *,
     prune: bool,
     exact: bool,
+    base_url: str,
     chunking: ChunkSettings,
     params: BM25Params,
     progress: ProgressCallback,
@@ -70,7 +76,16 @@ async def ingest_in_child(
     messages = context.Queue()
     process = context.Process(
         target=_child,
-        args=(str(db_path), [str(p) for p in paths], prune, exact, chunking, params, messages),
+        args=(
+            str(db_path),
+            [str(p) for p in paths],
+            prune,
+            exact,
+            base_url,
+            chunking,
+            params,
+            messages,
+        ),
         name="archive-bot-ingest",
     )
     process.start()

@@ -55,6 +55,7 @@ from .models import (
     SavedQuestion,
 )
 from .query import ParsedQuestion, clean_question, parse_question
+from .sources import ARCHIVE_BASE_URL
 from .spelling import Speller
 from .store import Store, utc_now
 from .text import TOKENIZER_VERSION, stem, terms
@@ -508,6 +509,7 @@ class ArchiveService:
         exact: bool = False,
         progress: ProgressCallback | None = None,
         isolated: bool = False,
+        base_url: str = ARCHIVE_BASE_URL,
     ) -> IngestReport:
         """Read ``paths`` and bring the store and index up to date; one ingest at a time.
 
@@ -516,7 +518,8 @@ class ArchiveService:
         /reindex), every document not seen is removed, so the index holds exactly ``paths``, and a
         missing path is an error instead. A document whose file could not be read this time is
         kept. Nothing changes unless the whole ingest commits. ``isolated`` runs the work in a
-        child process (what a server should do: its event loop stays responsive).
+        child process (what a server should do: its event loop stays responsive). ``base_url`` is
+        where mirrored pages were published (their URLs and ids derive from it).
         """
         paths = list(paths)
         if exact:
@@ -530,12 +533,13 @@ class ArchiveService:
         progress = progress or (lambda p: None)
         async with self._ingest_lock:
             if not isolated:
-                return await self._ingest(paths, prune, exact, progress)
+                return await self._ingest(paths, prune, exact, progress, base_url)
             report = await ingest_in_child(
                 self.store.path,
                 paths,
                 prune=prune,
                 exact=exact,
+                base_url=base_url,
                 chunking=self.chunking,
                 params=self.params,
                 progress=progress,
@@ -546,11 +550,18 @@ class ArchiveService:
             return report
 
     async def _ingest(
-        self, paths: list[str | Path], prune: bool, exact: bool, progress: ProgressCallback
+        self,
+        paths: list[str | Path],
+        prune: bool,
+        exact: bool,
+        progress: ProgressCallback,
+        base_url: str,
     ) -> IngestReport:
         began = time.monotonic()
         stored = await self.store.document_hashes()
-        prepared = await asyncio.to_thread(prepare, paths, stored, self.chunking, progress)
+        prepared = await asyncio.to_thread(
+            prepare, paths, stored, self.chunking, progress, base_url
+        )
         added = [d.doc_id for d, _ in prepared.documents if d.doc_id not in stored]
         changed = [d.doc_id for d, _ in prepared.documents if d.doc_id in stored]
         unchanged = sorted(prepared.seen - set(added) - set(changed))

@@ -160,6 +160,7 @@ def _document(
     digest: str,
     meta: dict,
     markdown: bool = False,
+    base_url: str = ARCHIVE_BASE_URL,
 ) -> SourceDocument:
     sections = meta.get("sections")
     if sections is not None and not (
@@ -168,7 +169,9 @@ def _document(
         raise SourceError(f"{source}: 'sections' must be a list of strings")
     blocks = markdown_blocks(text) if markdown else text_blocks(text, sections)
     url = meta.get("url") or None
-    doc_id = meta.get("id") or (doc_id_from_url(url) if url else doc_id_from_path(relative))
+    doc_id = meta.get("id") or (
+        doc_id_from_url(url, base_url) if url else doc_id_from_path(relative)
+    )
     title = meta.get("title")
     subtitle = meta.get("subtitle")
     if not title:
@@ -202,7 +205,9 @@ def markdown_blocks(text: str) -> list[Block]:
     return blocks
 
 
-def read_text(file: SourceFile, sidecar: Path | None = None) -> list[SourceDocument]:
+def read_text(
+    file: SourceFile, sidecar: Path | None = None, *, base_url: str = ARCHIVE_BASE_URL
+) -> list[SourceDocument]:
     """A ``.txt`` page (archive layout), with an optional ``NAME.meta.json`` sidecar."""
     data = file.read()
     meta, meta_raw = _read_meta(file, sidecar)
@@ -213,11 +218,14 @@ def read_text(file: SourceFile, sidecar: Path | None = None) -> list[SourceDocum
         source=file.path,
         digest=content_hash(data, meta_raw),
         meta=meta,
+        base_url=base_url,
     )
     return [doc]
 
 
-def read_markdown(file: SourceFile, sidecar: Path | None = None) -> list[SourceDocument]:
+def read_markdown(
+    file: SourceFile, sidecar: Path | None = None, *, base_url: str = ARCHIVE_BASE_URL
+) -> list[SourceDocument]:
     """A ``.md`` file: the first heading is the title unless the sidecar gives one."""
     data = file.read()
     meta, meta_raw = _read_meta(file, sidecar)
@@ -228,6 +236,7 @@ def read_markdown(file: SourceFile, sidecar: Path | None = None) -> list[SourceD
         source=file.path,
         digest=content_hash(data, meta_raw),
         meta=meta,
+        base_url=base_url,
         markdown=True,
     )
     if doc.blocks and doc.blocks[0].kind == "heading" and doc.blocks[0].text == doc.title:
@@ -235,7 +244,9 @@ def read_markdown(file: SourceFile, sidecar: Path | None = None) -> list[SourceD
     return [doc]
 
 
-def read_jsonl(file: SourceFile, sidecar: Path | None = None) -> list[SourceDocument]:
+def read_jsonl(
+    file: SourceFile, sidecar: Path | None = None, *, base_url: str = ARCHIVE_BASE_URL
+) -> list[SourceDocument]:
     """One document per line: ``text`` required; ``url``, ``title``, ``id``, ``sections`` optional."""
     data = file.read()
     text = decode(data, file.path)
@@ -261,16 +272,19 @@ def read_jsonl(file: SourceFile, sidecar: Path | None = None) -> list[SourceDocu
                 source=where,
                 digest=content_hash(line.encode("utf-8")),
                 meta=meta,
+                base_url=base_url,
             )
         )
     return docs
 
 
-def read_html(file: SourceFile, sidecar: Path | None = None) -> list[SourceDocument]:
+def read_html(
+    file: SourceFile, sidecar: Path | None = None, *, base_url: str = ARCHIVE_BASE_URL
+) -> list[SourceDocument]:
     """An HTML page: see :func:`retrieval.html.read_html`."""
     from .html import read_html as read_page  # html.py imports this module
 
-    return read_page(file, sidecar)
+    return read_page(file, sidecar, base_url=base_url)
 
 
 READERS: dict[str, Callable[..., list[SourceDocument]]] = {
@@ -333,8 +347,12 @@ def _file(path: Path, relative: str) -> SourceFile:
     return SourceFile(str(path), relative, read)
 
 
-def read_source(file: SourceFile) -> list[SourceDocument]:
-    """Read one file with the reader for its extension (raises :class:`SourceError`)."""
+def read_source(file: SourceFile, base_url: str = ARCHIVE_BASE_URL) -> list[SourceDocument]:
+    """Read one file with the reader for its extension (raises :class:`SourceError`).
+
+    ``base_url`` is where the archive was published: a mirrored page's URL is ``base_url`` plus
+    its path, and document ids are URL paths below it.
+    """
     suffix = PurePosixPath(file.relative.lower()).suffix
     reader = READERS.get(suffix)
     if reader is None:
@@ -342,21 +360,23 @@ def read_source(file: SourceFile) -> list[SourceDocument]:
     path = Path(file.path)
     sidecar = path.with_name(path.name[: -len(suffix)] + META_SUFFIX)
     try:
-        return reader(file, sidecar if sidecar.exists() else None)
+        return reader(file, sidecar if sidecar.exists() else None, base_url=base_url)
     except SourceError:
         raise
     except (ValueError, UnicodeError, RecursionError) as exc:
         raise SourceError(f"{file.path}: cannot parse ({exc})") from exc
 
 
-def read_all(paths: Iterable[str | Path]) -> Iterator[SourceDocument | SkippedFile]:
+def read_all(
+    paths: Iterable[str | Path], base_url: str = ARCHIVE_BASE_URL
+) -> Iterator[SourceDocument | SkippedFile]:
     """Every document under ``paths``; unreadable files come out as :class:`SkippedFile`."""
     for item in source_files(paths):
         if isinstance(item, SkippedFile):
             yield item
             continue
         try:
-            yield from read_source(item)
+            yield from read_source(item, base_url)
         except SourceError as exc:
             yield SkippedFile(item.path, str(exc).removeprefix(f"{item.path}: "))
 

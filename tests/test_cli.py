@@ -123,3 +123,28 @@ def test_installed_command_runs_anywhere(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert "Zhou Enlai" in json.loads(result.stdout)["results"][0]["quote"]
+
+
+def test_ingest_a_mirror_with_another_base_url(capsys, db: str, tmp_path: Path) -> None:
+    page = tmp_path / "mirror" / "ms" / "strike.html"
+    page.parent.mkdir(parents=True)
+    page.write_text(
+        "<html><head><title>MIM: The strike</title></head><body><h1>The strike</h1>"
+        "<p>Prisoners in Pelican Bay went on hunger strike in 2011.</p></body></html>"
+    )
+    code, out, _ = run(
+        capsys,
+        "--db",
+        db,
+        "ingest",
+        str(tmp_path / "mirror"),
+        "--base-url",
+        "https://example.org/etext/",
+    )
+    assert code == 0 and "added 1" in out
+    code, out, _ = run(
+        capsys, "--db", db, "ask", "When was the hunger strike in Pelican Bay?", "--json"
+    )
+    first = json.loads(out)["results"][0]
+    assert first["doc_id"] == "ms/strike" and first["title"] == "The strike"
+    assert first["url"] == "https://example.org/etext/ms/strike.html"

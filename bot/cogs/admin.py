@@ -85,7 +85,11 @@ class Admin(commands.Cog):
         began = time.monotonic()
         job = asyncio.create_task(
             self.bot.service.ingest(
-                self.bot.settings.sources, exact=True, isolated=True, progress=progress.append
+                self.bot.settings.sources,
+                exact=True,
+                isolated=True,
+                base_url=self.bot.settings.base_url,
+                progress=progress.append,
             )
         )
         try:
