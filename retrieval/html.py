@@ -19,12 +19,11 @@ from .archives import page_url
 from .boilerplate import clean_title
 from .encoding import decode_html, repair
 from .errors import SourceError
-from .layout import MARKER, NOTES_HEADING, is_site_boilerplate
+from .html_blocks import NOTE_START, RawBlock, drop_navigation, find_notes
+from .layout import NOTES_HEADING, is_site_boilerplate
 from .models import Block, SourceDocument
 from .sources import ARCHIVE_BASE_URL, SourceFile, _read_meta, content_hash, doc_id_from_url
 
-# A paragraph, heading or list whose text is more than this share links is navigation.
-LINK_SHARE = 0.5
 # A line that stands alone in bold (or a large <font>) is a heading when it is this short.
 BOLD_HEADING_WORDS = 15
 BOLD_HEADING_CHARS = 120
@@ -32,8 +31,6 @@ BOLD_HEADING_CHARS = 120
 HEADING_MAX_WORDS = 30
 # A table cell this short, without blocks inside, is data: its row reads as one line.
 DATA_CELL_CHARS = 100
-# An unnumbered paragraph inside a notes list continues the previous note when this short.
-NOTE_CONTINUATION_CHARS = 600
 
 _SKIP = frozenset(
     "script style noscript template head title iframe frame frameset object embed applet select "
@@ -52,9 +49,6 @@ _BOLD_STYLE = re.compile(r"font-weight\s*:\s*(?:bold|[6-9]00)", re.IGNORECASE)
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 _MARKER_TEXT = re.compile(r"\[(\d{1,3})\]|\((\d{1,3})\)|(\d{1,3})")
 _BACKLINKS = frozenset({"↩", "↩︎", "^", "↑", "back", "[back]", "return", "top", "[top]"})
-# The number that opens a note: `1.`, `1)`, `(1)`, `[1]`, `(1).` (a converted back-link).
-_NOTE_START = re.compile(r"(?:\[(\d{1,3})\]|\((\d{1,3})\)|(\d{1,3})[.)])[.:]?\s*(?=\S)")
-_BARE_NUMBER = re.compile(r"(\d{1,3})\s+(?=\S)")
 _INVISIBLE = str.maketrans("", "", "\u00ad\u200b\u200c\u200d\u2060\ufeff")
 
 
@@ -66,25 +60,6 @@ class _Seg:
     link: bool = False
     strong: bool = False
     anchor: str | None = None
-
-
-@dataclass
-class _Raw:
-    """A block as extracted, before notes, navigation and the title are sorted out."""
-
-    kind: str  # "heading" | "paragraph" | "note" | "drop"
-    text: str
-    level: int = 0  # 1-6 for <hN>, 7 for a bold line
-    chars: int = 0
-    link_chars: int = 0
-    list_id: int | None = None
-    list_number: int | None = None
-    anchors: tuple[str, ...] = ()
-    number: int | None = None
-
-    @property
-    def navigation(self) -> bool:
-        return bool(self.chars) and self.link_chars / self.chars > LINK_SHARE
 
 
 @dataclass
@@ -120,7 +95,7 @@ def _int(value: str | None) -> int | None:
 class _Walker:
     """Walks the DOM in document order and cuts its text into raw blocks."""
 
-    raws: list[_Raw] = field(default_factory=list)
+    raws: list[RawBlock] = field(default_factory=list)
     # Fragment targets of footnote markers: id -> (number, index of the block citing it).
     targets: dict[str, tuple[int, int]] = field(default_factory=dict)
     buf: list[_Seg | None] = field(default_factory=list)  # None is a <br>
@@ -133,7 +108,7 @@ class _Walker:
     row: bool = False  # inside a table row of short cells, read as one line
     list_count: int = 0
 
-    def walk(self, root: LexborNode) -> list[_Raw]:
+    def walk(self, root: LexborNode) -> list[RawBlock]:
         # Iterative, since old pages nest unclosed <font> tags deeper than Python's recursion.
         stack: list[tuple[LexborNode, bool]] = [(root, False)]
         while stack:
@@ -252,7 +227,7 @@ class _Walker:
                     current = []
                 continue
             alone = bool(NOTES_HEADING.match(text)) or (self._plain() and _bold(line, text))
-            if current and (alone or _NOTE_START.match(text)):
+            if current and (alone or NOTE_START.match(text)):
                 groups.append(current)
                 current = []
             current.extend([*pending, *line, _Seg(" ")])
@@ -282,7 +257,7 @@ class _Walker:
         number, current.pending = current.pending, None  # an item's later paragraphs continue it
         anchors = tuple(s.anchor for s in segs if s.anchor)
         list_id = current.id or None
-        self.raws.append(_Raw(kind, text, level, chars, link_chars, list_id, number, anchors))
+        self.raws.append(RawBlock(kind, text, level, chars, link_chars, list_id, number, anchors))
 
 
 def _data_row(row: LexborNode) -> bool:
@@ -310,98 +285,20 @@ def _bold(segs: list[_Seg], text: str) -> bool:
     )
 
 
-def _note_start(raw: _Raw, bare: bool = False) -> tuple[int | None, str]:
-    match = _NOTE_START.match(raw.text) or (_BARE_NUMBER.match(raw.text) if bare else None)
-    if not match:
-        return None, raw.text
-    return int(next(g for g in match.groups() if g)), raw.text[match.end() :]
-
-
-def _find_notes(raws: list[_Raw], targets: dict[str, tuple[int, int]]) -> None:
-    """Turn the notes list into note blocks: after a notes heading, or targets of markers."""
-    in_notes = False
-    last: _Raw | None = None
-    for index, raw in enumerate(raws):
-        heading_like = raw.kind in ("heading", "paragraph") and len(raw.text) < 40
-        if heading_like and NOTES_HEADING.match(raw.text):
-            raw.kind, in_notes, last = "drop", True, None
-            continue
-        if raw.kind == "heading":
-            in_notes = False
-            continue
-        cited = [targets[a] for a in raw.anchors if a in targets and targets[a][1] < index]
-        number, text = _note_start(raw, bare=bool(cited))
-        if raw.list_number is not None and (in_notes or cited):
-            if number != raw.list_number:
-                text = raw.text
-            number = raw.list_number
-        elif number is None and cited:
-            number = cited[0][0]
-        if number is not None and (in_notes or cited):
-            raw.kind, raw.number, raw.text = "note", number, text
-            last = raw
-        elif in_notes and raw.navigation:
-            continue  # navigation inside or after the list: dropped later, the list goes on
-        elif in_notes and last is not None and len(raw.text) < NOTE_CONTINUATION_CHARS:
-            last.text = f"{last.text} {raw.text}"
-            raw.kind = "drop"
-        else:
-            in_notes = False
-    if not any(r.kind == "note" for r in raws):
-        _trailing_notes(raws)
-
-
-def _trailing_notes(raws: list[_Raw]) -> None:
-    """A numbered run ``1..n`` ending the page, without a heading, whose numbers the body cites."""
-    run: list[tuple[_Raw, int, str]] = []
-    for raw in reversed(raws):
-        if raw.kind == "drop" or raw.navigation:
-            continue
-        number, text = _note_start(raw)
-        number = raw.list_number or number
-        if raw.kind != "paragraph" or number is None:
-            break
-        run.append((raw, number, text))
-    run.reverse()
-    if not run or [n for _, n, _ in run] != list(range(1, len(run) + 1)):
-        return
-    in_run = {id(r) for r, _, _ in run}
-    body = "\n".join(r.text for r in raws if r.kind == "paragraph" and id(r) not in in_run)
-    cited = {int(a or b) for a, b in MARKER.findall(body)}
-    if 2 * len(cited & set(range(1, len(run) + 1))) >= len(run):
-        for raw, number, text in run:
-            raw.kind, raw.number, raw.text = "note", number, text
-
-
-def _drop_navigation(raws: list[_Raw]) -> None:
-    """Drop paragraphs, headings and whole lists whose text is mostly links."""
-    lists: dict[int, list[_Raw]] = {}
-    for raw in raws:
-        if raw.kind in ("heading", "paragraph") and raw.list_id is not None:
-            lists.setdefault(raw.list_id, []).append(raw)
-    for items in lists.values():
-        chars = sum(r.chars for r in items)
-        if chars and sum(r.link_chars for r in items) / chars > LINK_SHARE:
-            for raw in items:
-                raw.kind = "drop"
-    for raw in raws:
-        empty = not any(map(str.isalnum, raw.text))
-        if raw.kind in ("heading", "paragraph") and (raw.navigation or empty):
-            raw.kind = "drop"
-
-
 def _similar(a: str, b: str) -> bool:
     wa, wb = set(re.findall(r"\w+", a.casefold())), set(re.findall(r"\w+", b.casefold()))
     return bool(wa and wb) and (wa <= wb or wb <= wa)
 
 
-def _title_and_subtitle(raws: list[_Raw], page_title: str | None) -> tuple[str | None, str | None]:
+def _title_and_subtitle(
+    raws: list[RawBlock], page_title: str | None
+) -> tuple[str | None, str | None]:
     """The title (``<title>`` or the page's own leading heading) and a subtitle with it.
 
     A leading line ending in ``:`` above the title is the subtitle, as on the seed article
     ("Properly assessing ...:" over "Migrants in communist history").
     """
-    lead: list[_Raw] = []
+    lead: list[RawBlock] = []
     for raw in raws:
         if is_site_boilerplate(raw.text):
             continue
@@ -436,8 +333,8 @@ def extract(html: str) -> HtmlPage:
     canonical = ((link.attributes.get("href") or "").strip() or None) if link is not None else None
     walker = _Walker()
     raws = walker.walk(tree.body or tree.root)
-    _find_notes(raws, walker.targets)
-    _drop_navigation(raws)
+    find_notes(raws, walker.targets)
+    drop_navigation(raws)
     raws = [r for r in raws if r.kind != "drop" and r.text]
     for raw in raws:
         # Entities can spell mojibake too (`&Atilde;&copy;`), which only shows after parsing.
