@@ -7,12 +7,15 @@ result in one transaction.
 
 from __future__ import annotations
 
+import ctypes
 import functools
 import hashlib
 import logging
 import multiprocessing
 import os
 import re
+import signal
+import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -28,6 +31,8 @@ from .sources import ARCHIVE_BASE_URL, read_all
 from .text import surface_words
 
 log = logging.getLogger(__name__)
+
+_PR_SET_PDEATHSIG = 1  # prctl option: the signal a process gets when its parent dies
 
 # A paragraph in more than this share of the documents read (and in at least BOILERPLATE_MIN_DOCS
 # of them) is site furniture, not content: it is neither indexed nor quoted.
@@ -152,7 +157,7 @@ def prepare_all(
     context = multiprocessing.get_context("spawn")  # no fork of a process with threads
     done = 0
     try:
-        with ProcessPoolExecutor(workers, mp_context=context) as pool:
+        with ProcessPoolExecutor(workers, mp_context=context, initializer=die_with_parent) as pool:
             work = functools.partial(prepare_document, repeated=repeated, chunking=chunking)
             for prepared in pool.map(work, sources, chunksize=16):
                 done += 1
@@ -162,6 +167,17 @@ def prepare_all(
         log.warning("worker processes failed (%s); preparing the rest in this process", exc)
         for source in sources[done:]:
             yield prepare_document(source, repeated, chunking)
+
+
+def die_with_parent() -> None:
+    """In a worker process: be terminated when the parent dies (Linux), instead of lingering."""
+    if sys.platform != "linux":
+        return
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+    except (OSError, AttributeError):
+        log.debug("cannot ask to die with the parent process", exc_info=True)
 
 
 def corpus_digest(hashes: dict[str, str]) -> str:

@@ -36,7 +36,10 @@ def _child(
     messages: multiprocessing.Queue,
 ) -> None:
     """Entry point of the child process: run the ingest, send progress and the outcome."""
+    from .ingest import die_with_parent
     from .service import ArchiveService
+
+    die_with_parent()  # a bot that is killed takes its reindex with it
 
     async def run() -> IngestReport:
         service = await ArchiveService.open(db_path, seed=[], params=params, chunking=chunking)

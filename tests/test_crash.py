@@ -62,10 +62,13 @@ async def check_whole(db: Path, allowed_counts: set[int]) -> int:
 
 
 def kill_during_ingest(db: Path, corpus: Path, delay: float) -> int:
-    process = subprocess.Popen([sys.executable, "-c", INGEST, str(db), str(corpus)])
+    """SIGKILL the ingest and its worker processes, as the OOM killer or systemd would."""
+    process = subprocess.Popen(
+        [sys.executable, "-c", INGEST, str(db), str(corpus)], start_new_session=True
+    )
     time.sleep(delay)
     if process.poll() is None:
-        os.kill(process.pid, signal.SIGKILL)
+        os.killpg(process.pid, signal.SIGKILL)
     return process.wait()
 
 
