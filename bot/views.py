@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -44,6 +45,22 @@ async def _saved(interaction: discord.Interaction, question_id: int) -> SavedQue
     return saved
 
 
+async def _with_saved(
+    interaction: discord.Interaction,
+    question_id: int,
+    action: Callable[[discord.Interaction, SavedQuestion], Awaitable[None]],
+) -> None:
+    """Run a button's action on its saved question; errors become private replies."""
+    try:
+        saved = await _saved(interaction, question_id)
+        if saved is not None:
+            await action(interaction, saved)
+    except RetrievalError as exc:
+        await tell(interaction, str(exc))
+    except Exception as exc:  # the user gets a ref, the log the traceback
+        await report_unexpected(interaction, exc)
+
+
 class PageButton(
     discord.ui.DynamicItem[discord.ui.Button],
     template=re.compile(
@@ -72,24 +89,19 @@ class PageButton(
         return cls(match["action"], int(match["qid"]), int(match["offset"]), int(match["limit"]))
 
     async def callback(self, interaction: discord.Interaction) -> Any:
+        await _with_saved(interaction, self.question_id, self._page)
+
+    async def _page(self, interaction: discord.Interaction, saved: SavedQuestion) -> None:
+        if saved.owner != str(interaction.user.id):
+            await tell(interaction, NOT_YOURS)
+            return
         bot: ArchiveBot = interaction.client  # type: ignore[assignment]
-        try:
-            saved = await _saved(interaction, self.question_id)
-            if saved is None:
-                return
-            if saved.owner != str(interaction.user.id):
-                await tell(interaction, NOT_YOURS)
-                return
-            page = await compose(bot.service, saved, self.offset, self.limit)
-            await interaction.response.edit_message(
-                embed=page.embed,
-                view=answer_view(self.question_id, self.offset, self.limit, page.more),
-                allowed_mentions=NO_PINGS,
-            )
-        except RetrievalError as exc:
-            await tell(interaction, str(exc))
-        except Exception as exc:  # the user gets a ref, the log the traceback
-            await report_unexpected(interaction, exc)
+        page = await compose(bot.service, saved, self.offset, self.limit)
+        await interaction.response.edit_message(
+            embed=page.embed,
+            view=answer_view(self.question_id, self.offset, self.limit, page.more),
+            allowed_mentions=NO_PINGS,
+        )
 
 
 class NotesButton(
@@ -115,17 +127,12 @@ class NotesButton(
         return cls(int(match["qid"]), int(match["offset"]), int(match["limit"]))
 
     async def callback(self, interaction: discord.Interaction) -> Any:
+        await _with_saved(interaction, self.question_id, self._notes)
+
+    async def _notes(self, interaction: discord.Interaction, saved: SavedQuestion) -> None:
         bot: ArchiveBot = interaction.client  # type: ignore[assignment]
-        try:
-            saved = await _saved(interaction, self.question_id)
-            if saved is None:
-                return
-            answer = await bot.service.ask(saved.question, self.limit, offset=self.offset)
-            embed = render.notes_embed(await notes_on_screen(bot.service, answer))
-            await interaction.response.send_message(
-                embed=embed, ephemeral=True, allowed_mentions=NO_PINGS
-            )
-        except RetrievalError as exc:
-            await tell(interaction, str(exc))
-        except Exception as exc:  # the user gets a ref, the log the traceback
-            await report_unexpected(interaction, exc)
+        answer = await bot.service.ask(saved.question, self.limit, offset=self.offset)
+        embed = render.notes_embed(await notes_on_screen(bot.service, answer))
+        await interaction.response.send_message(
+            embed=embed, ephemeral=True, allowed_mentions=NO_PINGS
+        )
