@@ -1,22 +1,47 @@
 """BM25 scoring with ``rank_bm25.BM25Okapi``'s exact definition, served from an inverted index.
 
-Each (term, passage) pair stores its precomputed contribution
-``idf(t) * (tf * (k1 + 1)) / (tf + k1 * (1 - b + b * dl / avgdl))`` in float64, computed with the same
-operations in the same order as rank-bm25, so a query's scores (the sum of its terms' contributions
-in query order, repeated terms counted each time) equal rank-bm25's bit for bit. A query touches only
-the postings of its own terms. No file or database access here: the store persists the arrays.
+Per term, its passages' rows (ascending) and term frequencies, in CSR arrays (``indptr``, ``rows``
+int32, ``tf`` uint8 unless some term repeats more than 255 times in a passage). A contribution
+``idf(t) * (tf * (k1 + 1)) / (tf + k1 * (1 - b + b * dl / avgdl))`` is computed when needed with the
+same operations in the same order as rank-bm25, and a query's score is the sum of its terms'
+contributions in query order (repeated terms counted each time), so scores equal rank-bm25's bit
+for bit. For pruning (:mod:`retrieval.index_topk`) each term also keeps its largest contribution
+and its best passages, and each posting a one-byte upper bound of its contribution: about 6 bytes a
+posting in all. No file or database access here: the store persists the arrays.
 """
 
 from __future__ import annotations
 
-import math
-from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-INDEX_FORMAT = "1"
+from .index_build import (
+    BuiltArrays,
+    IndexBuilder,
+    block_offsets,
+    contributions,
+    doc_norm,
+    idf_of,
+)
+from .index_topk import Scratch, top_k
+
+INDEX_FORMAT = "2"
+
+_INT_BLOBS = {
+    "idf": "<f8",
+    "indptr": "<i8",
+    "rows": "<i4",
+    "impact": "u1",
+    "max_contrib": "<f8",
+    "champ_indptr": "<i8",
+    "champ_rows": "<i4",
+    "block_max": "u1",
+    "doc_len": "<i4",
+    "passage_ids": "<i8",
+}
+_TF_DTYPES = {1: "u1", 2: "<u2", 4: "<u4"}
 
 
 @dataclass(frozen=True)
@@ -36,29 +61,26 @@ DEFAULT_PARAMS = BM25Params()
 
 
 class BM25Index:
-    """An immutable inverted index: term -> (passage rows, contributions)."""
+    """An immutable inverted index: term -> (passage rows, term frequencies), plus pruning bounds."""
 
-    def __init__(
-        self,
-        *,
-        terms: list[str],
-        idf: np.ndarray,
-        indptr: np.ndarray,
-        rows: np.ndarray,
-        contrib: np.ndarray,
-        doc_len: np.ndarray,
-        passage_ids: np.ndarray,
-        params: BM25Params,
-    ) -> None:
-        self.terms = terms
-        self.vocab = {t: i for i, t in enumerate(terms)}
-        self.idf = idf
-        self.indptr = indptr
-        self.rows = rows
-        self.contrib = contrib
-        self.doc_len = doc_len
+    def __init__(self, arrays: BuiltArrays, passage_ids: np.ndarray, params: BM25Params) -> None:
+        self.terms = arrays.terms
+        self.vocab = {t: i for i, t in enumerate(arrays.terms)}
+        self.idf = arrays.idf
+        self.indptr = arrays.indptr
+        self.rows = arrays.rows
+        self.tf = arrays.tf
+        self.impact = arrays.impact
+        self.max_contrib = arrays.max_contrib
+        self.champ_indptr = arrays.champ_indptr
+        self.champ_rows = arrays.champ_rows
+        self.block_max = arrays.block_max
+        self.block_offsets = block_offsets(arrays.indptr)
+        self.doc_len = arrays.doc_len
         self.passage_ids = passage_ids
         self.params = params
+        self.norm = doc_norm(arrays.doc_len, params.k1, params.b)
+        self.scratch = Scratch(len(passage_ids))
 
     @property
     def size(self) -> int:
@@ -72,64 +94,49 @@ class BM25Index:
         passage_ids: Sequence[int] | np.ndarray | None = None,
         params: BM25Params = DEFAULT_PARAMS,
     ) -> BM25Index:
-        """Index tokenized passages (in row order)."""
-        vocab: dict[str, int] = {}
-        term_ids: list[np.ndarray] = []
-        freqs: list[np.ndarray] = []
-        lengths: list[int] = []
-        for tokens in corpus:
-            counts = Counter(tokens)  # insertion order = first occurrence, as rank-bm25's dicts
-            ids = np.fromiter(
-                (vocab.setdefault(t, len(vocab)) for t in counts), dtype=np.int64, count=len(counts)
-            )
-            term_ids.append(ids)
-            freqs.append(np.fromiter(counts.values(), dtype=np.int64, count=len(counts)))
-            lengths.append(len(tokens))
-        n = len(lengths)
-        doc_len = np.asarray(lengths, dtype=np.int64)
-        if passage_ids is None:
-            passage_ids = np.arange(n, dtype=np.int64)
-        passage_ids = np.asarray(passage_ids, dtype=np.int64)
-        if passage_ids.shape[0] != n:
-            raise ValueError("passage_ids and corpus differ in length")
-        all_terms = np.concatenate(term_ids) if term_ids else np.zeros(0, np.int64)
-        all_tf = np.concatenate(freqs) if freqs else np.zeros(0, np.int64)
-        all_rows = np.repeat(np.arange(n, dtype=np.int64), [len(t) for t in term_ids])
-        order = np.argsort(all_terms, kind="stable")  # rows stay ascending within a term
-        sorted_terms = all_terms[order]
-        rows = all_rows[order]
-        tf = all_tf[order]
-        df = np.bincount(sorted_terms, minlength=len(vocab))
-        indptr = np.zeros(len(vocab) + 1, dtype=np.int64)
-        np.cumsum(df, out=indptr[1:])
+        """Index tokenized passages (in row order), a chunk at a time."""
+        builder = IndexBuilder(params.k1, params.b, params.epsilon)
+        builder.add(corpus)
+        return cls.from_builder(builder, passage_ids, params)
 
-        idf = _idf(df, n, params.epsilon)
-        avgdl = int(doc_len.sum()) / n if n else 1.0
-        k1, b = params.k1, params.b
-        # Same expression, operand order and dtypes as rank_bm25.BM25Okapi.get_scores.
-        norm = k1 * (1 - b + b * doc_len / avgdl)
-        contrib = idf[sorted_terms] * (tf * (k1 + 1) / (tf + norm[rows]))
-        return cls(
-            terms=list(vocab),
-            idf=idf,
-            indptr=indptr,
-            rows=rows.astype(np.int32),
-            contrib=contrib,
-            doc_len=doc_len.astype(np.int32),
-            passage_ids=passage_ids,
-            params=params,
+    @classmethod
+    def from_builder(
+        cls,
+        builder: IndexBuilder,
+        passage_ids: Sequence[int] | np.ndarray | None = None,
+        params: BM25Params = DEFAULT_PARAMS,
+    ) -> BM25Index:
+        """Finish an :class:`~retrieval.index_build.IndexBuilder` fed in batches by the caller."""
+        arrays = builder.finish()
+        n = len(arrays.doc_len)
+        ids = np.arange(n, dtype=np.int64) if passage_ids is None else passage_ids
+        ids = np.asarray(ids, dtype=np.int64)
+        if ids.shape[0] != n:
+            raise ValueError("passage_ids and corpus differ in length")
+        return cls(arrays, ids, params)
+
+    def _term_ids(self, query: Sequence[str]) -> list[int]:
+        """Ids of the query's known terms, in query order (unknown terms add nothing)."""
+        vocab = self.vocab
+        return [tid for tid in map(vocab.get, query) if tid is not None]
+
+    def contributions(self, tid: int) -> np.ndarray:
+        """Contributions of term ``tid`` to the passages in its list (float64)."""
+        lo, hi = self.indptr[tid], self.indptr[tid + 1]
+        return contributions(
+            self.idf[tid], self.tf[lo:hi], self.norm[self.rows[lo:hi]], self.params.k1
         )
+
+    def dense_scores(self, query: list[int]) -> np.ndarray:
+        """Scores of every passage for term ids (query order, repeats counted)."""
+        out = np.zeros(self.size, dtype=np.float64)
+        for tid in query:
+            out[self.rows[self.indptr[tid] : self.indptr[tid + 1]]] += self.contributions(tid)
+        return out
 
     def scores(self, query: Sequence[str]) -> np.ndarray:
         """Dense scores of every passage, equal to ``BM25Okapi.get_scores(query)``."""
-        out = np.zeros(self.size, dtype=np.float64)
-        for term in query:
-            tid = self.vocab.get(term)
-            if tid is None:
-                continue
-            lo, hi = self.indptr[tid], self.indptr[tid + 1]
-            out[self.rows[lo:hi]] += self.contrib[lo:hi]
-        return out
+        return self.dense_scores(self._term_ids(query))
 
     def postings(self, term: str) -> np.ndarray:
         """Rows of the passages that contain ``term``."""
@@ -141,20 +148,12 @@ class BM25Index:
     def top(
         self, query: Sequence[str], k: int, allowed: np.ndarray | None = None
     ) -> list[tuple[int, float]]:
-        """The ``k`` best (row, score) pairs with a positive score, best first; ties by row."""
-        scores = self.scores(query)
-        if allowed is not None:
-            keep = np.zeros(self.size, dtype=bool)
-            keep[allowed] = True
-            scores = np.where(keep, scores, 0.0)
-        candidates = np.flatnonzero(scores > 0)
-        if candidates.size == 0 or k <= 0:
-            return []
-        if candidates.size > k:
-            part = np.argpartition(-scores[candidates], k - 1)[:k]
-            candidates = candidates[part]
-        order = np.lexsort((candidates, -scores[candidates]))
-        return [(int(candidates[i]), float(scores[candidates[i]])) for i in order]
+        """The ``k`` best (row, score) pairs with a positive score, best first; ties by row.
+
+        Exact (rank-bm25's scores and order), found without scoring every passage; ``allowed``
+        restricts the answer to those rows.
+        """
+        return top_k(self, self._term_ids(query), k, allowed)
 
     def document_frequency(self, term: str) -> int:
         """In how many passages ``term`` occurs."""
@@ -166,58 +165,64 @@ class BM25Index:
         tid = self.vocab.get(term)
         return None if tid is None else float(self.idf[tid])
 
+    def nbytes(self) -> int:
+        """Bytes held by the arrays (the vocabulary's Python objects are not counted)."""
+        arrays = (self.idf, self.indptr, self.rows, self.tf, self.impact, self.max_contrib)
+        more = (self.champ_indptr, self.champ_rows, self.block_max, self.block_offsets)
+        more += (self.doc_len, self.passage_ids, self.norm)
+        return sum(a.nbytes for a in (*arrays, *more))
+
     # --- persistence -------------------------------------------------------------------------
 
     def to_blobs(self) -> dict[str, bytes]:
         """The arrays as named byte strings (the store writes them; :meth:`from_blobs` reads them)."""
-        return {
-            "terms": "\n".join(self.terms).encode("utf-8"),
-            "idf": self.idf.astype("<f8").tobytes(),
-            "indptr": self.indptr.astype("<i8").tobytes(),
-            "rows": self.rows.astype("<i4").tobytes(),
-            "contrib": self.contrib.astype("<f8").tobytes(),
-            "doc_len": self.doc_len.astype("<i4").tobytes(),
-            "passage_ids": self.passage_ids.astype("<i8").tobytes(),
-        }
+        blobs = {"terms": "\n".join(self.terms).encode("utf-8")}
+        for name, dtype in _INT_BLOBS.items():
+            blobs[name] = getattr(self, name).astype(dtype, copy=False).tobytes()
+        blobs["tf"] = self.tf.astype(_TF_DTYPES[self.tf.itemsize], copy=False).tobytes()
+        return blobs
 
     @classmethod
-    def from_blobs(cls, blobs: dict[str, bytes], params: BM25Params) -> BM25Index:
-        """Rebuild an index saved with :meth:`to_blobs` (raises ``ValueError`` if inconsistent)."""
-        raw_terms = blobs["terms"].decode("utf-8")
+    def from_blobs(cls, blobs: Mapping[str, bytes | memoryview], params: BM25Params) -> BM25Index:
+        """Rebuild an index saved with :meth:`to_blobs` (raises ``ValueError`` if inconsistent).
+
+        The arrays are views of the buffers, not copies: buffers of a memory-mapped file work too.
+        """
+        raw_terms = bytes(blobs["terms"]).decode("utf-8")
         terms = raw_terms.split("\n") if raw_terms else []
-        index = cls(
-            terms=terms,
-            idf=np.frombuffer(blobs["idf"], dtype="<f8"),
-            indptr=np.frombuffer(blobs["indptr"], dtype="<i8"),
-            rows=np.frombuffer(blobs["rows"], dtype="<i4"),
-            contrib=np.frombuffer(blobs["contrib"], dtype="<f8"),
-            doc_len=np.frombuffer(blobs["doc_len"], dtype="<i4"),
-            passage_ids=np.frombuffer(blobs["passage_ids"], dtype="<i8"),
-            params=params,
-        )
+        a = {name: np.frombuffer(blobs[name], dtype=dtype) for name, dtype in _INT_BLOBS.items()}
+        n_rows = len(a["rows"])
+        tf_size = len(blobs["tf"]) // n_rows if n_rows else 1
+        if tf_size not in _TF_DTYPES:
+            raise ValueError("index arrays are inconsistent")
+        tf = np.frombuffer(blobs["tf"], dtype=_TF_DTYPES[tf_size])
         if (
-            len(index.idf) != len(terms)
-            or len(index.indptr) != len(terms) + 1
-            or int(index.indptr[-1]) != len(index.rows)
-            or len(index.contrib) != len(index.rows)
-            or len(index.doc_len) != len(index.passage_ids)
+            len(a["idf"]) != len(terms)
+            or len(a["indptr"]) != len(terms) + 1
+            or int(a["indptr"][-1]) != n_rows
+            or len(tf) != n_rows
+            or len(a["impact"]) != n_rows
+            or len(a["max_contrib"]) != len(terms)
+            or len(a["champ_indptr"]) != len(terms) + 1
+            or int(a["champ_indptr"][-1]) != len(a["champ_rows"])
+            or len(a["block_max"]) != int(block_offsets(a["indptr"])[-1])
+            or len(a["doc_len"]) != len(a["passage_ids"])
         ):
             raise ValueError("index arrays are inconsistent")
-        return index
+        arrays = BuiltArrays(
+            terms=terms,
+            idf=a["idf"],
+            indptr=a["indptr"],
+            rows=a["rows"],
+            tf=tf,
+            impact=a["impact"],
+            max_contrib=a["max_contrib"],
+            champ_indptr=a["champ_indptr"],
+            champ_rows=a["champ_rows"],
+            block_max=a["block_max"],
+            doc_len=a["doc_len"],
+        )
+        return cls(arrays, a["passage_ids"], params)
 
 
-def _idf(df: np.ndarray, n: int, epsilon: float) -> np.ndarray:
-    """rank-bm25's IDF: ``log(N - df + 0.5) - log(df + 0.5)``, negatives floored at eps * mean."""
-    idf = np.empty(len(df), dtype=np.float64)
-    idf_sum = 0.0
-    negative: list[int] = []
-    for i, freq in enumerate(df.tolist()):  # math.log, summed in rank-bm25's order
-        value = math.log(n - freq + 0.5) - math.log(freq + 0.5)
-        idf[i] = value
-        idf_sum += value
-        if value < 0:
-            negative.append(i)
-    if len(df):
-        eps = epsilon * (idf_sum / len(df))
-        idf[negative] = eps
-    return idf
+__all__ = ["DEFAULT_PARAMS", "INDEX_FORMAT", "BM25Index", "BM25Params", "IndexBuilder", "idf_of"]

@@ -1,0 +1,333 @@
+"""Exact top-k over a :class:`~retrieval.index.BM25Index` without scoring every passage.
+
+MaxScore (Turtle and Flood; as in Lucene and PISA) with block-max skipping, done a list at a time
+with numpy, since per-passage loops in Python would cost more than they save:
+
+1. Seed: score exactly the champions (each term's best passages); the k-th best of those scores,
+   ``theta``, is a lower bound of the final k-th best score.
+2. Split: sort the terms by their largest contribution ``ub``; the longest prefix whose ``ub`` add up
+   to less than ``theta`` is non-essential: a passage with only those terms cannot reach the top k.
+3. Gather: only passages in an essential list can. The essential lists (and the non-essential ones
+   no longer than them) are accumulated, as one-byte impact bounds in float32, into a per-thread
+   scratch array (cleared by list, or whole when that is cheaper); the passages of the essential lists whose bound, plus the ``ub`` of the terms not
+   accumulated, reaches ``theta`` are the candidates. A very long essential list (a common word)
+   is not accumulated when few of its blocks reach its own threshold: its passages outside every
+   accumulated list are gathered by that threshold, skipping whole blocks on their block maximum.
+4. Score in batches, best bound first: score a batch exactly, raise ``theta`` to the k-th best
+   score so far, drop the candidates whose bound fell below it. While many candidates are left,
+   first tighten their bounds by looking up (binary search) a loose term's impacts on them.
+
+Very common words have a small ``ub`` and usually end up non-essential: their long lists are then
+only looked up for the passages kept, never scanned. Scores are computed in query order exactly as
+rank-bm25 does, and every bound is padded for rounding, so that it can only keep a candidate more,
+never drop one: the result is exact, not approximate.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .index_build import BLOCK, QUANT_LEVELS
+
+if TYPE_CHECKING:
+    from .index import BM25Index
+
+SLACK = 1e-9
+# Score the allowed rows directly when they are few next to the postings the query would read.
+_DIRECT_SHARE = 0.25
+_FIRST_BATCH = 64
+# Non-essential lists up to this many times the essential postings (plus the minimum) are
+# accumulated for tighter bounds rather than bounded by their largest contribution.
+_ACCUMULATE_RATIO = 2
+_ACCUMULATE_MIN = 16384
+# An essential list of at least this many postings is scanned above a threshold rather than
+# accumulated when at most 1 / _HUGE_SHARE of its blocks reach the threshold.
+_HUGE_MIN = 65536
+_HUGE_SHARE = 8
+# Bounds are refined by lookups while more than this many batches of candidates are left.
+_REFINE_AT = 4
+_BATCH_GROWTH = 4
+# When more postings than 1 / _CLEAR_SHARE of the passages are accumulated, clear the whole array.
+_CLEAR_SHARE = 8
+
+
+class Scratch(threading.local):
+    """Per-thread accumulators of one index, all zero between queries."""
+
+    def __init__(self, size: int) -> None:
+        # Written once here so that the pages are mapped now, not page-faulted in mid-query.
+        self.acc = np.empty(size, dtype=np.float32)
+        self.acc.fill(0.0)
+        self.mark = np.empty(size, dtype=bool)
+        self.mark.fill(False)
+
+
+def top_k(
+    index: BM25Index, query: list[int], k: int, allowed: np.ndarray | None
+) -> list[tuple[int, float]]:
+    """The ``k`` best (row, score) with a positive score, best first, ties by lower row."""
+    if k <= 0 or not query:
+        return []
+    uniq = list(dict.fromkeys(query))
+    indptr = index.indptr
+    if allowed is not None:
+        allowed = np.unique(np.asarray(allowed, dtype=np.int32))
+        df = sum(int(indptr[t + 1] - indptr[t]) for t in uniq)
+        if len(allowed) <= _DIRECT_SHARE * df + 4096:
+            return _select(allowed, exact_scores(index, allowed, query, uniq), k)
+    if (index.idf[uniq] < 0).any():
+        # A negative IDF (rank-bm25's floor goes negative only on odd tiny corpora) breaks the
+        # bounds, which assume that no term lowers a score: score everything.
+        return _dense_top(index, query, k, allowed)
+    mask = None
+    if allowed is not None:
+        mask = np.zeros(index.size, dtype=bool)
+        mask[allowed] = True
+
+    # 1. Seed theta with the champions.
+    champ = index.champ_indptr
+    seeds = np.unique(
+        np.concatenate([index.champ_rows[champ[t] : min(champ[t] + k, champ[t + 1])] for t in uniq])
+    )
+    if mask is not None:
+        seeds = seeds[mask[seeds]]
+    pool_rows = [seeds]
+    pool_scores = [exact_scores(index, seeds, query, uniq)]
+    theta = _kth(pool_scores[0], k)
+
+    # 2. Split the terms into non-essential (a prefix by ub) and essential.
+    ub = {t: float(index.max_contrib[t]) * query.count(t) for t in uniq}
+    df = {t: int(indptr[t + 1] - indptr[t]) for t in uniq}
+    by_ub = sorted(uniq, key=ub.__getitem__)
+    total = 0.0
+    split = 0
+    for t in by_ub:
+        if (total + ub[t]) * (1 + SLACK) >= theta:
+            break
+        total += ub[t]
+        split += 1
+
+    # 3. Gather candidates with upper bounds. The essential lists are accumulated, but a long one
+    # (a common word) whose threshold few of its blocks reach is only scanned above it;
+    # non-essential lists no longer than the accumulated ones are accumulated too, for bounds per
+    # passage rather than per term. Every other ("loose") term adds its ub to the bounds.
+    huge: list[int] = []
+    other = sum(ub[t] for t in by_ub[:split])
+    for t in sorted(by_ub[split:], key=df.__getitem__, reverse=True):
+        if df[t] < _HUGE_MIN or not _selective(index, t, theta - other, ub[t]):
+            break
+        huge.append(t)
+        other += ub[t]
+    accumulated = [t for t in by_ub[split:] if t not in huge]
+    postings = sum(df[t] for t in accumulated)
+    limit = _ACCUMULATE_RATIO * postings + _ACCUMULATE_MIN
+    tighter = [t for t in by_ub[:split] if df[t] <= limit] if accumulated else []
+    loose = [t for t in by_ub if t not in accumulated and t not in tighter]
+    rest = sum(ub[t] for t in loose) * (1 + SLACK)
+    need = max((theta - rest) * (1 - SLACK), 1e-300)
+    if not accumulated:
+        cand, bound = index.rows[:0], np.zeros(0)
+    elif len(accumulated) == 1 and not tighter:
+        cand, bound = _single_list(index, accumulated[0], need, ub[accumulated[0]])
+    else:
+        cand, bound = _accumulate(index, accumulated, tighter, need, ub)
+    found, bounds, sources = [cand], [bound], [np.full(1, -1)]
+    if huge:
+        # A passage in a long essential list h and in no accumulated essential list scores at
+        # most its own contribution of h plus the ub of every non-essential and other long term.
+        mark = index.scratch.mark
+        marked = [cand]
+        mark[cand] = True
+        try:
+            for i, h in enumerate(huge):
+                other = rest + sum(ub[t] for t in tighter) * (1 + SLACK) - ub[h] * (1 + SLACK)
+                need_h = max((theta - other) * (1 - SLACK), 1e-300)
+                rows, bound = _single_list(index, h, need_h, ub[h])
+                fresh = np.flatnonzero(~mark[rows])
+                rows = rows[fresh]
+                mark[rows] = True
+                marked.append(rows)
+                found.append(rows)
+                bounds.append(bound[fresh] + other - rest)
+                sources.append(np.full(1, i))
+        finally:  # a mark left behind would hide passages from later queries
+            for rows in marked:
+                mark[rows] = False
+    source = np.repeat(np.concatenate(sources), [len(f) for f in found])
+    cand, upper = np.concatenate(found), np.concatenate(bounds) + rest
+    if mask is not None:
+        keep = np.flatnonzero(mask[cand])
+        cand, upper, source = cand[keep], upper[keep], source[keep]
+
+    # 4. Score the candidates in batches, best bound first, raising theta as we go; while many
+    # are left, first replace a loose term's ub in their bounds by their own impacts (lookups).
+    batch = max(_FIRST_BATCH, 2 * k)
+    refinable = loose[::-1]
+    ordered = False
+    while len(cand):
+        if theta > 0:
+            alive = np.flatnonzero(upper >= theta * (1 - SLACK))
+            cand, upper, source = cand[alive], upper[alive], source[alive]
+        if len(pool_rows) > 1 and len(cand) > _REFINE_AT * batch and refinable:
+            if not ordered:
+                order = np.argsort(cand)
+                cand, upper, source = cand[order], upper[order], source[order]
+                ordered = True
+            t = refinable.pop(0)
+            step = ub[t] * (1 + SLACK) / QUANT_LEVELS
+            delta = _impacts(index, t, cand) * step - ub[t] * (1 + SLACK)
+            if t in huge:  # its own candidates have their impact of t in the bound already
+                delta[source == huge.index(t)] = 0.0
+            upper += delta
+            continue
+        if len(cand) <= batch:
+            take, cand = cand, cand[:0]
+        else:
+            # About the best ``batch`` by bound; any batch keeps the result exact, so a
+            # threshold from a sample does instead of a partition of every bound.
+            sample = np.sort(upper[:: max(1, len(upper) // (4 * batch))])
+            cut = sample[max(0, len(sample) - -(-len(sample) * batch // len(upper)))]
+            best = upper >= cut
+            take, cand = cand[best], cand[~best]
+            upper, source = upper[~best], source[~best]
+        # The seeds were scored first; the candidates have not been told apart from them.
+        mark = index.scratch.mark
+        mark[seeds] = True
+        take = np.sort(take[~mark[take]])
+        mark[seeds] = False
+        pool_rows.append(take)
+        pool_scores.append(exact_scores(index, take, query, uniq))
+        theta = _kth(np.concatenate(pool_scores), k)
+        batch *= _BATCH_GROWTH
+    return _select(np.concatenate(pool_rows), np.concatenate(pool_scores), k)
+
+
+def _selective(index: BM25Index, t: int, need: float, ub: float) -> bool:
+    """Whether few blocks of ``t`` have an impact bound reaching ``need`` (block maxima only)."""
+    level = int(np.floor(need * QUANT_LEVELS / (ub * (1 + SLACK))))
+    if level <= 0:
+        return False
+    b0, b1 = int(index.block_offsets[t]), int(index.block_offsets[t + 1])
+    return int(np.count_nonzero(index.block_max[b0:b1] >= level)) * _HUGE_SHARE < b1 - b0
+
+
+def _impacts(index: BM25Index, t: int, rows: np.ndarray) -> np.ndarray:
+    """The impacts of term ``t`` on ``rows`` (ascending), 0 where ``t`` is absent."""
+    lo, hi = int(index.indptr[t]), int(index.indptr[t + 1])
+    pos = lo + np.searchsorted(index.rows[lo:hi], rows)
+    np.minimum(pos, hi - 1, out=pos)
+    return np.where(index.rows[pos] == rows, index.impact[pos], 0)
+
+
+def _single_list(index: BM25Index, t: int, need: float, ub: float) -> tuple[np.ndarray, np.ndarray]:
+    """Rows of ``t`` whose impact bound reaches ``need``, and the bounds; block-max skipping."""
+    lo, hi = int(index.indptr[t]), int(index.indptr[t + 1])
+    step = ub * (1 + SLACK) / QUANT_LEVELS
+    level = max(int(np.floor(need / step)), 1)
+    if level > QUANT_LEVELS:
+        return index.rows[:0], np.zeros(0)
+    b0, b1 = int(index.block_offsets[t]), int(index.block_offsets[t + 1])
+    blocks = np.flatnonzero(index.block_max[b0:b1] >= level)
+    if len(blocks) * 4 >= b1 - b0:  # most blocks qualify: scan the list
+        pos = lo + np.flatnonzero(index.impact[lo:hi] >= level)
+    else:
+        pos = (lo + blocks[:, None] * BLOCK + np.arange(BLOCK)).ravel()
+        pos = pos[pos < hi]
+        pos = pos[np.flatnonzero(index.impact[pos] >= level)]
+    return index.rows[pos], index.impact[pos] * step
+
+
+def _accumulate(
+    index: BM25Index, essential: list[int], tighter: list[int], need: float, ub: dict[int, float]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Rows of the essential lists whose summed impact bounds (over the essential and the
+    ``tighter`` lists) reach ``need``, and those bounds; term at a time."""
+    acc = index.scratch.acc
+    # float32 halves the scattered memory traffic; its rounding (one part in 2**24 per operation:
+    # the step, each product, each addition) is covered by padding every bound by ``pad``.
+    pad = 1 + SLACK + 2.0**-22 * (len(essential) + len(tighter) + 1)
+    # Clearing the whole array at the end is cheaper than resetting many scattered postings.
+    lists = essential + tighter
+    clear = sum(int(index.indptr[t + 1] - index.indptr[t]) for t in lists) * _CLEAR_SHARE > len(acc)
+    rows_of = []
+    for i, t in enumerate(lists):
+        lo, hi = int(index.indptr[t]), int(index.indptr[t + 1])
+        rows = index.rows[lo:hi]
+        if i < len(essential) or not clear:
+            # Indexing with intp is faster than with int32 (no conversion per call), and
+            # np.add.at is faster than fancy-index assignment.
+            rows = rows.astype(np.intp)
+        np.add.at(acc, rows, index.impact[lo:hi] * np.float32(ub[t] / QUANT_LEVELS))
+        rows_of.append(rows)
+    found, bounds = [], []
+    for rows in rows_of[: len(essential)]:
+        values = acc[rows].astype(np.float64) * pad
+        keep = np.flatnonzero(values >= need)
+        found.append(rows[keep])
+        bounds.append(values[keep])
+        if not clear:
+            # Zeroed now, so that a passage in a later list too is not gathered twice.
+            acc[rows] = 0.0
+    if not clear:
+        for rows in rows_of[len(essential) :]:
+            acc[rows] = 0.0
+        return np.concatenate(found).astype(np.int32), np.concatenate(bounds)
+    acc.fill(0.0)
+    cand, first = np.unique(np.concatenate(found), return_index=True)
+    return cand.astype(np.int32), np.concatenate(bounds)[first]
+
+
+def exact_scores(
+    index: BM25Index, rows: np.ndarray, query: list[int], uniq: list[int]
+) -> np.ndarray:
+    """rank-bm25's scores of ``rows`` (distinct): terms added in query order, bit for bit."""
+    if len(rows) == 0:
+        return np.zeros(0, dtype=np.float64)
+    pos = np.empty((len(uniq), len(rows)), dtype=np.int64)
+    starts = index.indptr[uniq]
+    ends = index.indptr[np.asarray(uniq) + 1]
+    for i in range(len(uniq)):
+        pos[i] = np.searchsorted(index.rows[starts[i] : ends[i]], rows)
+    pos += starts[:, None]
+    np.minimum(pos, (ends - 1)[:, None], out=pos)
+    freq = np.where(index.rows[pos] == rows, index.tf[pos], 0).astype(np.float64)
+    k1 = index.params.k1
+    # rank-bm25's expression, operand for operand: idf * (tf * (k1 + 1) / (tf + norm)).
+    per_term = index.idf[uniq][:, None] * (freq * (k1 + 1) / (freq + index.norm[rows]))
+    out = np.zeros(len(rows), dtype=np.float64)
+    slot = {t: i for i, t in enumerate(uniq)}
+    for t in query:
+        out += per_term[slot[t]]
+    return out
+
+
+def _kth(scores: np.ndarray, k: int) -> float:
+    """The k-th best positive score, or 0 when fewer than k are positive."""
+    positive = scores[scores > 0]
+    if len(positive) < k:
+        return 0.0
+    return float(np.partition(positive, len(positive) - k)[len(positive) - k])
+
+
+def _select(rows: np.ndarray, scores: np.ndarray, k: int) -> list[tuple[int, float]]:
+    """The best ``k`` positive (row, score), best first, ties by lower row."""
+    keep = scores > 0
+    rows, scores = rows[keep], scores[keep]
+    if len(rows) > k:
+        keep = scores >= _kth(scores, k)
+        rows, scores = rows[keep], scores[keep]
+    order = np.lexsort((rows, -scores))[:k]
+    return list(zip(rows[order].tolist(), scores[order].tolist(), strict=True))
+
+
+def _dense_top(
+    index: BM25Index, query: list[int], k: int, allowed: np.ndarray | None
+) -> list[tuple[int, float]]:
+    scores = index.dense_scores(query)
+    if allowed is not None:
+        return _select(allowed, scores[allowed], k)
+    rows = np.flatnonzero(scores > 0)
+    return _select(rows, scores[rows], k)
