@@ -29,7 +29,7 @@ from .index_topk import Scratch, top_k
 
 INDEX_FORMAT = "2"
 
-_INT_BLOBS = {
+_ARRAY_BLOBS = {
     "idf": "<f8",
     "indptr": "<i8",
     "rows": "<i4",
@@ -177,7 +177,7 @@ class BM25Index:
     def to_blobs(self) -> dict[str, bytes]:
         """The arrays as named byte strings (the store writes them; :meth:`from_blobs` reads them)."""
         blobs = {"terms": "\n".join(self.terms).encode("utf-8")}
-        for name, dtype in _INT_BLOBS.items():
+        for name, dtype in _ARRAY_BLOBS.items():
             blobs[name] = getattr(self, name).astype(dtype, copy=False).tobytes()
         blobs["tf"] = self.tf.astype(_TF_DTYPES[self.tf.itemsize], copy=False).tobytes()
         return blobs
@@ -190,7 +190,7 @@ class BM25Index:
         """
         raw_terms = bytes(blobs["terms"]).decode("utf-8")
         terms = raw_terms.split("\n") if raw_terms else []
-        a = {name: np.frombuffer(blobs[name], dtype=dtype) for name, dtype in _INT_BLOBS.items()}
+        a = {name: np.frombuffer(blobs[name], dtype=dtype) for name, dtype in _ARRAY_BLOBS.items()}
         n_rows = len(a["rows"])
         tf_size = len(blobs["tf"]) // n_rows if n_rows else 1
         if tf_size not in _TF_DTYPES:

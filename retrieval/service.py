@@ -28,6 +28,7 @@ from .errors import (
     UnknownNote,
 )
 from .index import DEFAULT_PARAMS, INDEX_FORMAT, BM25Index, BM25Params
+from .index_build import IndexBuilder
 from .ingest import (
     IngestProgress,
     ProgressCallback,
@@ -215,19 +216,16 @@ class ArchiveService:
         """
         started_from = (await self.store.meta()).get("build_id")
         replaced = {d.doc_id for d, _ in documents} | set(removed)
-        kept = await self.store.passage_terms(excluding=replaced)
         next_id = await self.store.next_passage_id()
         numbered: list[tuple[Document, list[tuple[int, Passage]]]] = []
-        new_rows: list[tuple[int, str]] = []
+        new_rows: list[tuple[int, tuple[str, ...]]] = []
         for document, chunks in documents:
             ids = range(next_id, next_id + len(chunks))
             next_id += len(chunks)
             numbered.append((document, list(zip(ids, chunks, strict=True))))
-            new_rows.extend((i, " ".join(p.terms)) for i, p in zip(ids, chunks, strict=True))
-        rows = kept + new_rows
-        del kept, new_rows
-        index = await asyncio.to_thread(self._build, rows)
-        del rows
+            new_rows.extend((i, p.terms) for i, p in zip(ids, chunks, strict=True))
+        index = await asyncio.to_thread(self._build, replaced, new_rows)
+        del new_rows
         blobs = await asyncio.to_thread(index.to_blobs)
         words: dict[str, int] = {}
         if not rechunk_only:
@@ -265,9 +263,22 @@ class ArchiveService:
             )
         await self._install(index, build_id)
 
-    def _build(self, rows: list[tuple[int, str]]) -> BM25Index:
-        ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-        return BM25Index.build((r[1].split() for r in rows), ids, self.params)
+    def _build(self, replaced: set[str], new_rows: list[tuple[int, tuple[str, ...]]]) -> BM25Index:
+        """The index of the stored passages not ``replaced`` plus ``new_rows`` (ids ascending).
+
+        Runs in a worker thread; stored passages are streamed from SQLite a batch at a time, so
+        memory holds the index being built, not every passage's terms.
+        """
+        builder = IndexBuilder(self.params.k1, self.params.b, self.params.epsilon)
+        ids: list[np.ndarray] = []
+        for batch in self.store.stream_passage_terms(excluding=replaced):
+            ids.append(np.fromiter((r[0] for r in batch), dtype=np.int64, count=len(batch)))
+            builder.add(r[1].split() for r in batch)
+        if new_rows:
+            ids.append(np.fromiter((r[0] for r in new_rows), dtype=np.int64, count=len(new_rows)))
+            builder.add(r[1] for r in new_rows)
+        passage_ids = np.concatenate(ids) if ids else np.zeros(0, dtype=np.int64)
+        return BM25Index.from_builder(builder, passage_ids, self.params)
 
     async def refresh(self) -> None:
         """Pick up an index another process (e.g. the CLI) committed since we loaded ours."""

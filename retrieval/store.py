@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Iterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -341,17 +341,31 @@ class Store:
         rows = await self._fetchall(
             "SELECT name, data FROM index_blobs WHERE build_id = ? ORDER BY name, part", (build_id,)
         )
-        blobs: dict[str, bytearray] = {}
+        parts: dict[str, list[bytes]] = {}
         for name, data in rows:
-            blobs.setdefault(name, bytearray()).extend(data)
-        return {k: bytes(v) for k, v in blobs.items()}
-
-    async def passage_terms(self, excluding: set[str] = frozenset()) -> list[tuple[int, str]]:
-        """(passage_id, space-joined terms) of every passage not of ``excluding``, in id order."""
-        rows = await self._fetchall(
-            "SELECT passage_id, doc_id, terms FROM passages ORDER BY passage_id"
+            parts.setdefault(name, []).append(data)
+        # One part is used as it is; several are joined once, off the event loop (hundreds of MB).
+        return await asyncio.to_thread(
+            lambda: {k: v[0] if len(v) == 1 else b"".join(v) for k, v in parts.items()}
         )
-        return [(pid, terms) for pid, doc_id, terms in rows if doc_id not in excluding]
+
+    def stream_passage_terms(
+        self, excluding: set[str] = frozenset(), batch: int = 20_000
+    ) -> Iterator[list[tuple[int, str]]]:
+        """(passage_id, space-joined terms) of the passages not of ``excluding``, in id order, a
+        batch at a time. Blocking: for a worker thread; it reads on a connection of its own."""
+        conn = sqlite3.connect(self.path)
+        try:
+            conn.execute("PRAGMA query_only = ON")
+            cursor = conn.execute(
+                "SELECT passage_id, doc_id, terms FROM passages ORDER BY passage_id"
+            )
+            while rows := cursor.fetchmany(batch):
+                yield [(pid, terms) for pid, doc_id, terms in rows if doc_id not in excluding]
+        except sqlite3.Error as exc:
+            raise _explain(self.path, exc) from exc
+        finally:
+            conn.close()
 
     async def next_passage_id(self) -> int:
         """An id above every passage id ever used (ids are never reused)."""

@@ -132,7 +132,7 @@ async def test_failed_ingest_keeps_the_old_index(
     def explode(*args, **kwargs):
         raise OSError("disk on fire")
 
-    monkeypatch.setattr("retrieval.service.BM25Index.build", explode)
+    monkeypatch.setattr("retrieval.service.BM25Index.from_builder", explode)
     with pytest.raises(OSError):
         await seed_service.ingest([tiny_corpus])
     assert await seed_service.store.meta() == meta
