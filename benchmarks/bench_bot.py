@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import platform
 import random
 import shutil
 import statistics
@@ -31,6 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "e2e"))
 
 from emulator import DiscordEmulator, Perm, run_client  # noqa: E402
+from machine import describe  # noqa: E402  (this folder is on the path when run as a script)
 
 from bot.client import ArchiveBot  # noqa: E402
 from bot.settings import Settings  # noqa: E402
@@ -234,11 +234,7 @@ def main() -> None:
     if args.quick:
         args.passages, args.users, args.per_user = 2_000, 10, 3
     report = asyncio.run(run(args))
-    report["machine"] = {
-        "python": platform.python_version(),
-        "cpu": _cpu(),
-        "cores": __import__("os").cpu_count(),
-    }
+    report["machine"] = describe()
     report["command"] = "python benchmarks/bench_bot.py " + " ".join(sys.argv[1:])
     RESULTS.mkdir(parents=True, exist_ok=True)
     name = "bot_load_quick" if args.quick else "bot_load"
@@ -246,16 +242,6 @@ def main() -> None:
     table = _markdown(report)
     (RESULTS / f"{name}.md").write_text(table)
     print(table)
-
-
-def _cpu() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def _markdown(report: dict) -> str:

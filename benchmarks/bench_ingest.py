@@ -17,13 +17,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import random
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from machine import describe  # this folder is on the path when run as a script
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
@@ -163,11 +164,7 @@ def main() -> None:
         "first_ingest": first,
         "unchanged_reingest": again,
         "database_mb": round(db_mb, 1),
-        "machine": {
-            "cpu": _cpu(),
-            "cores": os.cpu_count(),
-            "python": platform.python_version(),
-        },
+        "machine": describe(),
         "command": "python benchmarks/bench_ingest.py " + " ".join(sys.argv[1:]),
     }
     RESULTS.mkdir(parents=True, exist_ok=True)
@@ -189,16 +186,6 @@ def main() -> None:
     )
     (RESULTS / "ingest.md").write_text(table)
     print(table)
-
-
-def _cpu() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 if __name__ == "__main__":
