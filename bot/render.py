@@ -198,11 +198,6 @@ def not_found_embed(answer: Answer, stats: IndexStats | None) -> discord.Embed:
     return embed
 
 
-def embed_length(embed: discord.Embed) -> int:
-    """The characters Discord counts toward the 6000 total."""
-    return len(embed)
-
-
 def fit_embed(embed: discord.Embed) -> discord.Embed:
     """Drop trailing fields until the embed is within the 6000-character total."""
     while len(embed) > EMBED_TOTAL and embed.fields:

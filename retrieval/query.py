@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 
 from .errors import QuestionError
-from .text import is_stop_word, stem, terms, words
+from .text import is_stop_word, terms, words
 
 MAX_QUESTION_CHARS = 1000
 _PHRASE = re.compile(r"[\"“”„«»]([^\"“”„«»]+)[\"“”„«»]")
@@ -55,8 +55,3 @@ def contains_phrase(text_words: list[str], phrase: tuple[str, ...]) -> bool:
         text_words[i] == first and tuple(text_words[i : i + n]) == phrase
         for i in range(len(text_words) - n + 1)
     )
-
-
-def term_of(word: str) -> str:
-    """The index term of a normalised surface word."""
-    return stem(word)

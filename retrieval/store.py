@@ -175,10 +175,6 @@ class Store:
         rows = await self._fetchall("PRAGMA integrity_check")
         return len(rows) == 1 and rows[0][0] == "ok"
 
-    async def document_count(self) -> int:
-        """Number of stored documents."""
-        return (await self._fetchall("SELECT count(*) FROM documents"))[0][0]
-
     async def document_hashes(self) -> dict[str, tuple[str, str]]:
         """doc_id -> (content hash, source) of every stored document."""
         rows = await self._fetchall("SELECT doc_id, content_hash, source FROM documents")
@@ -438,13 +434,6 @@ class Store:
         # SQLite has already rolled back after some errors (a full disk, for one).
         if self._writer.in_transaction:
             await self._writer.execute("ROLLBACK")
-
-    async def checkpoint(self) -> None:
-        """Fold the WAL back into the main file (after a big write)."""
-        try:
-            await self._writer.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        except sqlite3.Error as exc:
-            raise _explain(self.path, exc) from exc
 
 
 class Writer:
