@@ -112,7 +112,7 @@ class ArchiveService:
         self._ingest_lock = asyncio.Lock()
         self._checked_at = 0.0
         self._counts: tuple[str | None, dict[str, int]] | None = None
-        self._searches = asyncio.Semaphore(os.cpu_count() or 1)
+        self._searches = asyncio.Semaphore(1)
 
     # --- life cycle -------------------------------------------------------------------------
 
@@ -347,8 +347,9 @@ class ArchiveService:
         weights = self._weights(parsed)
         allowed = self._phrase_rows(parsed, index)
         wanted = offset + limit + 1  # one more than shown, to know whether there are more
-        # Scoring and quoting run in threads so the event loop stays free; at most one search per
-        # core at a time, since more threads would only fight the event loop for the GIL.
+        # Scoring and quoting run in a thread so the event loop stays free; one search at a time:
+        # quoting is Python code that holds the GIL, so a second thread adds no throughput and
+        # only makes the event loop wait longer for its turn (measured: benchmarks/bench_loop.py).
         async with self._searches:
             hits = await asyncio.to_thread(
                 index.top, parsed.terms, max(RERANK_DEPTH, wanted * 4), allowed
