@@ -51,11 +51,7 @@ def shorten(text: str, limit: int) -> str:
     """``text`` cut at a word boundary to at most ``limit`` characters, with ``…`` when cut."""
     if len(text) <= limit:
         return text
-    cut = text[: max(limit - 1, 0)]
-    space = cut.rfind(" ")
-    if space > limit // 2:
-        cut = cut[:space]
-    return cut.rstrip(" ,;:") + ELLIPSIS
+    return text[: _cut_index(text, limit)].rstrip(" ,;:") + ELLIPSIS
 
 
 def highlighted(quote: str, highlights: Sequence[tuple[int, int]], limit: int) -> str:
@@ -103,8 +99,10 @@ def _flat_keep(text: str) -> str:
 
 
 def _cut_index(text: str, limit: int) -> int:
-    cut = text.rfind(" ", 0, max(limit - 1, 1))
-    return cut if cut > limit // 2 else max(limit - 1, 1)
+    """Where to cut ``text`` so that it and a ``…`` fit in ``limit``: the last space in the
+    second half of that room, else the room's end."""
+    cut = text.rfind(" ", 0, max(limit - 1, 0))
+    return cut if cut > limit // 2 else max(limit - 1, 0)
 
 
 def citation_line(result: Result) -> str:

@@ -137,8 +137,12 @@ def prepare_document(
     """
     source, repeats = strip_boilerplate(source, repeated)
     document, site_lines = structure(source)
-    words = frozenset(surface_words(document.text))
-    return document, passages_for(document, chunking), repeats + site_lines, words
+    return (
+        document,
+        passages_for(document, chunking),
+        repeats + site_lines,
+        document_words(document),
+    )
 
 
 def prepare_all(
@@ -196,11 +200,16 @@ def under(source: str, roots: list[str]) -> bool:
     return any(path == root or path.startswith(root.rstrip("/") + "/") for root in roots)
 
 
+def document_words(document: Document) -> frozenset[str]:
+    """The distinct surface words of a document: the vocabulary spelling suggestions come from."""
+    return frozenset(surface_words(document.text))
+
+
 def word_counts(documents: Iterable[Document], sign: int) -> dict[str, int]:
     """Per surface word, ``sign`` times the number of documents it occurs in."""
     counts: dict[str, int] = {}
     for document in documents:
-        for word in set(surface_words(document.text)):
+        for word in document_words(document):
             counts[word] = counts.get(word, 0) + sign
     return counts
 

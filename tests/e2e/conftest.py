@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import replace
 from pathlib import Path
@@ -78,6 +78,3 @@ def texts(message) -> str:
         parts += [f"{f['name']} {f['value']}" for f in embed.get("fields", [])]
         parts.append(embed.get("footer", {}).get("text", ""))
     return "\n".join(parts)
-
-
-Check = Callable[[str], bool]
