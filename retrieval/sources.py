@@ -47,11 +47,15 @@ def content_hash(*parts: bytes) -> str:
 
 def doc_id_from_url(url: str, base: str = ARCHIVE_BASE_URL) -> str:
     """``.../archive/etext/ms/migrantsincommunisthistory.html`` -> ``ms/migrantsincommunisthistory``."""
-    path = unquote(urlsplit(url).path)
+    parts = urlsplit(url)
+    path = unquote(parts.path)
     base_path = urlsplit(base).path
     if base_path and path.startswith(base_path):
         path = path[len(base_path) :]
-    return doc_id_from_path(path)
+    doc_id = doc_id_from_path(path)
+    # Many archive pages live behind a query string (mn.php?issue=049): each is its own page.
+    query = unquote(parts.query).strip()
+    return f"{doc_id}?{query}" if query else doc_id
 
 
 def doc_id_from_path(relative: str) -> str:
