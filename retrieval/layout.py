@@ -28,10 +28,23 @@ MARKER = re.compile(r"(?<=[\w.,;:!?\"”’')\]])\s?(?:\((\d{1,3})\)|\[(\d{1,3})
 
 _JOIN = "\n\n"
 
+# The site header as it opens (often glued to the page's first lines): its sentences up to
+# "... worldwide." (or the end of its line), and the site-name line after it.
+_SITE_HEADER = re.compile(
+    r"\s*This is an archive of the former website of the Maoist Internationalist Movement\b"
+    r"(?:[^\n]{0,600}?worldwide\.|[^\n]*)"
+    r"(?:\s*\n\s*Maoist Internationalist Movement[ \t]*(?=\n|$))?\s*"
+)
+
 
 def is_site_boilerplate(text: str) -> bool:
     """Whether a paragraph is one of the archive's site-wide lines."""
     return any(p.match(text) for p in SITE_BOILERPLATE)
+
+
+def without_site_header(text: str) -> str:
+    """``text`` without the site header paragraph where it opens it (the page's own lines stay)."""
+    return _SITE_HEADER.sub("", text, count=1) if _SITE_HEADER.match(text) else text
 
 
 def _same_line(a: str, b: str | None) -> bool:
@@ -75,10 +88,11 @@ def structure(source: SourceDocument) -> tuple[Document, int]:
     dropped = 0
     kept: list[Block] = []
     for block in blocks:
-        if is_site_boilerplate(block.text.strip()):
+        text = without_site_header(block.text.strip())
+        if not text or is_site_boilerplate(text):
             dropped += 1
             continue
-        kept.append(block)
+        kept.append(block if text == block.text.strip() else Block(block.kind, text, block.number))
     # The title and subtitle lines open the page; they are metadata, not body.
     head = 0
     while head < min(len(kept), 4) and (

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from retrieval.boilerplate import normalise, repeated_paragraphs, strip_boilerplate
+from retrieval.layout import structure
 from retrieval.models import Block, SourceDocument
 
 BANNER = "Go back to the MIM homepage"
@@ -62,3 +63,28 @@ def test_strip_boilerplate_returns_the_same_document_when_nothing_repeats() -> N
     doc = _corpus(0, 1)[0]
     assert strip_boilerplate(doc, {normalise(BANNER)}) == (doc, 0)
     assert strip_boilerplate(doc, set())[0] is doc
+
+
+HEADER = (
+    "This is an archive of the former website of the Maoist Internationalist Movement, which was "
+    "run by the now defunct Maoist Internationalist Party - Amerika. MIM(Prisons) serves these "
+    "documents as a service to and reference for the anti-imperialist movement worldwide."
+)
+
+
+def test_the_site_header_glued_to_a_page_is_cut_off_and_the_page_kept() -> None:
+    # Hard-wrapped text pages have no blank line after the header: the whole page is one block.
+    glued = f"{HEADER}\nMIM Notes 288 · October 1, 2003\nThe Maoists set up a radio station."
+    document, dropped = structure(_doc(1, Block("paragraph", glued)))
+    assert "archive of the former website" not in document.text
+    assert document.text.startswith("MIM Notes 288")
+    assert "radio station" in document.text
+    assert dropped == 0
+
+
+def test_a_header_paragraph_on_its_own_is_dropped() -> None:
+    document, dropped = structure(
+        _doc(1, Block("paragraph", HEADER), Block("paragraph", "Body text."))
+    )
+    assert document.text == "Body text."
+    assert dropped == 1
