@@ -196,6 +196,24 @@ class Store:
         )
         return {row[0]: PassageRow(*row) for row in rows}
 
+    async def passage_id_ranges(self, doc_ids: Iterable[str]) -> dict[str, tuple[int, int]]:
+        """doc_id -> (first, last) passage id of each document (its passages are numbered in a row)."""
+        ids = list(dict.fromkeys(doc_ids))
+        if not ids:
+            return {}
+        marks = ",".join("?" * len(ids))
+        rows = await self._fetchall(
+            f"""SELECT doc_id, MIN(passage_id), MAX(passage_id) FROM passages
+                WHERE doc_id IN ({marks}) GROUP BY doc_id""",
+            ids,
+        )
+        return {doc_id: (first, last) for doc_id, first, last in rows}
+
+    async def document_count(self) -> int:
+        """How many documents are stored."""
+        rows = await self._fetchall("SELECT count(*) FROM documents")
+        return int(rows[0][0])
+
     async def paragraphs(self, doc_id: str, first: int, last: int) -> list[Paragraph]:
         """Paragraphs ``first..last`` of a document."""
         rows = await self._fetchall(
