@@ -11,20 +11,28 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
+from .chunking import label_terms
+from .expect import Asks, asks, holds_answer
 from .layout import MARKER
 from .links import text_fragment_link
 from .models import Citation, NoteRef, Paragraph, PassageRow, Result
 from .query import ParsedQuestion, contains_phrase
-from .text import Token, sentence_spans, terms, tokenize, words
+from .ranking import Candidate, support
+from .text import Token, sentence_spans, tokenize, words
 
-# A passage must cover at least this share of the question's term weight (IDF) to be an answer.
+# The best page must hold at least this share of the question's term weight to be an answer.
 EVIDENCE_THRESHOLD = 0.5
-# Results are ordered by how much of the question the quote covers, plus this share of the
-# passage's BM25 score relative to the best one (so that, among equal quotes, BM25 decides).
-RANK_BM25_SHARE = 0.5
 ELLIPSIS = "\u2026"
 MAX_QUOTE_CHARS = 600
 MAX_SENTENCES = 3
+# Quote choice: a term of the document's title or path counts this share of its weight; a span
+# holding what the question asks for (a date for "when"...) gains this much; each sentence past
+# the first costs this much (shares of the question's whole weight).
+LABEL_SHARE = 0.3
+ANSWER_BONUS = 0.35
+SENTENCE_COST = 0.03
+# How many of a document's best passages are quoted to choose its quotes from.
+QUOTED_PER_DOCUMENT = 4
 
 
 @dataclass(frozen=True)
@@ -48,17 +56,47 @@ def _sentences(text: str, base: int, paragraphs: list[Paragraph], lo: int, hi: i
             yield paragraph, s + base, e + base
 
 
+@dataclass(frozen=True)
+class Wants:
+    """What a quote should hold for one question: term weights and the kind of answer."""
+
+    weights: Mapping[str, float]
+    asks: Asks | None
+    question_words: frozenset[str]
+
+    @classmethod
+    def of(cls, question: ParsedQuestion, weights: Mapping[str, float]) -> Wants:
+        """The wants of ``question`` with its term ``weights``."""
+        return cls(weights, asks(question.text), frozenset(words(question.text)))
+
+    def value(
+        self, matched: frozenset[str], labels: frozenset[str], text: str, extra: int
+    ) -> float:
+        """How well a span of ``extra`` + 1 sentences answers: the share of the question's weight
+        it covers (terms that name its document count ``LABEL_SHARE``: they found the page, not
+        the answer), plus ``ANSWER_BONUS`` when it holds what the question asks for."""
+        total = sum(self.weights.values()) or 1.0
+        covered = sum(
+            self.weights.get(t, 0.0) * (LABEL_SHARE if t in labels else 1.0) for t in matched
+        )
+        bonus = ANSWER_BONUS if holds_answer(text, self.asks, self.question_words) else 0.0
+        return covered / total + bonus - SENTENCE_COST * extra
+
+
 def best_spans(
     text: str,
     base: int,
     paragraphs: list[Paragraph],
     question: ParsedQuestion,
-    weights: Mapping[str, float],
+    wants: Wants,
     matched_tokens: list[Token] | None = None,
+    labels: frozenset[str] = frozenset(),
 ) -> list[QuoteSpan]:
     """For each paragraph of a passage (``text`` starts at document offset ``base``), the 1-3
-    consecutive sentences that best cover the question's terms (none for a paragraph without a
-    matched term). ``matched_tokens`` are the passage's tokens of question terms, if known."""
+    consecutive sentences that best answer (none for a paragraph without a matched term).
+
+    ``matched_tokens`` are the passage's tokens of question terms, if known; ``labels`` the terms
+    that name the passage's document."""
     wanted = set(question.terms)
     if matched_tokens is None:
         matched_tokens = [t for t in tokenize(text) if t.term in wanted]
@@ -73,18 +111,16 @@ def best_spans(
             j = i + n
             if j >= len(sentences) or sentences[j][0] is not sentences[i][0]:
                 break
-            added = sentences[j][3] - matched
-            if n and not added:
-                break  # a sentence that adds no new term only lengthens the quote
             matched = matched | sentences[j][3]
             if not matched:
-                break
+                continue  # a span needs a question word; it may follow one without
             start, end = sentences[i][1], sentences[j][2]
-            value = sum(weights.get(t, 0.0) for t in matched) - 0.05 * n
+            quoted = text[start - base : end - base]
             if question.phrases:
-                quoted_words = words(text[start - base : end - base])
+                quoted_words = words(quoted)
                 if not all(contains_phrase(quoted_words, p) for p in question.phrases):
                     continue  # a quoted phrase must be in the quote, not only near it
+            value = wants.value(matched, labels, quoted, n)
             number = sentences[i][0].number
             if number not in best or value > best[number].value + 1e-12:
                 best[number] = QuoteSpan(start, end, sentences[i][0], value, matched)
@@ -162,88 +198,95 @@ def make_result(
     return Result(quote, highlights, citation, score, notes_in(quote, notes))
 
 
-def evidence(
-    matched: frozenset[str], question: ParsedQuestion, weights: Mapping[str, float]
-) -> float:
-    """Share of the question's term weight that the best passage covers (0..1)."""
-    distinct = set(question.terms)
-    total = sum(weights.get(t, 0.0) for t in distinct)
-    if total <= 0:
-        return 0.0
-    return sum(weights.get(t, 0.0) for t in matched & distinct) / total
-
-
-@lru_cache(maxsize=4096)
-def _label_terms(label: str) -> frozenset[str]:
-    """Terms of a title or section heading (few distinct ones, asked for again and again)."""
-    return frozenset(terms(label))
-
-
 def has_phrases(passage: PassageRow, question: ParsedQuestion) -> bool:
     """Whether every quoted phrase of the question occurs in the passage."""
     passage_words = words(passage.text)
     return all(contains_phrase(passage_words, phrase) for phrase in question.phrases)
 
 
+@lru_cache(maxsize=4096)
+def _labels(title: str, doc_id: str) -> frozenset[str]:
+    """Terms that name a document (asked for again and again while answering)."""
+    return frozenset(label_terms(title, None, doc_id))
+
+
 def select_results(
     question: ParsedQuestion,
-    candidates: list[tuple[PassageRow, float]],
+    candidates: list[Candidate],
     paragraphs: Mapping[str, list[Paragraph]],
     notes: Mapping[str, Mapping[int, str]],
     weights: Mapping[str, float],
     wanted: int,
     per_document: int,
 ) -> list[Result]:
-    """Quote the candidates (BM25 order) and keep the best ``wanted`` results.
+    """Quote the ranked candidates and keep the best ``wanted`` results, or none at all.
 
-    Passages that do not carry enough of the question (``EVIDENCE_THRESHOLD``) or lack a quoted
-    phrase are dropped; each paragraph offers its best sentences; results are ordered by the
-    question weight the quote covers plus ``RANK_BM25_SHARE`` of the relative BM25 score;
-    overlapping quotes and more than ``per_document`` quotes of one document are skipped.
+    None when the best candidate's page holds less than ``EVIDENCE_THRESHOLD`` of the question's
+    term weight ("not found"). Documents keep the order of their best candidate; inside a
+    document, its candidates' quotes are ordered by how well they answer (:class:`Wants`).
+    Candidates without a question word in their text, or without a quoted phrase, are passed
+    over; overlapping quotes are skipped. ``per_document`` spreads the results: more quotes from
+    one document only fill places that no other document's quote takes.
     """
+    if not candidates or support(candidates[0].page.terms, weights) < EVIDENCE_THRESHOLD:
+        return []
+    wants = Wants.of(question, weights)
+    by_document: dict[str, list[Candidate]] = {}
+    for candidate in candidates:
+        by_document.setdefault(candidate.passage.doc_id, []).append(candidate)
+    rounds: list[list[tuple[Candidate, QuoteSpan]]] = []
+    for doc_candidates in by_document.values():
+        quotes = _document_quotes(question, doc_candidates[:QUOTED_PER_DOCUMENT], paragraphs, wants)
+        for i, quote in enumerate(quotes):
+            slot = 0 if i < per_document else 1 + i - per_document
+            while len(rounds) <= slot:
+                rounds.append([])
+            rounds[slot].append(quote)
+        if rounds and len(rounds[0]) >= wanted:
+            break  # enough documents for a full page of first quotes
+    chosen = [quote for slot in rounds for quote in slot][:wanted]
+    return [
+        make_result(
+            doc_id=c.passage.doc_id,
+            title=c.passage.title,
+            url=c.passage.url,
+            span=span,
+            source=c.passage.text[span.start - c.passage.start : span.end - c.passage.start],
+            score=c.score,
+            notes=notes.get(c.passage.doc_id, {}),
+        )
+        for c, span in chosen
+    ]
+
+
+def _document_quotes(
+    question: ParsedQuestion,
+    candidates: list[Candidate],
+    paragraphs: Mapping[str, list[Paragraph]],
+    wants: Wants,
+) -> list[tuple[Candidate, QuoteSpan]]:
+    """The quotes one document offers, best answer first, none overlapping another."""
     wanted_terms = set(question.terms)
-    total = sum(weights[t] for t in wanted_terms) or 1.0
-    top_score = candidates[0][1] if candidates else 1.0
-    ranked: list[tuple[float, float, PassageRow, QuoteSpan]] = []
-    for passage, score in candidates:
+    offers: list[tuple[float, int, Candidate, QuoteSpan]] = []
+    for rank, candidate in enumerate(candidates):
+        passage = candidate.passage
         if question.phrases and not has_phrases(passage, question):
             continue
         tokens = [t for t in tokenize(passage.text) if t.term in wanted_terms]
-        labels = _label_terms(passage.title) | _label_terms(passage.section)
-        matched = frozenset({t.term for t in tokens} | (labels & wanted_terms))
-        if evidence(matched, question, weights) < EVIDENCE_THRESHOLD:
-            continue
-        for span in best_spans(
+        spans = best_spans(
             passage.text,
             passage.start,
             paragraphs.get(passage.doc_id, []),
             question,
-            weights,
+            wants,
             tokens,
-        ):
-            coverage = sum(weights[t] for t in span.matched) / total
-            ranked.append((coverage + RANK_BM25_SHARE * score / top_score, score, passage, span))
-    ranked.sort(key=lambda c: (-c[0], -c[1], c[2].passage_id))
-
-    results: list[Result] = []
-    taken: dict[str, list[tuple[int, int]]] = {}
-    for _, score, passage, span in ranked:
-        spans = taken.setdefault(passage.doc_id, [])
-        if len(spans) >= per_document or any(a < span.end and span.start < b for a, b in spans):
-            continue  # enough from this document, or an overlapping window already quoted
-        spans.append((span.start, span.end))
-        source = passage.text[span.start - passage.start : span.end - passage.start]
-        results.append(
-            make_result(
-                doc_id=passage.doc_id,
-                title=passage.title,
-                url=passage.url,
-                span=span,
-                source=source,
-                score=score,
-                notes=notes.get(passage.doc_id, {}),
-            )
+            _labels(passage.title, passage.doc_id),
         )
-        if len(results) >= wanted:
-            break
-    return results
+        offers.extend((span.value, rank, candidate, span) for span in spans)
+    offers.sort(key=lambda o: (-o[0], o[1], o[3].start))
+    quotes: list[tuple[Candidate, QuoteSpan]] = []
+    for _, _, candidate, span in offers:
+        if any(s.start < span.end and span.start < s.end for _, s in quotes):
+            continue
+        quotes.append((candidate, span))
+    return quotes

@@ -1,11 +1,13 @@
 """Documents -> passages: sentence-aligned windows inside one section, with a small overlap.
 
-Each passage's terms are its body terms plus its document title and section heading terms, so a
-question that names the article or the section finds the passages under it.
+Each passage's terms are its body terms plus the terms that name its document (title, subtitle,
+path) and its section heading, so a question that names the article, the part of the archive or the
+section finds the passages under it.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from .models import Document, Passage
@@ -25,7 +27,7 @@ class ChunkSettings:
         """A stable string for the index metadata."""
         return (
             f"min={self.min_words},target={self.target_words},"
-            f"max={self.max_words},overlap={self.overlap_sentences}"
+            f"max={self.max_words},overlap={self.overlap_sentences},labels=title+subtitle+path"
         )
 
 
@@ -79,9 +81,20 @@ def _windows(sentences: list[_Sentence], settings: ChunkSettings) -> list[list[_
     return windows
 
 
+def label_terms(title: str, subtitle: str | None, doc_id: str) -> list[str]:
+    """Terms that name the whole document: its title, subtitle and the words of its id.
+
+    The id is the page's path in the archive (``faq/failure``, ``czech/index``,
+    ``movies/review?f=long/higher``): its folders say what part of the archive a page belongs to
+    (FAQ, film reviews, a language), which questions often name.
+    """
+    path_words = " ".join(re.findall(r"[^\W\d_]+|\d+", doc_id))
+    return terms(f"{title}\n{subtitle or ''}\n{path_words}")
+
+
 def passages_for(document: Document, settings: ChunkSettings = DEFAULT_CHUNKING) -> list[Passage]:
     """The passages of one document, in reading order."""
-    title_terms = terms(document.title)
+    title_terms = label_terms(document.title, document.subtitle, document.doc_id)
     passages: list[Passage] = []
     for section, sentences in _sections(document):
         section_terms = terms(section) if section else []

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -154,6 +155,46 @@ class BM25Index:
         restricts the answer to those rows.
         """
         return top_k(self, self._term_ids(query), k, allowed)
+
+    def rows_between(
+        self, first_ids: np.ndarray, last_ids: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Row ranges ``[lo, hi)`` of the passages with ids ``first..last`` (each range in a row)."""
+        lo = np.searchsorted(self.passage_ids, first_ids, side="left")
+        hi = np.searchsorted(self.passage_ids, last_ids, side="right")
+        return lo, hi
+
+    def range_lengths(self, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+        """Summed passage lengths (in terms) of each row range."""
+        prefix = self._length_prefix
+        return prefix[hi] - prefix[lo]
+
+    @cached_property
+    def _length_prefix(self) -> np.ndarray:
+        return np.concatenate(([0], np.cumsum(self.doc_len, dtype=np.int64)))
+
+    def range_counts(self, terms: Sequence[str], lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+        """How often each term occurs in each row range: shape ``(len(terms), len(lo))``.
+
+        A term's rows are sorted, so a range's part of its list is found by binary search and
+        only the postings inside the ranges are read.
+        """
+        out = np.zeros((len(terms), len(lo)), dtype=np.float64)
+        for i, term in enumerate(terms):
+            tid = self.vocab.get(term)
+            if tid is None:
+                continue
+            a, z = self.indptr[tid], self.indptr[tid + 1]
+            rows = self.rows[a:z]
+            first = np.searchsorted(rows, lo)
+            count = np.searchsorted(rows, hi) - first
+            total = int(count.sum())
+            if not total:
+                continue
+            owner = np.repeat(np.arange(len(lo)), count)
+            positions = np.repeat(first - np.cumsum(count) + count, count) + np.arange(total)
+            out[i] = np.bincount(owner, weights=self.tf[a:z][positions], minlength=len(lo))
+        return out
 
     def document_frequency(self, term: str) -> int:
         """In how many passages ``term`` occurs."""

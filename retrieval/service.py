@@ -56,6 +56,7 @@ from .models import (
     SavedQuestion,
 )
 from .query import ParsedQuestion, clean_question, parse_question
+from .ranking import page_evidence, rank_candidates, term_weights
 from .sources import ARCHIVE_BASE_URL
 from .spelling import Speller
 from .store import Store, utc_now
@@ -63,13 +64,13 @@ from .text import TOKENIZER_VERSION, stem, terms
 
 log = logging.getLogger(__name__)
 
-# How many BM25 candidates are quoted and re-ranked.
-RERANK_DEPTH = 40
-COMMON_TERM_FLOOR = 0.3
+# How many BM25 candidates are ranked with their pages' evidence and quoted.
+RERANK_DEPTH = 100
+# A question word the index does not know weighs this many times its rarest known term.
 UNKNOWN_TERM_WEIGHT = 1.5
 DEFAULT_RESULTS = 3
 MAX_RESULTS = 10
-PER_DOCUMENT = 2
+PER_DOCUMENT = 1
 _REFRESH_SECONDS = 1.0
 
 
@@ -108,10 +109,10 @@ class ArchiveService:
         self._index: BM25Index | None = None
         self._speller = Speller({})
         self._build_id: str | None = None
-        self._max_weight = 1.0
         self._ingest_lock = asyncio.Lock()
         self._checked_at = 0.0
         self._counts: tuple[str | None, dict[str, int]] | None = None
+        self._documents: tuple[str | None, int] | None = None
         self._searches = asyncio.Semaphore(1)
 
     # --- life cycle -------------------------------------------------------------------------
@@ -187,7 +188,6 @@ class ArchiveService:
         self._index = index
         self._build_id = build_id
         self._speller = speller
-        self._max_weight = float(index.idf.max()) if len(index.idf) else 1.0
 
     async def _rebuild(self, *, rechunk: bool) -> None:
         """Rebuild the index (and, after a tokenizer or chunking change, the passages)."""
@@ -293,20 +293,6 @@ class ArchiveService:
 
     # --- questions -----------------------------------------------------------------------------
 
-    def _weights(self, question: ParsedQuestion) -> dict[str, float]:
-        """How much each question term counts as evidence.
-
-        Known terms weigh their IDF, but at least ``COMMON_TERM_FLOOR`` of the question's rarest
-        known term (rank-bm25 floors very common terms near zero, yet they still carry meaning);
-        unknown words weigh more than any known one, since missing them is missing evidence.
-        """
-        index = self._require_index()
-        idf = {t: index.term_idf(t) for t in question.terms}
-        known = [v for v in idf.values() if v is not None]
-        floor = COMMON_TERM_FLOOR * max(known) if known else 0.0
-        unknown = UNKNOWN_TERM_WEIGHT * self._max_weight
-        return {t: unknown if v is None else max(v, floor, 1e-6) for t, v in idf.items()}
-
     def _require_index(self) -> BM25Index:
         if self._index is None:
             raise IndexNotReady("the index is not loaded yet; try again in a moment")
@@ -344,7 +330,7 @@ class ArchiveService:
             return Answer(
                 parsed.text, (), suggestions, True, "The question has no words to search for."
             )
-        weights = self._weights(parsed)
+        weights = term_weights(index, parsed.terms, UNKNOWN_TERM_WEIGHT)
         allowed = self._phrase_rows(parsed, index)
         wanted = offset + limit + 1  # one more than shown, to know whether there are more
         # Scoring and quoting run in a thread so the event loop stays free; one search at a time:
@@ -390,18 +376,31 @@ class ArchiveService:
         per_document: int,
         index: BM25Index,
     ) -> list[Result]:
-        """Fetch what the candidates need, then quote and order them off the event loop."""
+        """Fetch what the candidates need, then rank, quote and order them off the event loop."""
         ids = [int(index.passage_ids[row]) for row, _ in hits]
         rows = await self.store.passages(ids)
         # A passage removed by an ingest that committed after our search is simply skipped.
         candidates = [
             (rows[i], score) for i, (_, score) in zip(ids, hits, strict=True) if i in rows
         ]
+        doc_ids = [row.doc_id for row, _ in candidates]
+        ranges = await self.store.passage_id_ranges(doc_ids)
+        documents = await self._document_count()
         paragraphs = await self._paragraphs_of([row for row, _ in candidates])
-        notes = await self.store.notes_of_documents(row.doc_id for row, _ in candidates)
-        return await asyncio.to_thread(
-            select_results, parsed, candidates, paragraphs, notes, weights, wanted, per_document
-        )
+        notes = await self.store.notes_of_documents(doc_ids)
+
+        def rank_and_quote() -> list[Result]:
+            pages = page_evidence(index, parsed.terms, ranges, documents)
+            ranked = rank_candidates(candidates, pages)
+            return select_results(parsed, ranked, paragraphs, notes, weights, wanted, per_document)
+
+        return await asyncio.to_thread(rank_and_quote)
+
+    async def _document_count(self) -> int:
+        """How many documents the serving index holds (counted once per index)."""
+        if self._documents is None or self._documents[0] != self._build_id:
+            self._documents = (self._build_id, await self.store.document_count())
+        return self._documents[1]
 
     async def _paragraphs_of(self, passages: list[PassageRow]) -> dict[str, list[Paragraph]]:
         """The paragraphs the given passages span, by document (one query)."""

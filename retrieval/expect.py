@@ -1,0 +1,110 @@
+"""What a question asks for (a date, a number, a name, a reason) and whether a quote holds it.
+
+The sentences that share the question's words are often only the lead-in: the answer to "when"
+is the date next to them, to "who" the name. Quote choice rewards a span that holds what the
+question asks for, as long as it is not just the question's own words said back.
+"""
+
+from __future__ import annotations
+
+import re
+from enum import Enum
+
+from .text import is_stop_word, normalize_word
+
+
+class Asks(Enum):
+    """The kind of thing a question asks for."""
+
+    DATE = "date"
+    NUMBER = "number"
+    NAME = "name"
+    REASON = "reason"
+
+
+_ASKS = (
+    (Asks.DATE, re.compile(r"\bwhen\b|\bwhat (?:date|year|day|month)\b|\bwhich year\b|\bdated?\b")),
+    (
+        Asks.NUMBER,
+        re.compile(
+            r"\bhow (?:many|much|big|large|old|long|far|often)\b|\bwhat (?:percent|percentage|"
+            r"fraction|share|proportion|number|size|frequency)\b|\bhow (?:high|low)\b"
+        ),
+    ),
+    (
+        Asks.NAME,
+        re.compile(
+            r"\bwho(?:m|se)?\b|\bwhere\b|\bwhich (?:\w+ )?(?:person|people|group|"
+            r"site|website|organi[sz]ation|party|country|city|author|band|album|"
+            r"book|film|movie|prisoner|winner|word|team)\b|\bwhat (?:\w+ )?(?:is|was) "
+            r"(?:the )?(?:name|title)\b|\bwhat (?:\w+ )?(?:word|title|name|team|"
+            r"station|frequency|address)\b"
+        ),
+    ),
+    (Asks.REASON, re.compile(r"\bwhy\b|\bwhat (?:\w+ )?reasons?\b|\bhow come\b")),
+)
+
+_MONTH = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
+    r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+)
+_DATE = re.compile(
+    rf"\b{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}\b|\b\d{{1,2}}\s+{_MONTH}\s+\d{{4}}\b"
+    rf"|\b{_MONTH}\s+\d{{4}}\b|\b(?:1[6-9]|20)\d{{2}}\b|\b\d{{1,2}}/\d{{1,2}}/\d{{2,4}}\b",
+    re.IGNORECASE,
+)
+_NUMBER = re.compile(
+    r"\d[\d,.]*\d|\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|"
+    r"forty|fifty|hundred|thousand|million|billion|half|third|quarter|dozen|percent|"
+    r"per cent|majority|minority)\b",
+    re.IGNORECASE,
+)
+_REASON = re.compile(
+    r"\b(?:because|since|so that|due to|in order to|reason|thus|therefore|as a result|"
+    r"means that|that is why|this is why)\b|:",
+    re.IGNORECASE,
+)
+_CAPITALISED = re.compile(r"(?<![\w$])[A-Z][\w'’.-]*[\w]")
+
+
+def asks(question: str) -> Asks | None:
+    """What ``question`` asks for, or ``None`` when it is not one of the kinds above."""
+    folded = question.casefold()
+    for kind, pattern in _ASKS:
+        if pattern.search(folded):
+            return kind
+    return None
+
+
+def holds_answer(text: str, kind: Asks | None, question_words: frozenset[str]) -> bool:
+    """Whether ``text`` holds something of ``kind`` that the question does not already say.
+
+    ``question_words`` are the question's normalised words (:func:`retrieval.text.words`).
+    """
+    if kind is None:
+        return False
+    if kind is Asks.DATE:
+        return _new(_DATE.finditer(text), question_words)
+    if kind is Asks.NUMBER:
+        return _new(_NUMBER.finditer(text), question_words)
+    if kind is Asks.REASON:
+        return _REASON.search(text) is not None
+    return _new(_names(text), question_words)
+
+
+def _names(text: str):
+    """Capitalised words that are not the first word of a sentence or line."""
+    for match in _CAPITALISED.finditer(text):
+        before = text[: match.start()].rstrip(" \t\"“‘'(")
+        if not before or before[-1] in ".!?:\n":
+            continue
+        yield match
+
+
+def _new(matches, question_words: frozenset[str]) -> bool:
+    """Whether some match has a word the question does not use (and not only stop words)."""
+    for match in matches:
+        found = [w for raw in match.group(0).split() for w in normalize_word(raw.strip(".,"))]
+        if any(w not in question_words and not is_stop_word(w) for w in found):
+            return True
+    return False

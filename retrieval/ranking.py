@@ -1,0 +1,120 @@
+"""BM25 candidates -> their order and the evidence for "not found": whole-page scores fused with
+passage scores, and how much of the question a page holds.
+
+A passage is found by its own BM25 score, but the page around it is better evidence of whether it
+is the right document: on the dev set, ranking passages by their page's BM25 (computed from the
+same index over the page's passages) fused with their own score finds the gold page first more
+often than either alone. Pure functions over a :class:`~retrieval.index.BM25Index`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from .index import BM25Index
+from .models import PassageRow
+
+# Weight of the page's relative BM25 score in a passage's rank; the rest is the passage's own.
+PAGE_SHARE = 0.7
+# A common term still carries at least this share of the question's rarest term's weight.
+COMMON_TERM_FLOOR = 0.3
+
+
+@dataclass(frozen=True)
+class PageEvidence:
+    """A page's BM25 score for the question and the question terms it contains."""
+
+    score: float
+    terms: frozenset[str]
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A passage with its BM25 score, its page's evidence and its rank score (higher first)."""
+
+    passage: PassageRow
+    score: float
+    page: PageEvidence
+    rank: float
+
+
+def page_evidence(
+    index: BM25Index,
+    query: Sequence[str],
+    passage_ranges: Mapping[str, tuple[int, int]],
+    documents: int,
+) -> dict[str, PageEvidence]:
+    """BM25 of whole pages (``doc_id -> (first, last)`` passage ids), rank-bm25's formula.
+
+    A page's term counts and length are the sums over its passages; the IDF is the passages' own
+    (the same one the passage scores use), and the average page length is over ``documents``.
+    """
+    doc_ids = list(passage_ranges)
+    if not doc_ids or not query:
+        return {d: PageEvidence(0.0, frozenset()) for d in doc_ids}
+    first = np.array([passage_ranges[d][0] for d in doc_ids], dtype=np.int64)
+    last = np.array([passage_ranges[d][1] for d in doc_ids], dtype=np.int64)
+    lo, hi = index.rows_between(first, last)
+    lengths = index.range_lengths(lo, hi).astype(np.float64)
+    average = float(index.range_lengths(np.array([0]), np.array([index.size]))[0])
+    average = max(average / max(documents, 1), 1.0)
+    counts = index.range_counts(query, lo, hi)
+    idf = np.array([index.term_idf(t) or 0.0 for t in query], dtype=np.float64)
+    k1, b = index.params.k1, index.params.b
+    norm = k1 * (1 - b + b * lengths / average)
+    scores = (idf[:, None] * (counts * (k1 + 1)) / (counts + norm[None, :])).sum(axis=0)
+    present = counts > 0
+    return {
+        doc_id: PageEvidence(
+            float(scores[j]), frozenset(t for i, t in enumerate(query) if present[i, j])
+        )
+        for j, doc_id in enumerate(doc_ids)
+    }
+
+
+def rank_candidates(
+    candidates: Sequence[tuple[PassageRow, float]], pages: Mapping[str, PageEvidence]
+) -> list[Candidate]:
+    """Candidates ordered by ``PAGE_SHARE`` of the page's relative score plus the rest of the
+    passage's own relative score (ties: higher passage score, then reading order)."""
+    if not candidates:
+        return []
+    top_passage = max(score for _, score in candidates) or 1.0
+    top_page = max((pages[p.doc_id].score for p, _ in candidates), default=0.0) or 1.0
+    ranked = [
+        Candidate(
+            passage,
+            score,
+            pages[passage.doc_id],
+            PAGE_SHARE * pages[passage.doc_id].score / top_page
+            + (1 - PAGE_SHARE) * score / top_passage,
+        )
+        for passage, score in candidates
+    ]
+    ranked.sort(key=lambda c: (-c.rank, -c.score, c.passage.passage_id))
+    return ranked
+
+
+def term_weights(index: BM25Index, query: Sequence[str], unknown: float) -> dict[str, float]:
+    """How much each distinct question term counts as evidence.
+
+    Known terms weigh their IDF, but at least ``COMMON_TERM_FLOOR`` of the question's rarest known
+    term (rank-bm25 floors very common terms near zero, yet they still carry meaning); a term the
+    index does not know weighs ``unknown`` times the rarest known one.
+    """
+    idf = {t: index.term_idf(t) for t in dict.fromkeys(query)}
+    known = [v for v in idf.values() if v is not None]
+    top = max(known) if known else 1.0
+    return {
+        t: unknown * top if v is None else max(v, COMMON_TERM_FLOOR * top, 1e-6)
+        for t, v in idf.items()
+    }
+
+
+def support(terms: frozenset[str], weights: Mapping[str, float]) -> float:
+    """Share of the question's term weight that ``terms`` cover (0..1)."""
+    total = sum(weights.values())
+    return sum(weights.get(t, 0.0) for t in terms) / total if total > 0 else 0.0
