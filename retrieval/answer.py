@@ -8,20 +8,20 @@ the source text; when it must be shortened it is cut at word boundaries and the 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from .chunking import label_terms
-from .expect import Asks, asks, holds_answer
+from .expect import Asks, Notable, asks, from_opening, holds_answer, opening_answer
 from .layout import MARKER
 from .links import text_fragment_link
 from .models import Citation, NoteRef, Paragraph, PassageRow, Result
 from .query import ParsedQuestion, contains_phrase
 from .ranking import Candidate, support
-from .text import Token, sentence_spans, tokenize, words
+from .text import Token, sentence_spans, terms, tokenize, words
 
 # The best page must hold at least this share of the question's term weight to be an answer.
-EVIDENCE_THRESHOLD = 0.5
+EVIDENCE_THRESHOLD = 0.3
 ELLIPSIS = "\u2026"
 MAX_QUOTE_CHARS = 600
 MAX_SENTENCES = 3
@@ -33,6 +33,13 @@ ANSWER_BONUS = 0.35
 SENTENCE_COST = 0.03
 # How many of a document's best passages are quoted to choose its quotes from.
 QUOTED_PER_DOCUMENT = 4
+# A dateline or byline is looked for in this many opening paragraphs of a page.
+OPENING_PARAGRAPHS = 3
+# A question is about a page itself when this share of its weight is on the page's title words.
+ABOUT_PAGE = 0.6
+_PAGE_NEUTRAL = frozenset(
+    terms("date dated day month year come out publish issue appear written write release print")
+)
 
 
 @dataclass(frozen=True)
@@ -63,11 +70,17 @@ class Wants:
     weights: Mapping[str, float]
     asks: Asks | None
     question_words: frozenset[str]
+    from_opening: bool = False
+    notable: Notable | None = None
 
     @classmethod
-    def of(cls, question: ParsedQuestion, weights: Mapping[str, float]) -> Wants:
+    def of(
+        cls, question: ParsedQuestion, weights: Mapping[str, float], notable: Notable | None = None
+    ) -> Wants:
         """The wants of ``question`` with its term ``weights``."""
-        return cls(weights, asks(question.text), frozenset(words(question.text)))
+        kind = asks(question.text)
+        words_asked = frozenset(words(question.text))
+        return cls(weights, kind, words_asked, from_opening(question.text, kind), notable)
 
     def value(
         self, matched: frozenset[str], labels: frozenset[str], text: str, extra: int
@@ -79,7 +92,8 @@ class Wants:
         covered = sum(
             self.weights.get(t, 0.0) * (LABEL_SHARE if t in labels else 1.0) for t in matched
         )
-        bonus = ANSWER_BONUS if holds_answer(text, self.asks, self.question_words) else 0.0
+        held = holds_answer(text, self.asks, self.question_words, self.notable)
+        bonus = ANSWER_BONUS if held else 0.0
         return covered / total + bonus - SENTENCE_COST * extra
 
 
@@ -218,6 +232,8 @@ def select_results(
     weights: Mapping[str, float],
     wanted: int,
     per_document: int,
+    openings: Mapping[str, PassageRow] | None = None,
+    notable: Notable | None = None,
 ) -> list[Result]:
     """Quote the ranked candidates and keep the best ``wanted`` results, or none at all.
 
@@ -226,17 +242,23 @@ def select_results(
     document, its candidates' quotes are ordered by how well they answer (:class:`Wants`).
     Candidates without a question word in their text, or without a quoted phrase, are passed
     over; overlapping quotes are skipped. ``per_document`` spreads the results: more quotes from
-    one document only fill places that no other document's quote takes.
+    one document only fill places that no other document's quote takes. ``openings`` are the
+    documents' first passages: a "when" or "who wrote" question whose best quote lacks a date or
+    name is answered from the page's dateline or byline there. ``notable`` tells which names
+    are worth answering a "who" question with (see :func:`retrieval.expect.holds_answer`).
     """
-    if not candidates or support(candidates[0].page.terms, weights) < EVIDENCE_THRESHOLD:
+    if not candidates or evidence(candidates, weights) < EVIDENCE_THRESHOLD:
         return []
-    wants = Wants.of(question, weights)
+    wants = Wants.of(question, weights, notable)
     by_document: dict[str, list[Candidate]] = {}
     for candidate in candidates:
         by_document.setdefault(candidate.passage.doc_id, []).append(candidate)
     rounds: list[list[tuple[Candidate, QuoteSpan]]] = []
     for doc_candidates in by_document.values():
         quotes = _document_quotes(question, doc_candidates[:QUOTED_PER_DOCUMENT], paragraphs, wants)
+        opening = (openings or {}).get(doc_candidates[0].passage.doc_id)
+        if wants.from_opening and opening is not None:
+            quotes = _with_opening(quotes, doc_candidates[0], opening, paragraphs, wants)
         for i, quote in enumerate(quotes):
             slot = 0 if i < per_document else 1 + i - per_document
             while len(rounds) <= slot:
@@ -257,6 +279,87 @@ def select_results(
         )
         for c, span in chosen
     ]
+
+
+def evidence(candidates: list[Candidate], weights: Mapping[str, float]) -> float:
+    """How well the best document supports an answer: the share of the question's weight held
+    by the best of its passages (title and section words included)."""
+    doc_id = candidates[0].passage.doc_id
+    best = [c for c in candidates if c.passage.doc_id == doc_id][:QUOTED_PER_DOCUMENT]
+    return max(support(c.terms, weights) for c in best)
+
+
+def _with_opening(
+    quotes: list[tuple[Candidate, QuoteSpan]],
+    best: Candidate,
+    opening: PassageRow,
+    paragraphs: Mapping[str, list[Paragraph]],
+    wants: Wants,
+) -> list[tuple[Candidate, QuoteSpan]]:
+    """``quotes`` led by a heading or opening line that holds the answer (a dateline for "when",
+    a byline for "who wrote") when the best quote lacks it, or when the question is about the
+    page itself ("what date is MIM Notes 150?": its words are the page's title)."""
+    labels = _labels(best.passage.title, best.passage.doc_id)
+    if quotes and not _about_the_page(wants, labels):
+        c, span = quotes[0]
+        if opening_answer(_quoted(c, span), wants.asks, wants.question_words):
+            return quotes
+    doc_paragraphs = paragraphs.get(opening.doc_id, [])
+    lines: list[tuple[Candidate, QuoteSpan]] = []
+    if quotes:
+        lines.extend(_heading_of(quotes[0][0], quotes[0][1].paragraph, doc_paragraphs))
+    end = opening.start + len(opening.text)
+    for paragraph, s, e in _sentences(
+        opening.text, opening.start, doc_paragraphs, opening.start, end
+    ):
+        if paragraph.number > OPENING_PARAGRAPHS:
+            break
+        if s == max(paragraph.start, opening.start):
+            lines.extend(
+                _heading_of(
+                    Candidate(opening, best.score, best.page, best.rank), paragraph, doc_paragraphs
+                )
+            )
+        lines.append(
+            (
+                Candidate(opening, best.score, best.page, best.rank),
+                QuoteSpan(s, e, paragraph, 0.0, frozenset()),
+            )
+        )
+    for candidate, span in lines:
+        if opening_answer(_quoted(candidate, span), wants.asks, wants.question_words):
+            rest = [q for q in quotes if not (q[1].start < span.end and span.start < q[1].end)]
+            return [(candidate, span), *rest]
+    return quotes
+
+
+def _quoted(candidate: Candidate, span: QuoteSpan) -> str:
+    """The text of a span of a candidate's passage."""
+    passage = candidate.passage
+    return passage.text[span.start - passage.start : span.end - passage.start]
+
+
+def _heading_of(
+    candidate: Candidate, paragraph: Paragraph, doc_paragraphs: list[Paragraph]
+) -> list[tuple[Candidate, QuoteSpan]]:
+    """The section heading right above ``paragraph`` as a quote of its own (none when the
+    paragraph does not open its section)."""
+    before = [p for p in doc_paragraphs if p.number == paragraph.number - 1]
+    if not paragraph.section or (before and before[0].section == paragraph.section):
+        return []
+    start = paragraph.start - len("\n\n") - len(paragraph.section)
+    heading = replace(
+        candidate.passage, start=start, end=start + len(paragraph.section), text=paragraph.section
+    )
+    span = QuoteSpan(start, heading.end, paragraph, 0.0, frozenset())
+    return [(replace(candidate, passage=heading), span)]
+
+
+def _about_the_page(wants: Wants, labels: frozenset[str]) -> bool:
+    """Whether the question's words, beyond words like "date" or "published", name the page."""
+    content = {t: w for t, w in wants.weights.items() if t not in _PAGE_NEUTRAL}
+    total = sum(content.values())
+    return total > 0 and sum(w for t, w in content.items() if t in labels) >= ABOUT_PAGE * total
 
 
 def _document_quotes(

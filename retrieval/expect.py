@@ -8,6 +8,7 @@ question asks for, as long as it is not just the question's own words said back.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from enum import Enum
 
 from .text import is_stop_word, normalize_word
@@ -64,6 +65,10 @@ _REASON = re.compile(
     r"means that|that is why|this is why)\b|:",
     re.IGNORECASE,
 )
+_BYLINE = re.compile(r"(?:^|\n)\s*(?:by|--|—)\s*[A-Z\"“]", re.MULTILINE)
+_AUTHOR_QUESTION = re.compile(
+    r"\bwho (?:wrote|writes|authored|signed|penned)\b|\bauthor\b|\bwritten by\b"
+)
 _CAPITALISED = re.compile(r"(?<![\w$])[A-Z][\w'’.-]*[\w]")
 
 
@@ -76,10 +81,32 @@ def asks(question: str) -> Asks | None:
     return None
 
 
-def holds_answer(text: str, kind: Asks | None, question_words: frozenset[str]) -> bool:
+def from_opening(question: str, kind: Asks | None) -> bool:
+    """Whether the answer may stand in a page's opening lines (its dateline or byline) rather
+    than beside the question's words: "when" questions and "who wrote" questions."""
+    return kind is Asks.DATE or (
+        kind is Asks.NAME and _AUTHOR_QUESTION.search(question.casefold()) is not None
+    )
+
+
+def opening_answer(text: str, kind: Asks | None, question_words: frozenset[str]) -> bool:
+    """Whether an opening line holds the answer: a date for DATE, a byline for NAME."""
+    if kind is Asks.NAME:
+        return _BYLINE.search(text) is not None
+    return holds_answer(text, kind, question_words)
+
+
+Notable = Callable[[str], bool]
+
+
+def holds_answer(
+    text: str, kind: Asks | None, question_words: frozenset[str], notable: Notable | None = None
+) -> bool:
     """Whether ``text`` holds something of ``kind`` that the question does not already say.
 
-    ``question_words`` are the question's normalised words (:func:`retrieval.text.words`).
+    ``question_words`` are the question's normalised words (:func:`retrieval.text.words`);
+    ``notable`` tells a name worth answering with from one the archive names everywhere (the
+    movement's own name answers no "who" question).
     """
     if kind is None:
         return False
@@ -89,7 +116,7 @@ def holds_answer(text: str, kind: Asks | None, question_words: frozenset[str]) -
         return _new(_NUMBER.finditer(text), question_words)
     if kind is Asks.REASON:
         return _REASON.search(text) is not None
-    return _new(_names(text), question_words)
+    return _new(_names(text), question_words, notable)
 
 
 def _names(text: str):
@@ -101,10 +128,13 @@ def _names(text: str):
         yield match
 
 
-def _new(matches, question_words: frozenset[str]) -> bool:
+def _new(matches, question_words: frozenset[str], notable: Notable | None = None) -> bool:
     """Whether some match has a word the question does not use (and not only stop words)."""
     for match in matches:
         found = [w for raw in match.group(0).split() for w in normalize_word(raw.strip(".,"))]
-        if any(w not in question_words and not is_stop_word(w) for w in found):
+        if any(
+            w not in question_words and not is_stop_word(w) and (notable is None or notable(w))
+            for w in found
+        ):
             return True
     return False

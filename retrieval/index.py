@@ -12,6 +12,7 @@ posting in all. No file or database access here: the store persists the arrays.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -200,6 +201,11 @@ class BM25Index:
         """In how many passages ``term`` occurs."""
         tid = self.vocab.get(term)
         return 0 if tid is None else int(self.indptr[tid + 1] - self.indptr[tid])
+
+    @property
+    def unseen_idf(self) -> float:
+        """The IDF a term in no passage would have (rank-bm25's formula with a frequency of 0)."""
+        return math.log((self.size + 0.5) / 0.5)
 
     def term_idf(self, term: str) -> float | None:
         """The term's IDF (after rank-bm25's floor), or ``None`` for an unknown term."""

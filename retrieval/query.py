@@ -11,16 +11,37 @@ from .text import is_stop_word, terms, words
 MAX_QUESTION_CHARS = 1000
 _PHRASE = re.compile(r"[\"“”„«»]([^\"“”„«»]+)[\"“”„«»]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# What people put around a question in a chat that is not the question: Discord mentions of
+# users, roles and channels, @everyone/@here, a greeting or "hey bot", thanks.
+_MENTION = re.compile(r"<(?:@[!&]?|#)\d+>|(?<![\w@])@(?:everyone|here)\b")
+_GREETING = re.compile(
+    r"^(?:(?:hi|hey|hello|hiya|howdy|yo|greetings|good (?:morning|afternoon|evening|day)|ok(?:ay)?"
+    r"|so|um+|excuse me)(?: there| all| everyone| folks| guys| (?:archive[- ]?)?bot)?"
+    r"(?:\s*[,!.:;?\-]+\s*|\s+)|(?:archive[- ]?)?bot\s*[,:!]+\s*)+",
+    re.IGNORECASE,
+)
+_INNER_CAPITAL = re.compile(r"(?<![.!?]\s)(?<=\s)[A-Z][\w'’-]*")
+_THANKS = re.compile(
+    r"(?:^|(?<=[\s,.!?;:]))\s*(?:thanks|thank you|thx|ty|cheers|much appreciated|tia)"
+    r"(?: (?:so much|very much|a lot|in advance))?\s*[!.]*\s*$"
+    r"|^(?:thanks|thank you|thx)(?: (?:so much|a lot))?\s*[,!.:;\-]+\s*",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
 class ParsedQuestion:
-    """A question split into search terms, quoted phrases (as normalised words) and surface words."""
+    """A question split into search terms, quoted phrases (as normalised words) and surface words.
+
+    ``names`` are the terms of words written with a capital inside the question (``Harry
+    Potter``): names, whose absence from the archive says more than a common word's.
+    """
 
     text: str
     terms: tuple[str, ...]
     phrases: tuple[tuple[str, ...], ...]
     surface: tuple[str, ...]
+    names: frozenset[str] = frozenset()
 
 
 def clean_question(question: str) -> str:
@@ -28,11 +49,22 @@ def clean_question(question: str) -> str:
     return " ".join(_CONTROL.sub(" ", question).split())
 
 
+def strip_chatter(question: str) -> str:
+    """The question without Discord mentions, greetings, "hey bot" and thanks around it."""
+    text = " ".join(_MENTION.sub(" ", question).split())
+    for _ in range(2):  # "thanks! hi bot, ..." : each pattern may uncover the other
+        text = _THANKS.sub("", _GREETING.sub("", text)).strip()
+    return text
+
+
 def parse_question(question: str) -> ParsedQuestion:
-    """Parse a question; raise :class:`QuestionError` when it is empty or too long."""
+    """Parse a question; raise :class:`QuestionError` when it is empty or too long.
+
+    Mentions, greetings and thanks are not part of what is searched (:func:`strip_chatter`).
+    """
     if not isinstance(question, str):
         raise QuestionError("the question must be text")
-    text = clean_question(question)
+    text = strip_chatter(clean_question(question))
     if not text:
         raise QuestionError("the question is empty: ask something about the archive")
     if len(text) > MAX_QUESTION_CHARS:
@@ -44,7 +76,10 @@ def parse_question(question: str) -> ParsedQuestion:
         tuple(w) for w in (words(m.group(1)) for m in _PHRASE.finditer(text)) if len(w) > 1
     )
     surface = tuple(dict.fromkeys(w for w in words(text) if not is_stop_word(w)))
-    return ParsedQuestion(text, tuple(terms(text)), phrases, surface)
+    names = frozenset(
+        t for m in _INNER_CAPITAL.finditer(text) for t in terms(m.group(0)) if m.start() > 0
+    )
+    return ParsedQuestion(text, tuple(terms(text)), phrases, surface, names)
 
 
 def contains_phrase(text_words: list[str], phrase: tuple[str, ...]) -> bool:

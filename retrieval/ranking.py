@@ -9,18 +9,25 @@ often than either alone. Pure functions over a :class:`~retrieval.index.BM25Inde
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from .index import BM25Index
 from .models import PassageRow
+from .text import stem
 
 # Weight of the page's relative BM25 score in a passage's rank; the rest is the passage's own.
 PAGE_SHARE = 0.7
 # A common term still carries at least this share of the question's rarest term's weight.
 COMMON_TERM_FLOOR = 0.3
+# An unknown question word weighs this many times the IDF an unseen term would have: a name more
+# than an ordinary word (measured on the dev set: benchmarks/bench_quality.py --sweep).
+UNKNOWN_NAME = 1.5
+UNKNOWN_WORD = 0.75
+# A name in this share of all passages or more says nothing as an answer to "who".
+NAME_COMMONNESS = 0.5
 
 
 @dataclass(frozen=True)
@@ -33,12 +40,14 @@ class PageEvidence:
 
 @dataclass(frozen=True)
 class Candidate:
-    """A passage with its BM25 score, its page's evidence and its rank score (higher first)."""
+    """A passage with its BM25 score, its page's evidence, its rank score (higher first) and the
+    question terms it holds (title and section words included, as indexed)."""
 
     passage: PassageRow
     score: float
     page: PageEvidence
     rank: float
+    terms: frozenset[str] = frozenset()
 
 
 def page_evidence(
@@ -75,8 +84,19 @@ def page_evidence(
     }
 
 
+def passage_terms(
+    index: BM25Index, query: Sequence[str], rows: Sequence[int]
+) -> list[frozenset[str]]:
+    """The question terms each passage (index row) holds."""
+    lo = np.asarray(rows, dtype=np.int64)
+    present = index.range_counts(query, lo, lo + 1) > 0
+    return [frozenset(t for i, t in enumerate(query) if present[i, j]) for j in range(len(lo))]
+
+
 def rank_candidates(
-    candidates: Sequence[tuple[PassageRow, float]], pages: Mapping[str, PageEvidence]
+    candidates: Sequence[tuple[PassageRow, float]],
+    pages: Mapping[str, PageEvidence],
+    terms: Sequence[frozenset[str]] | None = None,
 ) -> list[Candidate]:
     """Candidates ordered by ``PAGE_SHARE`` of the page's relative score plus the rest of the
     passage's own relative score (ties: higher passage score, then reading order)."""
@@ -91,30 +111,71 @@ def rank_candidates(
             pages[passage.doc_id],
             PAGE_SHARE * pages[passage.doc_id].score / top_page
             + (1 - PAGE_SHARE) * score / top_passage,
+            terms[i] if terms is not None else frozenset(),
         )
-        for passage, score in candidates
+        for i, (passage, score) in enumerate(candidates)
     ]
     ranked.sort(key=lambda c: (-c.rank, -c.score, c.passage.passage_id))
     return ranked
 
 
-def term_weights(index: BM25Index, query: Sequence[str], unknown: float) -> dict[str, float]:
+def term_weights(
+    index: BM25Index, query: Sequence[str], names: frozenset[str] = frozenset()
+) -> dict[str, float]:
     """How much each distinct question term counts as evidence.
 
     Known terms weigh their IDF, but at least ``COMMON_TERM_FLOOR`` of the question's rarest known
-    term (rank-bm25 floors very common terms near zero, yet they still carry meaning); a term the
-    index does not know weighs ``unknown`` times the rarest known one.
+    term (rank-bm25 floors very common terms near zero, yet they still carry meaning). A term the
+    index does not know weighs the IDF a term seen in no passage would have, times
+    ``UNKNOWN_NAME`` when the question wrote it as a name (``Harry Potter``: the archive does not
+    speak of it) or ``UNKNOWN_WORD`` for an ordinary word the archive may say otherwise ("bigger",
+    "everything"). An unknown part of a name whose other part is known (``Kwame Nkrumah``) weighs
+    nothing: the name is found.
     """
     idf = {t: index.term_idf(t) for t in dict.fromkeys(query)}
     known = [v for v in idf.values() if v is not None]
-    top = max(known) if known else 1.0
-    return {
-        t: unknown * top if v is None else max(v, COMMON_TERM_FLOOR * top, 1e-6)
-        for t, v in idf.items()
-    }
+    floor = COMMON_TERM_FLOOR * max(known) if known else 0.0
+    unseen = index.unseen_idf
+    found_names = _names_found(query, names, idf)
+    weights: dict[str, float] = {}
+    for term, value in idf.items():
+        if value is not None:
+            weights[term] = max(value, floor, 1e-6)
+        elif term in names:
+            weights[term] = 0.0 if term in found_names else UNKNOWN_NAME * unseen
+        else:
+            weights[term] = UNKNOWN_WORD * unseen
+    return weights
+
+
+def _names_found(
+    query: Sequence[str], names: frozenset[str], idf: Mapping[str, float | None]
+) -> set[str]:
+    """Terms of multi-word names (consecutive name terms) of which some word is known."""
+    found: set[str] = set()
+    run: list[str] = []
+    for term in [*query, ""]:
+        if term in names:
+            run.append(term)
+            continue
+        if any(idf.get(t) is not None for t in run):
+            found.update(run)
+        run = []
+    return found
 
 
 def support(terms: frozenset[str], weights: Mapping[str, float]) -> float:
     """Share of the question's term weight that ``terms`` cover (0..1)."""
     total = sum(weights.values())
     return sum(weights.get(t, 0.0) for t in terms) / total if total > 0 else 0.0
+
+
+def notable_names(index: BM25Index) -> Callable[[str], bool]:
+    """Whether a normalised word is a name worth answering with: one the index does not hold in
+    ``NAME_COMMONNESS`` of its passages or more (the movement's own name answers no "who")."""
+    limit = NAME_COMMONNESS * index.size
+
+    def notable(word: str) -> bool:
+        return index.document_frequency(stem(word)) < limit
+
+    return notable

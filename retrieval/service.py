@@ -56,7 +56,13 @@ from .models import (
     SavedQuestion,
 )
 from .query import ParsedQuestion, clean_question, parse_question
-from .ranking import page_evidence, rank_candidates, term_weights
+from .ranking import (
+    notable_names,
+    page_evidence,
+    passage_terms,
+    rank_candidates,
+    term_weights,
+)
 from .sources import ARCHIVE_BASE_URL
 from .spelling import Speller
 from .store import Store, utc_now
@@ -66,8 +72,6 @@ log = logging.getLogger(__name__)
 
 # How many BM25 candidates are ranked with their pages' evidence and quoted.
 RERANK_DEPTH = 100
-# A question word the index does not know weighs this many times its rarest known term.
-UNKNOWN_TERM_WEIGHT = 1.5
 DEFAULT_RESULTS = 3
 MAX_RESULTS = 10
 PER_DOCUMENT = 1
@@ -330,7 +334,7 @@ class ArchiveService:
             return Answer(
                 parsed.text, (), suggestions, True, "The question has no words to search for."
             )
-        weights = term_weights(index, parsed.terms, UNKNOWN_TERM_WEIGHT)
+        weights = term_weights(index, parsed.terms, parsed.names)
         allowed = self._phrase_rows(parsed, index)
         wanted = offset + limit + 1  # one more than shown, to know whether there are more
         # Scoring and quoting run in a thread so the event loop stays free; one search at a time:
@@ -380,19 +384,36 @@ class ArchiveService:
         ids = [int(index.passage_ids[row]) for row, _ in hits]
         rows = await self.store.passages(ids)
         # A passage removed by an ingest that committed after our search is simply skipped.
-        candidates = [
-            (rows[i], score) for i, (_, score) in zip(ids, hits, strict=True) if i in rows
-        ]
+        kept = [(row, i, score) for i, (row, score) in zip(ids, hits, strict=True) if i in rows]
+        candidates = [(rows[i], score) for _, i, score in kept]
         doc_ids = [row.doc_id for row, _ in candidates]
         ranges = await self.store.passage_id_ranges(doc_ids)
         documents = await self._document_count()
-        paragraphs = await self._paragraphs_of([row for row, _ in candidates])
+        # Each page's first passage: its dateline or byline may be the answer.
+        openings = {
+            row.doc_id: row
+            for row in (await self.store.passages(first for first, _ in ranges.values())).values()
+        }
+        paragraphs = await self._paragraphs_of(
+            [row for row, _ in candidates] + list(openings.values())
+        )
         notes = await self.store.notes_of_documents(doc_ids)
 
         def rank_and_quote() -> list[Result]:
             pages = page_evidence(index, parsed.terms, ranges, documents)
-            ranked = rank_candidates(candidates, pages)
-            return select_results(parsed, ranked, paragraphs, notes, weights, wanted, per_document)
+            held = passage_terms(index, parsed.terms, [row for row, _, _ in kept])
+            ranked = rank_candidates(candidates, pages, held)
+            return select_results(
+                parsed,
+                ranked,
+                paragraphs,
+                notes,
+                weights,
+                wanted,
+                per_document,
+                openings,
+                notable_names(index),
+            )
 
         return await asyncio.to_thread(rank_and_quote)
 

@@ -53,7 +53,7 @@ async def test_every_quote_is_a_verbatim_substring(
 
 @pytest.mark.parametrize(
     "question",
-    ["", "   ", "\x00\x00", "a" * 1001, "\n\t"],
+    ["", "   ", "\x00\x00", "a" * 1001, "\n\t", "@everyone", "<@123456789> thanks!"],
 )
 async def test_unusable_questions_raise_a_clear_error(
     seed_service: ArchiveService, question: str
@@ -65,7 +65,7 @@ async def test_unusable_questions_raise_a_clear_error(
 
 @pytest.mark.parametrize(
     "question",
-    ["the of and", "???!!!", "😀😀", "@everyone", "'; DROP TABLE documents; --", ".*+?[](){}|^$\\"],
+    ["the of and", "???!!!", "😀😀", ".*+?[](){}|^$\\"],
 )
 async def test_odd_questions_abstain_without_error(
     seed_service: ArchiveService, question: str
@@ -73,3 +73,12 @@ async def test_odd_questions_abstain_without_error(
     answer = await seed_service.ask(question)
     assert answer.abstained
     assert (await seed_service.stats()).documents == 1  # nothing was harmed
+
+
+async def test_sql_in_a_question_is_only_words_to_search(seed_service: ArchiveService) -> None:
+    document = await seed_service.store.load_document("ms/migrantsincommunisthistory")
+    answer = await seed_service.ask("'; DROP TABLE documents; --")
+    # Whatever it answers is quoted from the article, and the store is untouched.
+    for result in answer.results:
+        assert all(piece in document.text for piece in pieces(result.quote))
+    assert (await seed_service.stats()).documents == 1

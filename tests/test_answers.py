@@ -1,0 +1,105 @@
+"""Answers over a small multi-page archive: page evidence, quotes that hold the answer, spreading
+results over documents, and "not found"."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from retrieval import ArchiveService
+
+BASE = "https://www.prisoncensorship.info/archive/etext/"
+PAGES = [
+    {
+        "url": BASE + "im/im021008.html",
+        "title": "New MIM operations suspended",
+        "text": "February 10 2008\n\nThe cell reviewed its work this winter. Many readers wrote "
+        "in with questions about security.\n\nThat brings us to why MIM has suspended offensive "
+        "operations as of today. The reasons are security and money.",
+    },
+    {
+        "url": BASE + "links/irtr.html",
+        "title": "It's Right to Rebel forum",
+        "text": "MIM has never led this forum. It is a discussion forum online. The "
+        "leaders there are Fdapatriarchy and Prairiefire.\n\nMIM opposes the use of this forum "
+        "for organizing.",
+    },
+    {
+        "url": BASE + "mn/mn.php?issue=049",
+        "title": "MIM Notes 49",
+        "text": "MIM Notes 49, January 18, 1991\n\nThe war on Iraq began this week. Students "
+        "marched against the war in Ann Arbor and in Boston.",
+    },
+    {
+        "url": BASE + "faq/prisons.html",
+        "title": "Prisons FAQ",
+        "text": "Why write to prisoners?\n\nPrisoners are cut off from political education. Prison "
+        "censorship keeps books from them. Prisoners write to MIM asking for books about the war.",
+    },
+    {
+        "url": BASE + "reviews/war.html",
+        "title": "A war film",
+        "text": "The film shows a war from the point of view of soldiers. It is a war film made "
+        "for an imperialist audience. The war scenes are long.",
+    },
+]
+
+
+@pytest.fixture
+async def archive(tmp_path: Path):
+    pages = tmp_path / "pages.jsonl"
+    pages.write_text("\n".join(json.dumps(p) for p in PAGES) + "\n", encoding="utf-8")
+    service = await ArchiveService.open(tmp_path / "a.sqlite3", seed=[pages])
+    yield service
+    await service.close()
+
+
+async def test_a_when_question_quotes_the_dateline_not_the_lead_in(archive: ArchiveService) -> None:
+    answer = await archive.ask("when exactly did MIM suspend its offensive operations?")
+    best = answer.results[0]
+    assert best.citation.url == BASE + "im/im021008.html"
+    assert best.quote == "February 10 2008"
+
+
+async def test_a_who_question_quotes_the_sentence_with_the_names(archive: ArchiveService) -> None:
+    answer = await archive.ask("who runs the It's Right to Rebel forum?")
+    assert "Fdapatriarchy and Prairiefire" in answer.results[0].quote
+
+
+async def test_a_question_about_a_page_gets_its_date(archive: ArchiveService) -> None:
+    answer = await archive.ask("when did MIM Notes 49 come out?")
+    assert "January 18, 1991" in answer.results[0].quote
+
+
+async def test_results_spread_over_documents_first(archive: ArchiveService) -> None:
+    answer = await archive.ask("war", limit=3)
+    documents = [r.citation.doc_id for r in answer.results]
+    assert len(documents) == 3
+    assert len(set(documents)) == 3
+
+
+async def test_one_document_fills_the_places_no_other_takes(archive: ArchiveService) -> None:
+    answer = await archive.ask("IRTR forum leaders Fdapatriarchy", limit=3)
+    assert len(answer.results) >= 2
+    assert {r.citation.doc_id for r in answer.results[:2]} == {"links/irtr"}
+
+
+async def test_mentions_and_greetings_do_not_change_the_answer(archive: ArchiveService) -> None:
+    plain = await archive.ask("who runs the It's Right to Rebel forum?")
+    chatty = await archive.ask(
+        "<@1576939749355028485> hey bot, who runs the It's Right to Rebel forum? thanks!"
+    )
+    assert [r.quote for r in chatty.results] == [r.quote for r in plain.results]
+
+
+async def test_a_question_about_something_the_archive_never_names_is_not_found(
+    archive: ArchiveService,
+) -> None:
+    answer = await archive.ask("what did MIM think of the Harry Potter movies?")
+    assert answer.abstained and not answer.results
+    # One unknown ordinary word does not veto an answer the archive holds.
+    found = await archive.ask("why do prisoners write to MIM, basically?")
+    assert not found.abstained
+    assert found.results[0].citation.doc_id == "faq/prisons"

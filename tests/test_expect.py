@@ -1,0 +1,51 @@
+"""What a question asks for, and whether a quote holds it."""
+
+from __future__ import annotations
+
+import pytest
+
+from retrieval.expect import Asks, asks, from_opening, holds_answer, opening_answer
+from retrieval.text import words
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("when exactly did MIM suspend its new offensive operations?", Asks.DATE),
+        ("what date was MIM Notes 135?", Asks.DATE),
+        ("how many songs are on Anarchy from the UK?", Asks.NUMBER),
+        ("how big was the prison population in 1999?", Asks.NUMBER),
+        ("who were running the It's Right to Rebel forum?", Asks.NAME),
+        ("where did Deng Xiaoping become a communist?", Asks.NAME),
+        ("why is the etext cell stopping prison work?", Asks.REASON),
+        ("does MIM endorse using the IRTR forum?", None),
+    ],
+)
+def test_the_kind_of_answer_a_question_asks_for(question: str, kind: Asks | None) -> None:
+    assert asks(question) is kind
+
+
+def test_a_date_counts_only_when_the_question_does_not_already_say_it() -> None:
+    question = frozenset(words("what happened in 2008?"))
+    assert not holds_answer("In 2008 the cell closed.", Asks.DATE, question)
+    assert holds_answer("It closed on February 10 2008.", Asks.DATE, question)
+
+
+def test_a_name_is_a_capitalised_word_inside_a_sentence() -> None:
+    question = frozenset(words("who runs the forum?"))
+    assert holds_answer("The leaders there are Fdapatriarchy and Prairiefire.", Asks.NAME, question)
+    assert not holds_answer("The forum is run badly.", Asks.NAME, question)
+
+
+def test_reasons_and_numbers() -> None:
+    assert holds_answer("It stopped because it was infiltrated.", Asks.REASON, frozenset())
+    assert holds_answer("There are 20 songs.", Asks.NUMBER, frozenset(words("how many songs")))
+    assert not holds_answer("There are songs.", Asks.NUMBER, frozenset(words("how many songs")))
+
+
+def test_datelines_and_bylines_answer_when_and_who_wrote() -> None:
+    assert from_opening("when did it happen?", Asks.DATE)
+    assert from_opening("who wrote the front page piece?", Asks.NAME)
+    assert not from_opening("who runs the forum?", Asks.NAME)
+    assert opening_answer("by Luis Arce Borja", Asks.NAME, frozenset())
+    assert not opening_answer("Luis Arce Borja was there", Asks.NAME, frozenset())

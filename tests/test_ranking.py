@@ -1,0 +1,87 @@
+"""Whole-page evidence from the passage index, the fused order, and question-term weights."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from retrieval.index import BM25Index
+from retrieval.models import PassageRow
+from retrieval.ranking import (
+    COMMON_TERM_FLOOR,
+    UNKNOWN_NAME,
+    UNKNOWN_WORD,
+    PageEvidence,
+    page_evidence,
+    passage_terms,
+    rank_candidates,
+    term_weights,
+)
+
+# Two pages: "a" has passages 10-12, "b" has passages 20-21.
+PASSAGES = [["red", "fox", "red"], ["fox"], ["dog", "cat"], ["red"], ["cat", "cat", "bird"]]
+IDS = [10, 11, 12, 20, 21]
+RANGES = {"a": (10, 12), "b": (20, 21)}
+
+
+def _row(doc_id: str, passage_id: int) -> PassageRow:
+    return PassageRow(passage_id, doc_id, doc_id.upper(), None, "", 1, 1, 0, 1, "x")
+
+
+def test_page_scores_are_bm25_over_the_summed_passages() -> None:
+    index = BM25Index.build(PASSAGES, passage_ids=IDS)
+    pages = page_evidence(index, ["red", "cat", "owl"], RANGES, documents=2)
+    k1, b = index.params.k1, index.params.b
+    average = sum(map(len, PASSAGES)) / 2
+    lengths = {"a": 6, "b": 4}
+    counts = {"a": {"red": 2, "cat": 1}, "b": {"red": 1, "cat": 2}}
+    for doc_id in ("a", "b"):
+        expected = sum(
+            index.term_idf(t) * f * (k1 + 1) / (f + k1 * (1 - b + b * lengths[doc_id] / average))
+            for t, f in counts[doc_id].items()
+        )
+        assert pages[doc_id].score == pytest.approx(expected)
+        assert pages[doc_id].terms == {"red", "cat"}
+
+
+def test_passage_terms_are_the_question_terms_each_passage_holds() -> None:
+    index = BM25Index.build(PASSAGES, passage_ids=IDS)
+    assert passage_terms(index, ["red", "cat"], [0, 2, 4]) == [
+        frozenset({"red"}),
+        frozenset({"cat"}),
+        frozenset({"cat"}),
+    ]
+
+
+def test_a_passage_on_a_better_page_ranks_first() -> None:
+    pages = {"a": PageEvidence(10.0, frozenset()), "b": PageEvidence(2.0, frozenset())}
+    ranked = rank_candidates([(_row("b", 20), 5.0), (_row("a", 10), 4.0)], pages)
+    assert [c.passage.doc_id for c in ranked] == ["a", "b"]
+    # With equal pages, the passage's own score decides.
+    even = {"a": PageEvidence(1.0, frozenset()), "b": PageEvidence(1.0, frozenset())}
+    ranked = rank_candidates([(_row("a", 10), 4.0), (_row("b", 20), 5.0)], even)
+    assert [c.passage.doc_id for c in ranked] == ["b", "a"]
+
+
+def test_unknown_names_weigh_more_than_unknown_words_and_found_names_nothing() -> None:
+    index = BM25Index.build(PASSAGES, passage_ids=IDS)
+    unseen = math.log((index.size + 0.5) / 0.5)
+    weights = term_weights(
+        index, ["nkrumah", "kwame", "fox", "breakfast"], frozenset({"kwame", "nkrumah"})
+    )
+    # Neither part of the name is known: the whole name is missing evidence.
+    assert weights["kwame"] == pytest.approx(UNKNOWN_NAME * unseen)
+    assert weights["breakfast"] == pytest.approx(UNKNOWN_WORD * unseen)
+    assert weights["fox"] == pytest.approx(index.term_idf("fox"))
+    # "Kwame" unknown beside a known "fox" spelled as part of the same name: the name is found.
+    found = term_weights(index, ["kwame", "fox"], frozenset({"kwame", "fox"}))
+    assert found["kwame"] == 0.0
+
+
+def test_common_terms_keep_a_floor_of_the_rarest_terms_weight() -> None:
+    index = BM25Index.build(PASSAGES, passage_ids=IDS)
+    weights = term_weights(index, ["red", "bird"], frozenset())
+    assert weights["red"] >= COMMON_TERM_FLOOR * weights["bird"] - 1e-12
+    assert np.isclose(weights["bird"], index.term_idf("bird"))
