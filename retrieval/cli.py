@@ -17,7 +17,7 @@ from typing import TextIO
 
 from .errors import RetrievalError
 from .ingest import IngestProgress
-from .models import Answer, FootnoteInfo, IngestReport
+from .models import Answer, FootnoteInfo, IngestReport, MergedSource
 from .service import DEFAULT_RESULTS, MAX_RESULTS, ArchiveService, default_db_path
 from .sources import ARCHIVE_BASE_URL
 
@@ -109,19 +109,39 @@ def format_footnote(info: FootnoteInfo) -> str:
 
 
 def format_report(report: IngestReport) -> str:
-    """An ingest summary."""
+    """An ingest summary: counts, then what was merged, removed (and why) and skipped."""
     lines = [
         f"added {len(report.added)}, changed {len(report.changed)}, removed {len(report.removed)}, "
-        f"unchanged {len(report.unchanged)}, skipped {len(report.skipped)}",
+        f"unchanged {len(report.unchanged)}, merged {len(report.merged)}, "
+        f"skipped {len(report.skipped)}",
         f"passages {report.passages}, notes {report.notes}, "
         f"boilerplate paragraphs dropped {report.boilerplate_dropped}, {report.seconds:.1f} s",
     ]
     for paragraph in report.boilerplate_paragraphs[:20]:
         short = paragraph if len(paragraph) <= 90 else paragraph[:89] + "…"
         lines.append(f"boilerplate (not indexed): {short}")
+    for merge in report.merged:
+        lines.append(f"merged {merge_line(merge)}")
+    for root in report.roots_gone:
+        lines.append(f"source root gone: {root.path} (its documents are removed)")
+    for removal in report.removals:
+        lines.append(f"removed {removal.doc_id}: {removal.reason}")
     for skipped in report.skipped:
         lines.append(f"skipped {skipped.path}: {skipped.reason}")
     return "\n".join(lines)
+
+
+def merge_line(merge: MergedSource) -> str:
+    """One merged source: the page it was stored as, and whether its text differed."""
+
+    def where(url: str | None, source: str) -> str:
+        return f"{url} ({source})" if url else source
+
+    how = "same text" if merge.same_text else f"different text, kept the copy from {merge.kept}"
+    return (
+        f"{merge.doc_id}: {where(merge.url, merge.source)} is the page "
+        f"{where(merge.kept_url, merge.kept)}; {how}"
+    )
 
 
 class ProgressPrinter:
@@ -177,6 +197,11 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
             args.paths, prune=args.prune, base_url=args.base_url, progress=ProgressPrinter()
         )
         print(format_report(report))
+        if not report.read:
+            raise RetrievalError(
+                f"nothing was ingested: no document could be read from {', '.join(args.paths)} "
+                f"({len(report.skipped)} skipped, see above)"
+            )
         return EXIT_OK
 
     return asyncio.run(_with_service(args, work))
