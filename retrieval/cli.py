@@ -132,16 +132,15 @@ def format_report(report: IngestReport) -> str:
 
 
 def merge_line(merge: MergedSource) -> str:
-    """One merged source: the page it was stored as, and whether its text differed."""
-
-    def where(url: str | None, source: str) -> str:
-        return f"{url} ({source})" if url else source
-
+    """One merged source: the stored page it is, and whether its text differed."""
     how = "same text" if merge.same_text else f"different text, kept the copy from {merge.kept}"
-    return (
-        f"{merge.doc_id}: {where(merge.url, merge.source)} is the page "
-        f"{where(merge.kept_url, merge.kept)}; {how}"
-    )
+    if merge.url and merge.url == merge.kept_url:
+        return (
+            f"{merge.doc_id}: {merge.source} is the same page as {merge.kept} ({merge.url}); {how}"
+        )
+    new = f"{merge.url} ({merge.source})" if merge.url else merge.source
+    kept = f"{merge.kept_url} ({merge.kept})" if merge.kept_url else merge.kept
+    return f"{merge.doc_id}: {new} is the page {kept}; {how}"
 
 
 class ProgressPrinter:
@@ -323,6 +322,9 @@ def main(argv: Sequence[str] | None = None, extra: Sequence[ExtraCommand] = ()) 
     except KeyboardInterrupt:
         print("archive-bot: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # e.g. `archive-bot docs | head`: the reader has what it wanted
+        sys.stdout = None
+        return EXIT_OK
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
 """Reading sources for an ingest: boilerplate found from the corpus, documents structured and
-chunked (in worker processes for big ingests), and the bookkeeping of what an ingest changes.
+chunked (in worker processes for big ingests), and what an ingest changes (which documents are
+stored, merged or refused is decided by :mod:`retrieval.provenance`).
 
 Everything here is CPU work on plain data; the service runs it off the event loop and writes the
 result in one transaction.

@@ -226,7 +226,8 @@ def removals(
     Never: a document read again or merged into, or one whose file could not be read this time.
     """
     unreadable = {source_key(s.path) for s in skipped}
-    unreadable_files = {resolved(container(s.path)) for s in skipped}
+    # A file skipped whole keeps all its documents; a skipped line or zip entry only its own.
+    unreadable_files = {resolved(s.path) for s in skipped if container(s.path) == s.path}
     roots = [resolved(r.path) for r in read]
     gone_roots = [resolved(r.path) for r in gone]
     out: list[RemovedDocument] = []

@@ -451,3 +451,21 @@ async def test_isolated_ingest_runs_in_a_child_and_swaps_the_index(
 
     with pytest.raises(SourceError):
         await seed_service.ingest([tiny_corpus / "gone"], exact=True, isolated=True)
+
+
+async def test_a_bad_line_keeps_only_its_own_document(
+    seed_service: ArchiveService, tmp_path: Path
+) -> None:
+    pages = tmp_path / "pages.jsonl"
+    lines = [
+        {"id": "a/one", "text": "One\n\nKatayama met Trotsky in New York."},
+        {"id": "a/two", "text": "Two\n\nDeng became a communist in France."},
+        {"id": "a/three", "text": "Three\n\nHoxha studied briefly in France."},
+    ]
+    pages.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    await seed_service.ingest([pages])
+    pages.write_text(json.dumps(lines[0]) + "\n{not json\n")  # line 2 broken, line 3 deleted
+    report = await seed_service.ingest([pages])
+    assert [s.path for s in report.skipped] == [f"{pages}:2"]
+    assert report.removed == ("a/three",)  # a/two's line could not be read: it stays
+    assert report.unchanged == ("a/one",)
