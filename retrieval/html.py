@@ -23,12 +23,12 @@ from .layout import NOTES_HEADING, is_site_boilerplate
 from .models import Block, SourceDocument
 from .source_base import SourceFile, content_hash, file_url, read_meta
 from .titles import (
+    fallback_title,
     guess_title,
     is_issue_page,
     is_link_line,
     is_masthead,
     issue_title,
-    opening_words,
     text_lines,
 )
 from .urls import ARCHIVE_BASE_URL, canonical_url, doc_id_from_url, page_url
@@ -38,6 +38,8 @@ BOLD_HEADING_WORDS = 15
 BOLD_HEADING_CHARS = 120
 # An <hN> longer than this is a paragraph set in a heading's type (old pages do that).
 HEADING_MAX_WORDS = 30
+# How many blocks from the top a title is looked for in, when the page names none.
+OPENING_BLOCKS = 12
 # A table cell this short, without blocks inside, is data: its row reads as one line.
 DATA_CELL_CHARS = 100
 
@@ -69,6 +71,7 @@ class _Seg:
     link: bool = False
     strong: bool = False
     anchor: str | None = None
+    br: bool = False  # the end of a line (a <br>) inside a block
 
 
 @dataclass
@@ -81,12 +84,14 @@ class _List:
 
 @dataclass(frozen=True)
 class HtmlPage:
-    """What a page says: its title, subtitle, ``<link rel=canonical>`` and blocks."""
+    """What a page says: its title, subtitle, ``<link rel=canonical>``, blocks, and its opening
+    lines as the reader sees them (a block's ``<br>`` lines apart), where a title is looked for."""
 
     title: str | None
     subtitle: str | None
     canonical: str | None
     blocks: tuple[Block, ...]
+    lines: tuple[str, ...] = ()
 
 
 def _norm(text: str) -> str:
@@ -239,7 +244,7 @@ class _Walker:
             if current and (alone or NOTE_START.match(text)):
                 groups.append(current)
                 current = []
-            current.extend([*pending, *line, _Seg(" ")])
+            current.extend([*pending, *line, _Seg(" ", br=True)])
             pending = []
             if alone:
                 groups.append(current)
@@ -266,7 +271,18 @@ class _Walker:
         number, current.pending = current.pending, None  # an item's later paragraphs continue it
         anchors = tuple(s.anchor for s in segs if s.anchor)
         list_id = current.id or None
-        self.raws.append(RawBlock(kind, text, level, chars, link_chars, list_id, number, anchors))
+        lines: list[list[str]] = [[]]
+        for seg in segs:
+            if seg.br:
+                lines.append([])
+            else:
+                lines[-1].append(seg.text)
+        line_texts = tuple(t for t in (_norm("".join(ln)) for ln in lines) if t)
+        self.raws.append(
+            RawBlock(
+                kind, text, level, chars, link_chars, list_id, number, anchors, lines=line_texts
+            )
+        )
 
 
 def _data_row(row: LexborNode) -> bool:
@@ -358,7 +374,9 @@ def extract(html: str) -> HtmlPage:
         raw.text = _norm(repair(raw.text))
     title, subtitle = _title_and_subtitle(raws, page_title)
     blocks = tuple(Block(r.kind, r.text, r.number) for r in raws if r.text)
-    return HtmlPage(title, subtitle, canonical, blocks)
+    opening = [r for r in raws if r.kind != "note" and r.text][:OPENING_BLOCKS]
+    lines = tuple(_norm(repair(line)) for r in opening for line in (r.lines or (r.text,)))
+    return HtmlPage(title, subtitle, canonical, blocks, lines)
 
 
 def read_html(
@@ -384,7 +402,7 @@ def read_html(
         url = canonical.geturl()  # a site-root canonical is a CMS default, not this page
     url = canonical_url(meta.get("url") or url, base_url)
     doc_id = meta.get("id") or doc_id_from_url(url, base_url)
-    lines = [b.text for b in page.blocks if b.kind != "note"]
+    lines = text_lines("\n".join(page.lines))
     title, subtitle = meta.get("title"), meta.get("subtitle") or page.subtitle
     if not title and is_issue_page(url):
         title = issue_title(lines, url)
@@ -394,8 +412,8 @@ def read_html(
         title, kicker = guess_title(lines, url)
         subtitle = subtitle or kicker
     if not title:
-        body = next((b.text for b in page.blocks if b.kind == "paragraph"), "")
-        title = opening_words(" ".join(text_lines(body))) or doc_id
+        paragraphs = (b.text for b in page.blocks if b.kind == "paragraph")
+        title = fallback_title(paragraphs) or doc_id
     return [
         SourceDocument(
             doc_id=doc_id,

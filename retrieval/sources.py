@@ -43,7 +43,7 @@ from .source_base import (
     sidecar_path,
     supported,
 )
-from .titles import guess_title, opening_words, text_lines, title_furniture
+from .titles import fallback_title, guess_title, text_lines
 from .urls import ARCHIVE_BASE_URL, canonical_url, doc_id_from_path, doc_id_from_url
 
 _ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
@@ -135,15 +135,6 @@ def _strings(source: str, meta: dict) -> None:
         raise SourceError(f"{source}: 'sections' must be a list of strings")
 
 
-def _fallback_title(blocks: list[Block], doc_id: str) -> str:
-    """The opening words of the first paragraph with text of its own, else the id."""
-    for block in blocks:
-        lines = [ln for ln in text_lines(block.text) if not title_furniture(ln)]
-        if block.kind == "paragraph" and lines:
-            return opening_words(" ".join(lines)) or doc_id
-    return doc_id
-
-
 def _document(
     text: str,
     blocks: list[Block],
@@ -164,7 +155,8 @@ def _document(
     title, subtitle = meta.get("title"), meta.get("subtitle")
     if not title:
         title, kicker = guess_title(text_lines(text), url)
-        title = title or _fallback_title(blocks, doc_id)
+        paragraphs = (b.text for b in blocks if b.kind == "paragraph")
+        title = title or fallback_title(paragraphs) or doc_id
         subtitle = subtitle or kicker
     return SourceDocument(
         doc_id=doc_id,

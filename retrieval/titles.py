@@ -10,6 +10,7 @@ A page without a title line gets the opening words of its text, which a reader r
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from urllib.parse import unquote, urlsplit
 
 from .layout import NOTES_HEADING, is_site_boilerplate, without_site_header
@@ -57,6 +58,8 @@ _SITE_NAME = re.compile(
 )
 # A series label that a headline follows ("MIM Theory #6" over "The Stalin Issue").
 _LABEL = re.compile(r"\d|#")
+# A sentence that ends inside the line and goes on: the line is text, not a title.
+_SENTENCE_BREAK = re.compile(r"[a-z]{2}[.!]\s+[A-Z][a-z]")
 _SLASH_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{2}|\d{4})$")
 
 
@@ -100,6 +103,7 @@ def title_line(line: str) -> bool:
         and not _LIST_LINE.match(line)
         and not NOTES_HEADING.match(line)
         and not _is_date_line(line)
+        and not _SENTENCE_BREAK.search(line)
     )
 
 
@@ -194,6 +198,16 @@ def opening_words(text: str, limit: int = FALLBACK_CHARS) -> str | None:
     return out
 
 
+def fallback_title(paragraphs: Iterable[str]) -> str | None:
+    """The opening words of the first paragraph with words of its own (not the site header, a
+    masthead, a link line or a salutation), for a page that names no title."""
+    for paragraph in paragraphs:
+        lines = [ln for ln in text_lines(paragraph) if not title_furniture(ln)]
+        if lines:
+            return opening_words(" ".join(lines))
+    return None
+
+
 def guess_title(
     lines: list[str], url: str | None = None, fallback: str | None = None
 ) -> tuple[str | None, str | None]:
@@ -256,6 +270,7 @@ def text_lines(text: str) -> list[str]:
 
 __all__ = [
     "clean_date",
+    "fallback_title",
     "guess_title",
     "is_issue_page",
     "is_link_line",
