@@ -7,21 +7,23 @@ escapes (``../``, absolute, a drive letter), an encrypted entry, a nested zip, a
 (a bomb); and the whole zip when it is corrupt, has more than :data:`MAX_ZIP_ENTRIES` entries, or
 would expand to more than :data:`MAX_ZIP_TOTAL_BYTES`.
 
-:func:`page_url` gives a mirrored file (in a folder or a zip) the URL it had on the site.
+A ``.jsonl`` entry is a container too: it is streamed, and the size limit applies to each line.
 """
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import re
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path, PurePosixPath
-from urllib.parse import quote, urlsplit
+from typing import BinaryIO
 
 from .errors import SourceError
 from .models import SkippedFile
-from .sources import ARCHIVE_BASE_URL, MAX_FILE_BYTES, ZIP_SUFFIX, SourceFile, supported
+from .source_base import MAX_FILE_BYTES, ZIP_SUFFIX, SourceFile, file_kind, supported
 
 # Real pages deflate 3-10x; a ratio this high is a bomb made of repeated bytes.
 MAX_COMPRESSION_RATIO = 100
@@ -70,6 +72,15 @@ class _Archive:
         self.path = path
         self.zip: zipfile.ZipFile | None = None
 
+    @contextlib.contextmanager
+    def stream(self, info: zipfile.ZipInfo, where: str) -> Iterator[BinaryIO]:
+        """The entry's bytes as a stream, without the one-page size limit (a ``.jsonl``)."""
+        try:
+            with zipfile.ZipFile(self.path) as archive, archive.open(info) as stream:
+                yield stream
+        except _READ_ERRORS as exc:
+            raise SourceError(f"{where}: cannot read it from the zip ({exc})") from exc
+
     def read(self, info: zipfile.ZipInfo, where: str) -> bytes:
         try:
             if self.zip is not None:
@@ -87,10 +98,11 @@ class _Archive:
 
 
 def _entry_reason(info: zipfile.ZipInfo) -> str | None:
-    """Why an entry a reader knows is refused, or None."""
+    """Why an entry a reader knows is refused, or None (a ``.jsonl``'s limit is per line)."""
     if info.flag_bits & 0x1:
         return "encrypted entry"
-    if info.file_size > MAX_FILE_BYTES:
+    container = file_kind(PurePosixPath(info.filename).name) == "jsonl"
+    if info.file_size > MAX_FILE_BYTES and not container:
         return f"entry is {info.file_size:,} bytes, over the {MAX_FILE_BYTES:,} limit"
     if info.file_size > RATIO_MIN_BYTES:
         ratio = info.file_size / max(info.compress_size, 1)
@@ -140,7 +152,9 @@ def zip_files(path: Path) -> Iterator[SourceFile | SkippedFile]:
             )
             return
         for info, name in wanted:
-            yield SourceFile(f"{path}!/{name}", name, _reader(archive, info, f"{path}!/{name}"))
+            where = f"{path}!/{name}"
+            opener = functools.partial(archive.stream, info, where)
+            yield SourceFile(where, name, _reader(archive, info, where), open=opener)
     finally:
         archive.zip.close()
         archive.zip = None
@@ -156,33 +170,11 @@ def _reader(archive: _Archive, info: zipfile.ZipInfo, where: str) -> Callable[[]
     return read
 
 
-def page_url(relative: str, base_url: str = ARCHIVE_BASE_URL) -> str:
-    """The URL of a mirrored file: ``base_url`` + its path, after any host/base folders in it."""
-    parts = [p for p in relative.replace("\\", "/").split("/") if p not in ("", ".")]
-    lowered = [p.lower() for p in parts]
-    base = urlsplit(base_url)
-    hosts = {base.netloc.lower(), base.netloc.lower().removeprefix("www.")}
-    for i, part in enumerate(lowered[:-1]):
-        if part in hosts:  # `wget --mirror` names the host's folder: the rest is the site path
-            return f"{base.scheme}://{base.netloc}/" + quote("/".join(parts[i + 1 :]))
-    base_parts = [p.lower() for p in base.path.split("/") if p]
-    n = len(base_parts)
-    for i in range(len(parts) - n):
-        if n and lowered[i : i + n] == base_parts:
-            parts = parts[i + n :]
-            break
-    else:
-        if n and len(parts) > 1 and lowered[0] == base_parts[-1]:
-            parts = parts[1:]  # a zip of the archive's own folder
-    return base_url.rstrip("/") + "/" + quote("/".join(parts))
-
-
 __all__ = [
     "MAX_COMPRESSION_RATIO",
     "MAX_ZIP_ENTRIES",
     "MAX_ZIP_TOTAL_BYTES",
     "RATIO_MIN_BYTES",
-    "page_url",
     "unsafe_reason",
     "zip_files",
 ]

@@ -17,7 +17,7 @@ from typing import TextIO
 
 from .errors import RetrievalError
 from .ingest import IngestProgress
-from .models import Answer, FootnoteInfo, IngestReport
+from .models import Answer, FootnoteInfo, IngestReport, MergedSource
 from .service import DEFAULT_RESULTS, MAX_RESULTS, ArchiveService, default_db_path
 from .sources import ARCHIVE_BASE_URL
 
@@ -109,19 +109,38 @@ def format_footnote(info: FootnoteInfo) -> str:
 
 
 def format_report(report: IngestReport) -> str:
-    """An ingest summary."""
+    """An ingest summary: counts, then what was merged, removed (and why) and skipped."""
     lines = [
         f"added {len(report.added)}, changed {len(report.changed)}, removed {len(report.removed)}, "
-        f"unchanged {len(report.unchanged)}, skipped {len(report.skipped)}",
+        f"unchanged {len(report.unchanged)}, merged {len(report.merged)}, "
+        f"skipped {len(report.skipped)}",
         f"passages {report.passages}, notes {report.notes}, "
         f"boilerplate paragraphs dropped {report.boilerplate_dropped}, {report.seconds:.1f} s",
     ]
     for paragraph in report.boilerplate_paragraphs[:20]:
         short = paragraph if len(paragraph) <= 90 else paragraph[:89] + "…"
         lines.append(f"boilerplate (not indexed): {short}")
+    for merge in report.merged:
+        lines.append(f"merged {merge_line(merge)}")
+    for root in report.roots_gone:
+        lines.append(f"source root gone: {root.path} (its documents are removed)")
+    for removal in report.removals:
+        lines.append(f"removed {removal.doc_id}: {removal.reason}")
     for skipped in report.skipped:
         lines.append(f"skipped {skipped.path}: {skipped.reason}")
     return "\n".join(lines)
+
+
+def merge_line(merge: MergedSource) -> str:
+    """One merged source: the stored page it is, and whether its text differed."""
+    how = "same text" if merge.same_text else f"different text, kept the copy from {merge.kept}"
+    if merge.url and merge.url == merge.kept_url:
+        return (
+            f"{merge.doc_id}: {merge.source} is the same page as {merge.kept} ({merge.url}); {how}"
+        )
+    new = f"{merge.url} ({merge.source})" if merge.url else merge.source
+    kept = f"{merge.kept_url} ({merge.kept})" if merge.kept_url else merge.kept
+    return f"{merge.doc_id}: {new} is the page {kept}; {how}"
 
 
 class ProgressPrinter:
@@ -177,6 +196,11 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
             args.paths, prune=args.prune, base_url=args.base_url, progress=ProgressPrinter()
         )
         print(format_report(report))
+        if not report.read:
+            raise RetrievalError(
+                f"nothing was ingested: no document could be read from {', '.join(args.paths)} "
+                f"({len(report.skipped)} skipped, see above)"
+            )
         return EXIT_OK
 
     return asyncio.run(_with_service(args, work))
@@ -298,6 +322,9 @@ def main(argv: Sequence[str] | None = None, extra: Sequence[ExtraCommand] = ()) 
     except KeyboardInterrupt:
         print("archive-bot: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # e.g. `archive-bot docs | head`: the reader has what it wanted
+        sys.stdout = None
+        return EXIT_OK
 
 
 if __name__ == "__main__":

@@ -15,20 +15,31 @@ from urllib.parse import urljoin, urlsplit
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from .archives import page_url
 from .boilerplate import clean_title
 from .encoding import decode_html, repair
 from .errors import SourceError
 from .html_blocks import NOTE_START, RawBlock, drop_navigation, find_notes
 from .layout import NOTES_HEADING, is_site_boilerplate
 from .models import Block, SourceDocument
-from .sources import ARCHIVE_BASE_URL, SourceFile, _read_meta, content_hash, doc_id_from_url
+from .source_base import SourceFile, content_hash, file_url, read_meta
+from .titles import (
+    fallback_title,
+    guess_title,
+    is_issue_page,
+    is_link_line,
+    is_masthead,
+    issue_title,
+    text_lines,
+)
+from .urls import ARCHIVE_BASE_URL, canonical_url, doc_id_from_url, page_url
 
 # A line that stands alone in bold (or a large <font>) is a heading when it is this short.
 BOLD_HEADING_WORDS = 15
 BOLD_HEADING_CHARS = 120
 # An <hN> longer than this is a paragraph set in a heading's type (old pages do that).
 HEADING_MAX_WORDS = 30
+# How many blocks from the top a title is looked for in, when the page names none.
+OPENING_BLOCKS = 12
 # A table cell this short, without blocks inside, is data: its row reads as one line.
 DATA_CELL_CHARS = 100
 
@@ -60,6 +71,7 @@ class _Seg:
     link: bool = False
     strong: bool = False
     anchor: str | None = None
+    br: bool = False  # the end of a line (a <br>) inside a block
 
 
 @dataclass
@@ -72,12 +84,14 @@ class _List:
 
 @dataclass(frozen=True)
 class HtmlPage:
-    """What a page says: its title, subtitle, ``<link rel=canonical>`` and blocks."""
+    """What a page says: its title, subtitle, ``<link rel=canonical>``, blocks, and its opening
+    lines as the reader sees them (a block's ``<br>`` lines apart), where a title is looked for."""
 
     title: str | None
     subtitle: str | None
     canonical: str | None
     blocks: tuple[Block, ...]
+    lines: tuple[str, ...] = ()
 
 
 def _norm(text: str) -> str:
@@ -230,7 +244,7 @@ class _Walker:
             if current and (alone or NOTE_START.match(text)):
                 groups.append(current)
                 current = []
-            current.extend([*pending, *line, _Seg(" ")])
+            current.extend([*pending, *line, _Seg(" ", br=True)])
             pending = []
             if alone:
                 groups.append(current)
@@ -257,7 +271,18 @@ class _Walker:
         number, current.pending = current.pending, None  # an item's later paragraphs continue it
         anchors = tuple(s.anchor for s in segs if s.anchor)
         list_id = current.id or None
-        self.raws.append(RawBlock(kind, text, level, chars, link_chars, list_id, number, anchors))
+        lines: list[list[str]] = [[]]
+        for seg in segs:
+            if seg.br:
+                lines.append([])
+            else:
+                lines[-1].append(seg.text)
+        line_texts = tuple(t for t in (_norm("".join(ln)) for ln in lines) if t)
+        self.raws.append(
+            RawBlock(
+                kind, text, level, chars, link_chars, list_id, number, anchors, lines=line_texts
+            )
+        )
 
 
 def _data_row(row: LexborNode) -> bool:
@@ -290,24 +315,33 @@ def _similar(a: str, b: str) -> bool:
     return bool(wa and wb) and (wa <= wb or wb <= wa)
 
 
+def _not_a_title(text: str) -> bool:
+    """Site furniture in a page's opening: the site's name, a masthead, a link line."""
+    return is_site_boilerplate(text) or is_masthead(text) or is_link_line(text)
+
+
 def _title_and_subtitle(
     raws: list[RawBlock], page_title: str | None
 ) -> tuple[str | None, str | None]:
     """The title (``<title>`` or the page's own leading heading) and a subtitle with it.
 
     A leading line ending in ``:`` above the title is the subtitle, as on the seed article
-    ("Properly assessing ...:" over "Migrants in communist history").
+    ("Properly assessing ...:" over "Migrants in communist history"). A second heading right
+    below the title is its subtitle only when no other heading of its level follows (else it
+    is the first section). Mastheads and link lines are never the title.
     """
+    if page_title and (is_masthead(page_title) or is_link_line(page_title)):
+        page_title = None
     lead: list[RawBlock] = []
     for raw in raws:
-        if is_site_boilerplate(raw.text):
+        if _not_a_title(raw.text):
             continue
         if raw.kind == "paragraph":
             break
         if raw.kind == "heading":
             lead.append(raw)
     if not lead:
-        headings = (r.text for r in raws if r.kind == "heading" and not is_site_boilerplate(r.text))
+        headings = (r.text for r in raws if r.kind == "heading" and not _not_a_title(r.text))
         return page_title or next(headings, None), None
     kicker = None
     if lead[0].text.endswith(":") and len(lead) > 1:
@@ -317,9 +351,8 @@ def _title_and_subtitle(
         title = lead[0].text  # the heading the reader sees is the fuller form
     if kicker or len(lead) < 2 or lead[0].text != title:
         return title, kicker
-    later = {r.level for r in raws[raws.index(lead[1]) + 1 :] if r.kind == "heading"}
-    # A second heading is a subtitle when the sections below use another level.
-    return title, (lead[1].text if lead[1].level not in later else None)
+    same_level = sum(1 for r in raws if r.kind == "heading" and r.level == lead[1].level)
+    return title, (lead[1].text if same_level == 1 else None)
 
 
 def extract(html: str) -> HtmlPage:
@@ -341,36 +374,55 @@ def extract(html: str) -> HtmlPage:
         raw.text = _norm(repair(raw.text))
     title, subtitle = _title_and_subtitle(raws, page_title)
     blocks = tuple(Block(r.kind, r.text, r.number) for r in raws if r.text)
-    return HtmlPage(title, subtitle, canonical, blocks)
+    opening = [r for r in raws if r.kind != "note" and r.text][:OPENING_BLOCKS]
+    lines = tuple(_norm(repair(line)) for r in opening for line in (r.lines or (r.text,)))
+    return HtmlPage(title, subtitle, canonical, blocks, lines)
 
 
 def read_html(
     file: SourceFile, sidecar: Path | None = None, *, base_url: str = ARCHIVE_BASE_URL
 ) -> list[SourceDocument]:
-    """An HTML page (``.html``, ``.htm``, ``.php``), with an optional ``NAME.meta.json`` sidecar."""
+    """An HTML page (``.html``, ``.htm``, ``.php``), with an optional ``NAME.meta.json`` sidecar.
+
+    Its URL: the sidecar's, else the page's ``<link rel=canonical>``, else where it lies in a
+    mirror (:func:`retrieval.source_base.file_url`), else ``base_url`` plus its path; always in
+    the canonical spelling. Its title: the sidecar's, "MIM Notes N, date" for an issue page, the
+    page's own title or headline (:func:`extract`), else its opening lines (:mod:`retrieval.titles`).
+    """
     data = file.read()
-    meta, meta_raw = _read_meta(file, sidecar)
+    meta, meta_raw = read_meta(sidecar)
     page = extract(decode_html(data, file.path))
     if not any(b.kind == "paragraph" for b in page.blocks):
         raise SourceError(f"{file.path}: no article text (only navigation or markup)")
-    url = page_url(file.relative, base_url)
+    if not all(isinstance(meta.get(k), str | None) for k in ("id", "title", "subtitle", "url")):
+        raise SourceError(f"{file.path}: 'id', 'title', 'subtitle' and 'url' must be strings")
+    url = file_url(file, base_url) or page_url(file.relative, base_url)
     canonical = urlsplit(urljoin(url, page.canonical or ""))
     if page.canonical and canonical.scheme in ("http", "https") and canonical.path.strip("/"):
         url = canonical.geturl()  # a site-root canonical is a CMS default, not this page
-    url = meta.get("url") or url
-    title = meta.get("title") or page.title
+    url = canonical_url(meta.get("url") or url, base_url)
     doc_id = meta.get("id") or doc_id_from_url(url, base_url)
-    if not all(isinstance(v, str | None) for v in (doc_id, title, url, meta.get("subtitle"))):
-        raise SourceError(f"{file.path}: 'id', 'title', 'subtitle' and 'url' must be strings")
+    lines = text_lines("\n".join(page.lines))
+    title, subtitle = meta.get("title"), meta.get("subtitle") or page.subtitle
+    if not title and is_issue_page(url):
+        title = issue_title(lines, url)
+    if not title:
+        title = page.title
+    if not title:
+        title, kicker = guess_title(lines, url)
+        subtitle = subtitle or kicker
+    if not title:
+        paragraphs = (b.text for b in page.blocks if b.kind == "paragraph")
+        title = fallback_title(paragraphs) or doc_id
     return [
         SourceDocument(
             doc_id=doc_id,
-            title=_norm(title or doc_id),
+            title=_norm(title),
             url=url,
             source=file.path,
             content_hash=content_hash(data, meta_raw),
             blocks=page.blocks,
-            subtitle=meta.get("subtitle") or page.subtitle,
+            subtitle=subtitle,
         )
     ]
 

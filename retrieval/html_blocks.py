@@ -35,6 +35,7 @@ class RawBlock:
     list_number: int | None = None
     anchors: tuple[str, ...] = ()
     number: int | None = None
+    lines: tuple[str, ...] = ()  # the block's lines as <br> breaks them
 
     @property
     def navigation(self) -> bool:

@@ -1,5 +1,6 @@
 """Reading sources for an ingest: boilerplate found from the corpus, documents structured and
-chunked (in worker processes for big ingests), and the bookkeeping of what an ingest changes.
+chunked (in worker processes for big ingests), and what an ingest changes (which documents are
+stored, merged or refused is decided by :mod:`retrieval.provenance`).
 
 Everything here is CPU work on plain data; the service runs it off the event loop and writes the
 result in one transaction.
@@ -13,21 +14,20 @@ import hashlib
 import logging
 import multiprocessing
 import os
-import re
 import signal
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass
-from pathlib import Path
+from dataclasses import dataclass, replace
 
 from .boilerplate import repeated_paragraphs, strip_boilerplate
 from .chunking import ChunkSettings, passages_for
 from .layout import structure
-from .models import Document, Passage, SkippedFile, SourceDocument
-from .sources import ARCHIVE_BASE_URL, read_all
+from .models import Document, Passage, SkippedFile, SourceDocument, SourceRoot, StoredDocument
+from .provenance import Ledger, text_hash
+from .sources import read_all
 from .text import surface_words
 
 log = logging.getLogger(__name__)
@@ -67,43 +67,49 @@ class Prepared:
     files: int
     repeated: tuple[str, ...]
     words: dict[str, int]
+    ledger: Ledger
+    roots: tuple[SourceRoot, ...]
 
 
 def prepare(
-    paths: list[str | Path],
-    stored: dict[str, tuple[str, str]],
+    roots: list[SourceRoot],
+    stored: dict[str, StoredDocument],
     chunking: ChunkSettings,
     progress: ProgressCallback,
-    base_url: str = ARCHIVE_BASE_URL,
 ) -> Prepared:
-    """Read everything, find the corpus's boilerplate, structure and chunk what changed.
+    """Read every root, find the corpus's boilerplate, structure and chunk what changed.
 
     Runs off the event loop. Every file is read (to hash it and to count repeated
-    paragraphs), but only new or changed documents are kept in memory and chunked.
+    paragraphs), but only new or changed documents are kept in memory and chunked. Each root is
+    read with its own base URL; ``Prepared.roots`` are those that gave at least one document.
     """
-    seen: set[str] = set()
+    ledger = Ledger(stored)
     skipped: list[SkippedFile] = []
     changed: list[SourceDocument] = []
+    productive: list[SourceRoot] = []
     files = 0
     last_report = time.monotonic()
 
     def every_document() -> Iterator[SourceDocument]:
         nonlocal files, last_report
-        for item in read_all(paths, base_url):
-            files += 1
-            if time.monotonic() - last_report > 0.5:
-                last_report = time.monotonic()
-                progress(IngestProgress("reading", files, len(changed), 0))
-            if isinstance(item, SkippedFile):
-                skipped.append(item)
-                continue
-            if item.doc_id in seen:
-                skipped.append(SkippedFile(item.source, f"duplicate document id '{item.doc_id}'"))
-                continue
-            seen.add(item.doc_id)
-            if stored.get(item.doc_id, ("", ""))[0] != item.content_hash:
-                changed.append(item)
-            yield item
+        for root in roots:
+            before = len(ledger.seen) + len(ledger.merged)
+            for item in read_all([root.path], root.base_url):
+                files += 1
+                if time.monotonic() - last_report > 0.5:
+                    last_report = time.monotonic()
+                    progress(IngestProgress("reading", files, len(changed), 0))
+                if isinstance(item, SkippedFile):
+                    skipped.append(item)
+                    continue
+                if not ledger.admit(item):
+                    continue
+                old = stored.get(item.doc_id)
+                if old is None or old.content_hash != item.content_hash:
+                    changed.append(item)
+                yield item
+            if len(ledger.seen) + len(ledger.merged) > before:
+                productive.append(root)
 
     repeated = repeated_paragraphs(
         every_document(), share=BOILERPLATE_SHARE, min_docs=BOILERPLATE_MIN_DOCS
@@ -121,7 +127,17 @@ def prepare(
             last_report = time.monotonic()
             progress(IngestProgress("chunking", files, len(documents), passages))
     progress(IngestProgress("read", files, len(documents), passages))
-    return Prepared(documents, seen, skipped, boilerplate, files, tuple(sorted(repeated)), words)
+    return Prepared(
+        documents,
+        set(ledger.seen),
+        skipped + ledger.skipped,
+        boilerplate,
+        files,
+        tuple(sorted(repeated)),
+        words,
+        ledger,
+        tuple(productive),
+    )
 
 
 PreparedDocument = tuple[Document, list[Passage], int, frozenset[str]]
@@ -135,8 +151,10 @@ def prepare_document(
     Also returns how many paragraphs were dropped and the document's distinct surface words (the
     vocabulary spelling suggestions come from).
     """
+    digest = text_hash(source)
     source, repeats = strip_boilerplate(source, repeated)
     document, site_lines = structure(source)
+    document = replace(document, text_hash=digest)
     return (
         document,
         passages_for(document, chunking),
@@ -192,14 +210,6 @@ def corpus_digest(hashes: dict[str, str]) -> str:
     return digest.hexdigest()[:20]
 
 
-def under(source: str, roots: list[str]) -> bool:
-    """Whether a document's source (a file, ``x.zip!/entry`` or ``x.jsonl:3``) lies under a root."""
-    path = source.split("!/", 1)[0]
-    if not Path(path).exists():
-        path = re.sub(r":\d+$", "", path)
-    return any(path == root or path.startswith(root.rstrip("/") + "/") for root in roots)
-
-
 def document_words(document: Document) -> frozenset[str]:
     """The distinct surface words of a document: the vocabulary spelling suggestions come from."""
     return frozenset(surface_words(document.text))
@@ -220,26 +230,3 @@ def merge_counts(a: dict[str, int], b: dict[str, int]) -> dict[str, int]:
     for word, count in b.items():
         out[word] = out.get(word, 0) + count
     return out
-
-
-def removed_documents(
-    stored: dict[str, tuple[str, str]],
-    prepared: Prepared,
-    paths: list[str | Path],
-    *,
-    prune: bool,
-    exact: bool,
-) -> list[str]:
-    """Stored documents an ingest removes: not seen, under ``paths`` (or any, when ``exact``),
-    and not from a file that could not be read this time."""
-    if not (prune or exact):
-        return []
-    roots = [str(Path(p)) for p in paths]
-    unreadable = [s.path for s in prepared.skipped]
-    return sorted(
-        doc_id
-        for doc_id, (_, source) in stored.items()
-        if doc_id not in prepared.seen
-        and (exact or under(source, roots))
-        and not under(source, unreadable)
-    )

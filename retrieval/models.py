@@ -66,6 +66,9 @@ class Document:
     notes: dict[int, str] = field(default_factory=dict)
     markers: tuple[Marker, ...] = ()
     subtitle: str | None = None
+    # A hash of the text as read (before boilerplate is dropped): identical text under another
+    # URL or id is the same page, stored once.
+    text_hash: str = ""
 
     @property
     def sections(self) -> list[str]:
@@ -207,6 +210,65 @@ class SkippedFile:
 
 
 @dataclass(frozen=True)
+class StoredDocument:
+    """What an ingest needs to know of a stored document to decide what a source read now is."""
+
+    doc_id: str
+    content_hash: str
+    source: str
+    url: str | None
+    text_hash: str
+
+
+@dataclass(frozen=True)
+class SourceRoot:
+    """A file or folder an index was built from (a resolved absolute path) and its base URL."""
+
+    path: str
+    base_url: str
+
+
+@dataclass(frozen=True)
+class ReindexPlan:
+    """What a reindex will read, and the recorded roots that no longer exist.
+
+    ``read`` holds the recorded roots (oldest first) and then the configured sources they do not
+    already cover; ``gone`` the recorded roots whose path is missing (their documents are removed);
+    ``missing`` the configured sources that do not exist (the reindex refuses to run).
+    """
+
+    read: tuple[SourceRoot, ...]
+    configured: tuple[str, ...]
+    gone: tuple[SourceRoot, ...]
+    missing: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class MergedSource:
+    """A document read but not stored on its own: it is the page already stored as ``doc_id``.
+
+    ``same_text`` is false when the two copies claim the same page (URL) with different text;
+    the copy from ``kept`` is the one stored.
+    """
+
+    doc_id: str
+    source: str
+    url: str | None
+    kept: str
+    kept_url: str | None
+    same_text: bool
+
+
+@dataclass(frozen=True)
+class RemovedDocument:
+    """A document an ingest removed, and why."""
+
+    doc_id: str
+    source: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class IngestReport:
     """What an ingest changed."""
 
@@ -220,6 +282,15 @@ class IngestReport:
     notes: int
     seconds: float
     boilerplate_paragraphs: tuple[str, ...] = ()
+    merged: tuple[MergedSource, ...] = ()
+    removals: tuple[RemovedDocument, ...] = ()
+    roots: tuple[SourceRoot, ...] = ()
+    roots_gone: tuple[SourceRoot, ...] = ()
+
+    @property
+    def read(self) -> int:
+        """How many documents were read (stored, unchanged or merged into another)."""
+        return len(self.added) + len(self.changed) + len(self.unchanged) + len(self.merged)
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ import logging
 import os
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from pathlib import Path
 
 import numpy as np
@@ -35,7 +35,6 @@ from .ingest import (
     corpus_digest,
     merge_counts,
     prepare,
-    removed_documents,
     word_counts,
 )
 from .ingest_process import ingest_in_child
@@ -52,9 +51,12 @@ from .models import (
     Paragraph,
     Passage,
     PassageRow,
+    ReindexPlan,
     Result,
     SavedQuestion,
+    SourceRoot,
 )
+from .provenance import absolute, is_under, merge_roots, removals, resolved
 from .query import ParsedQuestion, clean_question, parse_question
 from .ranking import (
     notable_names,
@@ -65,7 +67,7 @@ from .ranking import (
 )
 from .sources import ARCHIVE_BASE_URL
 from .spelling import Speller
-from .store import Store, utc_now
+from .store import Store, Writer, utc_now
 from .text import TOKENIZER_VERSION, stem, terms
 
 log = logging.getLogger(__name__)
@@ -212,11 +214,13 @@ class ArchiveService:
         *,
         new_words: dict[str, int] | None = None,
         rechunk_only: bool = False,
+        bookkeeping: Callable[[Writer], Awaitable[None]] | None = None,
     ) -> None:
         """Build the new index off the event loop, then write it all in one short transaction.
 
         The long work (tokens in, arrays out) happens outside any transaction, so questions and
         small writes (saved questions) go on meanwhile; the old index serves until the commit.
+        ``bookkeeping`` writes, in the same transaction, where the documents came from.
         """
         started_from = (await self.store.meta()).get("build_id")
         replaced = {d.doc_id for d, _ in documents} | set(removed)
@@ -255,6 +259,8 @@ class ArchiveService:
                 for document, chunks in numbered:
                     await w.insert_document(document, chunks)
                 await w.adjust_words(words)
+            if bookkeeping is not None:
+                await bookkeeping(w)
             await w.save_blobs(build_id, blobs)
             await w.drop_blobs_except(build_id)
             await w.set_meta(
@@ -533,6 +539,20 @@ class ArchiveService:
         """Whether an ingest is running."""
         return self._ingest_lock.locked()
 
+    async def reindex_plan(
+        self, configured: Iterable[str | Path], base_url: str = ARCHIVE_BASE_URL
+    ) -> ReindexPlan:
+        """What a reindex of ``configured`` reads: the recorded roots that exist (each with the
+        base URL it was ingested with), then the configured sources they do not cover."""
+        recorded = await self.store.source_roots()
+        present = [r for r in recorded if os.path.exists(r.path)]
+        gone = tuple(r for r in recorded if not os.path.exists(r.path))
+        configured = [str(p) for p in configured]
+        missing = tuple(p for p in configured if not Path(p).expanduser().exists())
+        wanted = [SourceRoot(resolved(p), base_url) for p in configured if p not in missing]
+        read = merge_roots(present, wanted)
+        return ReindexPlan(tuple(read), tuple(r.path for r in wanted), gone, missing)
+
     async def ingest(
         self,
         paths: Iterable[str | Path],
@@ -545,17 +565,22 @@ class ArchiveService:
     ) -> IngestReport:
         """Read ``paths`` and bring the store and index up to date; one ingest at a time.
 
-        Unchanged files are skipped; changed ones replace their document. With ``prune``, documents
-        whose source lies under ``paths`` but was not seen are removed; with ``exact`` (the bot's
-        /reindex), every document not seen is removed, so the index holds exactly ``paths``, and a
-        missing path is an error instead. A document whose file could not be read this time is
-        kept. Nothing changes unless the whole ingest commits. ``isolated`` runs the work in a
-        child process (what a server should do: its event loop stays responsive). ``base_url`` is
-        where mirrored pages were published (their URLs and ids derive from it).
+        Unchanged files are skipped; changed ones replace their document; a document no longer
+        in a file read again is removed. The same page read twice (same text, or the same URL) is
+        stored once and reported as merged; another file claiming a stored document's id is
+        refused with both named. With ``prune``, documents whose source lies under ``paths`` but
+        was not read are removed. With ``exact`` (the bot's /reindex, see :meth:`reindex_plan`),
+        every recorded root is read again besides ``paths``; the documents of a recorded root that
+        no longer exists, or whose own file is gone, are removed; a missing path in ``paths`` is
+        an error instead. A document whose file could not be read this time is kept. Every root
+        that gave documents is recorded. Nothing changes unless the whole ingest commits.
+        ``isolated`` runs the work in a child process (what a server should do: its event loop
+        stays responsive). ``base_url`` is where mirrored pages of ``paths`` were published
+        (their URLs and ids derive from it).
         """
         paths = list(paths)
         if exact:
-            missing = [str(p) for p in paths if not Path(p).exists()]
+            missing = [str(p) for p in paths if not Path(p).expanduser().exists()]
             if missing:
                 raise SourceError(
                     f"configured source {', '.join(missing)} does not exist; nothing was changed"
@@ -590,23 +615,51 @@ class ArchiveService:
         base_url: str,
     ) -> IngestReport:
         began = time.monotonic()
-        stored = await self.store.document_hashes()
-        prepared = await asyncio.to_thread(
-            prepare, paths, stored, self.chunking, progress, base_url
+        # Read from absolute paths, so that stored sources mean the same file from any folder.
+        roots = [SourceRoot(absolute(p), base_url) for p in paths]
+        gone: tuple[SourceRoot, ...] = ()
+        if exact:
+            plan = await self.reindex_plan(paths, base_url)
+            roots, gone = list(plan.read), plan.gone
+        stored = await self.store.stored_documents()
+        prepared = await asyncio.to_thread(prepare, roots, stored, self.chunking, progress)
+        ledger = prepared.ledger
+        removed = removals(
+            stored, ledger, prepared.skipped, read=roots, prune=prune, exact=exact, gone=gone
         )
         added = [d.doc_id for d, _ in prepared.documents if d.doc_id not in stored]
         changed = [d.doc_id for d, _ in prepared.documents if d.doc_id in stored]
         unchanged = sorted(prepared.seen - set(added) - set(changed))
-        removed = removed_documents(stored, prepared, paths, prune=prune, exact=exact)
+        moved = {d: s for d, s in ledger.moved.items() if d in unchanged}
+        recorded = [SourceRoot(resolved(r.path), r.base_url) for r in prepared.roots]
         passages = sum(len(p) for _, p in prepared.documents)
         notes = sum(len(d.notes) for d, _ in prepared.documents)
-        if prepared.documents or removed:
+
+        async def bookkeeping(w: Writer) -> None:
+            roots_now = await w.source_roots()
+            kept = [r for r in roots_now if not any(is_under(r.path, g.path) for g in gone)]
+            new_roots = merge_roots(kept, recorded)
+            if new_roots != roots_now:
+                await w.replace_source_roots(new_roots)
+            if moved:
+                await w.set_sources(moved)
+
+        removed_ids = [r.doc_id for r in removed]
+        if prepared.documents or removed_ids:
             progress(IngestProgress("indexing", prepared.files, len(prepared.documents), passages))
-            await self._commit(prepared.documents, removed, new_words=prepared.words)
+            await self._commit(
+                prepared.documents,
+                removed_ids,
+                new_words=prepared.words,
+                bookkeeping=bookkeeping,
+            )
+        else:  # nothing to index again; where the documents come from may still have changed
+            async with self.store.transaction() as w:
+                await bookkeeping(w)
         return IngestReport(
             added=tuple(sorted(added)),
             changed=tuple(sorted(changed)),
-            removed=tuple(removed),
+            removed=tuple(removed_ids),
             unchanged=tuple(unchanged),
             skipped=tuple(prepared.skipped),
             boilerplate_dropped=prepared.boilerplate,
@@ -614,6 +667,10 @@ class ArchiveService:
             passages=passages,
             notes=notes,
             seconds=time.monotonic() - began,
+            merged=tuple(ledger.merged),
+            removals=tuple(removed),
+            roots=tuple(roots),
+            roots_gone=gone,
         )
 
 

@@ -1,78 +1,52 @@
 """Read archive files into :class:`SourceDocument` records: text, Markdown, JSONL, HTML, folders, zips.
 
-A reader gets the file's bytes and returns documents or raises :class:`SourceError` with the reason;
-the caller reports that file as skipped and goes on with the rest.
+A file is read by what it holds: a page (``.html``, ``.php``, ``.txt``, a mirrored query-string
+name such as ``mn.php?issue=049``) is HTML when its bytes are markup and plain text otherwise.
+A reader gets the file's bytes and returns documents or raises :class:`SourceError` with the
+reason; the caller reports that file as skipped and goes on with the rest. A ``.jsonl`` is read as
+a stream, a line at a time: a bad line is reported as skipped (``file.jsonl:7``) and the rest read.
+
+A page found in a mirror (a host folder such as ``www.prisoncensorship.info/`` or the archive's
+``archive/etext/`` in its absolute path) gets the URL it has on the site, whether the whole mirror,
+a sub-folder or the one file was given; :mod:`retrieval.urls` has the rules.
 """
 
 from __future__ import annotations
 
-import hashlib
+import contextlib
 import json
+import os
 import re
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from pathlib import Path, PurePosixPath
-from urllib.parse import unquote, urlsplit
 
-from .encoding import decode_text
+from .archives import zip_files
+from .encoding import check_text, decode_text
 from .errors import SourceError
-from .layout import NOTE_ITEM, NOTES_HEADING, is_site_boilerplate
+from .html import read_html
+from .layout import NOTES_HEADING
+from .markdown import front_matter, markdown_blocks
 from .models import Block, SkippedFile, SourceDocument
+from .source_base import (
+    HTML_SUFFIXES,
+    MAX_FILE_BYTES,
+    TEXT_SUFFIXES,
+    ZIP_SUFFIX,
+    SourceFile,
+    content_hash,
+    file_kind,
+    file_url,
+    lines,
+    looks_like_html,
+    read_meta,
+    sidecar_path,
+    supported,
+)
+from .titles import fallback_title, guess_title, text_lines
+from .urls import ARCHIVE_BASE_URL, canonical_url, doc_id_from_path, doc_id_from_url
 
-ARCHIVE_BASE_URL = "https://www.prisoncensorship.info/archive/etext/"
-HTML_SUFFIXES = (".html", ".htm", ".shtml", ".xhtml", ".php")
-TEXT_SUFFIXES = (".txt", ".md", ".markdown", ".jsonl")
-ZIP_SUFFIX = ".zip"
-MAX_FILE_BYTES = 20 * 1024 * 1024
-META_SUFFIX = ".meta.json"
-
-
-@dataclass(frozen=True)
-class SourceFile:
-    """A file to read: where it is, its name relative to the ingested root, and how to get its bytes."""
-
-    path: str
-    relative: str
-    read: Callable[[], bytes]
-
-
-def content_hash(*parts: bytes) -> str:
-    """A short stable hash of a file's bytes (and its metadata sidecar)."""
-    digest = hashlib.sha256()
-    for part in parts:
-        digest.update(len(part).to_bytes(8, "big"))
-        digest.update(part)
-    return digest.hexdigest()[:20]
-
-
-def doc_id_from_url(url: str, base: str = ARCHIVE_BASE_URL) -> str:
-    """``.../archive/etext/ms/migrantsincommunisthistory.html`` -> ``ms/migrantsincommunisthistory``."""
-    parts = urlsplit(url)
-    path = unquote(parts.path)
-    base_path = urlsplit(base).path
-    if base_path and path.startswith(base_path):
-        path = path[len(base_path) :]
-    doc_id = doc_id_from_path(path)
-    # Many archive pages live behind a query string (mn.php?issue=049): each is its own page.
-    query = unquote(parts.query).strip()
-    return f"{doc_id}?{query}" if query else doc_id
-
-
-def doc_id_from_path(relative: str) -> str:
-    """A stable short id from a relative file path: no extension, forward slashes, no leading dots."""
-    pure = PurePosixPath(relative.replace("\\", "/").strip("/"))
-    parts = [p for p in pure.parts if p not in ("", ".", "..")]
-    if not parts:
-        raise SourceError(f"{relative}: cannot make a document id from this path")
-    last = parts[-1]
-    for suffix in (*HTML_SUFFIXES, *TEXT_SUFFIXES):
-        if last.lower().endswith(suffix):
-            last = last[: -len(suffix)]
-            break
-    parts[-1] = last
-    if last.lower() == "index" and len(parts) > 1:
-        parts.pop()
-    return "/".join(parts)
+_ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
 
 
 def decode(data: bytes, name: str) -> str:
@@ -86,7 +60,11 @@ _HEADING_END = re.compile(r"[.!?,;:\"”’)\]]$")
 _LIST_LINE = re.compile(r"^\s*(?:[*•\-–]|\d{1,3}[.)]|\(\d{1,3}\)|\[\d{1,3}\])\s*")
 
 
+_SENTENCE_BREAK = re.compile(r"[a-z]{2}[.!?][\"”’)]?\s+\S")
+
+
 def _looks_like_heading(line: str) -> bool:
+    """A short capitalised line without closing punctuation, and not a sentence's tail."""
     words = line.split()
     return (
         0 < len(words) <= 12
@@ -94,7 +72,25 @@ def _looks_like_heading(line: str) -> bool:
         and line[0].isupper()
         and not _HEADING_END.search(line)
         and not _LIST_LINE.match(line)
+        and not _SENTENCE_BREAK.search(line)
+        and line.count("(") == line.count(")")
     )
+
+
+def _list_items(lines: list[str], unwrapped: bool) -> list[str]:
+    """A chunk with list lines: each item with its hard-wrapped continuation lines, and every
+    line before the first item (or after it, in unwrapped text) on its own."""
+    items: list[str] = []
+    in_item = False
+    for line in lines:
+        if _LIST_LINE.match(line):
+            items.append(line)
+            in_item = True
+        elif in_item and not unwrapped:
+            items[-1] = f"{items[-1]}\n{line}"
+        else:
+            items.append(line)
+    return items
 
 
 def text_blocks(text: str, sections: Iterable[str] | None = None) -> list[Block]:
@@ -109,9 +105,11 @@ def text_blocks(text: str, sections: Iterable[str] | None = None) -> list[Block]
         lines = [ln.strip() for ln in chunk.split("\n") if ln.strip()]
         if not lines:
             continue
-        # One paragraph per line when lines are list items, notes or unwrapped paragraphs.
+        # One paragraph per line when lines are unwrapped paragraphs; one per item in a list.
         unwrapped = sum(len(ln) for ln in lines) / len(lines) > 120
-        if len(lines) > 1 and (unwrapped or any(_LIST_LINE.match(ln) for ln in lines)):
+        if len(lines) > 1 and any(_LIST_LINE.match(ln) for ln in lines):
+            raw_blocks.extend(_list_items(lines, unwrapped))
+        elif len(lines) > 1 and unwrapped:
             raw_blocks.extend(lines)
         else:
             raw_blocks.append("\n".join(lines))
@@ -126,68 +124,43 @@ def text_blocks(text: str, sections: Iterable[str] | None = None) -> list[Block]
     return blocks
 
 
-def _guess_title(blocks: list[Block], fallback: str) -> tuple[str, str | None]:
-    """Title (and subtitle) of an archive text page: the first short line after the boilerplate."""
-    candidates = [b for b in blocks if not is_site_boilerplate(b.text)][:3]
-    for i, block in enumerate(candidates):
-        line = block.text
-        if "\n" in line or len(line) > 160 or _LIST_LINE.match(line):
-            break
-        if line.endswith(":") and i + 1 < len(candidates):
-            nxt = candidates[i + 1].text
-            if "\n" not in nxt and len(nxt) <= 160 and not nxt.endswith((".", ":")):
-                return nxt, line.rstrip(":").strip()
-            continue
-        if not line.endswith("."):
-            return line, None
-    return fallback, None
-
-
-def _read_meta(file: SourceFile, sidecar: Path | None) -> tuple[dict, bytes]:
-    if sidecar is None or not sidecar.is_file():
-        return {}, b""
-    raw = sidecar.read_bytes()
-    try:
-        meta = json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise SourceError(f"{sidecar}: metadata is not valid JSON ({exc})") from exc
-    if not isinstance(meta, dict):
-        raise SourceError(f"{sidecar}: metadata must be a JSON object")
-    return meta, raw
-
-
-def _document(
-    text: str,
-    *,
-    relative: str,
-    source: str,
-    digest: str,
-    meta: dict,
-    markdown: bool = False,
-    base_url: str = ARCHIVE_BASE_URL,
-) -> SourceDocument:
+def _strings(source: str, meta: dict) -> None:
+    for key in ("id", "title", "subtitle", "url"):
+        if meta.get(key) is not None and not isinstance(meta[key], str):
+            raise SourceError(f"{source}: '{key}' must be a string")
     sections = meta.get("sections")
     if sections is not None and not (
         isinstance(sections, list) and all(isinstance(s, str) for s in sections)
     ):
         raise SourceError(f"{source}: 'sections' must be a list of strings")
-    blocks = markdown_blocks(text) if markdown else text_blocks(text, sections)
-    url = meta.get("url") or None
+
+
+def _document(
+    text: str,
+    blocks: list[Block],
+    *,
+    relative: str,
+    source: str,
+    digest: str,
+    meta: dict,
+    url: str | None,
+    base_url: str,
+) -> SourceDocument:
+    """A text or Markdown document: id and URL from the metadata, the mirror or the path."""
+    _strings(source, meta)
+    url = canonical_url(meta["url"], base_url) if meta.get("url") else url
     doc_id = meta.get("id") or (
         doc_id_from_url(url, base_url) if url else doc_id_from_path(relative)
     )
-    title = meta.get("title")
-    subtitle = meta.get("subtitle")
+    title, subtitle = meta.get("title"), meta.get("subtitle")
     if not title:
-        heading = next((b.text for b in blocks if b.kind == "heading"), None) if markdown else None
-        title, guessed_subtitle = (heading, None) if heading else _guess_title(blocks, doc_id)
-        subtitle = subtitle or guessed_subtitle
-    for field_name, value in (("id", doc_id), ("title", title), ("url", url)):
-        if value is not None and not isinstance(value, str):
-            raise SourceError(f"{source}: '{field_name}' must be a string")
+        title, kicker = guess_title(text_lines(text), url)
+        paragraphs = (b.text for b in blocks if b.kind == "paragraph")
+        title = title or fallback_title(paragraphs) or doc_id
+        subtitle = subtitle or kicker
     return SourceDocument(
         doc_id=doc_id,
-        title=" ".join(str(title).split()),
+        title=" ".join(title.split()),
         url=url,
         source=source,
         content_hash=digest,
@@ -196,32 +169,22 @@ def _document(
     )
 
 
-def markdown_blocks(text: str) -> list[Block]:
-    """Blocks of a Markdown file: ``#`` lines are headings, blank lines separate paragraphs."""
-    blocks: list[Block] = []
-    for block in text_blocks(text, sections=()):
-        if block.text.startswith("#") and "\n" not in block.text:
-            heading = block.text.lstrip("#").strip()
-            if heading:
-                blocks.append(Block("heading", heading))
-            continue
-        blocks.append(block)
-    return blocks
-
-
 def read_text(
     file: SourceFile, sidecar: Path | None = None, *, base_url: str = ARCHIVE_BASE_URL
 ) -> list[SourceDocument]:
-    """A ``.txt`` page (archive layout), with an optional ``NAME.meta.json`` sidecar."""
+    """A plain-text page, with an optional ``NAME.meta.json`` sidecar (``sections``, ``title``...)."""
     data = file.read()
-    meta, meta_raw = _read_meta(file, sidecar)
+    meta, meta_raw = read_meta(sidecar)
     text = decode(data, file.path)
+    sections = meta.get("sections") if isinstance(meta.get("sections"), list) else None
     doc = _document(
         text,
+        text_blocks(text, sections),
         relative=file.relative,
         source=file.path,
         digest=content_hash(data, meta_raw),
         meta=meta,
+        url=file_url(file, base_url),
         base_url=base_url,
     )
     return [doc]
@@ -230,80 +193,85 @@ def read_text(
 def read_markdown(
     file: SourceFile, sidecar: Path | None = None, *, base_url: str = ARCHIVE_BASE_URL
 ) -> list[SourceDocument]:
-    """A ``.md`` file: the first heading is the title unless the sidecar gives one."""
+    """A Markdown file: the title from the sidecar, the front matter or the first heading."""
     data = file.read()
-    meta, meta_raw = _read_meta(file, sidecar)
-    text = decode(data, file.path)
+    sidecar_meta, meta_raw = read_meta(sidecar)
+    front, body = front_matter(decode(data, file.path))
+    meta = {**front, **sidecar_meta}
+    blocks = markdown_blocks(body)
+    if not meta.get("title"):
+        heading = next((b for b in blocks if b.kind == "heading"), None)
+        if heading is not None:
+            meta["title"] = heading.text
+            if blocks[0] is heading:
+                blocks = blocks[1:]
     doc = _document(
-        text,
+        "\n\n".join(b.text for b in blocks),
+        blocks,
         relative=file.relative,
         source=file.path,
         digest=content_hash(data, meta_raw),
         meta=meta,
+        url=file_url(file, base_url),
         base_url=base_url,
-        markdown=True,
     )
-    if doc.blocks and doc.blocks[0].kind == "heading" and doc.blocks[0].text == doc.title:
-        doc = SourceDocument(**{**doc.__dict__, "blocks": doc.blocks[1:]})
     return [doc]
 
 
 def read_jsonl(
     file: SourceFile, sidecar: Path | None = None, *, base_url: str = ARCHIVE_BASE_URL
-) -> list[SourceDocument]:
-    """One document per line: ``text`` required; ``url``, ``title``, ``id``, ``sections`` optional."""
-    data = file.read()
-    text = decode(data, file.path)
-    docs: list[SourceDocument] = []
+) -> Iterator[SourceDocument | SkippedFile]:
+    """One document per line: ``text`` required; ``url``, ``title``, ``id``, ``sections`` optional.
+
+    Read as a stream: :data:`MAX_FILE_BYTES` applies to each line, not the file. A line that
+    cannot be read comes out as a :class:`SkippedFile` named ``file.jsonl:LINE``.
+    """
     stem = doc_id_from_path(file.relative)
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        where = f"{file.path}:{number}"
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise SourceError(f"{where}: not valid JSON ({exc.msg})") from exc
-        if not isinstance(record, dict) or not isinstance(record.get("text"), str):
-            raise SourceError(f"{where}: each line needs a JSON object with a 'text' string")
-        meta = {
-            k: record[k] for k in ("id", "url", "title", "subtitle", "sections") if record.get(k)
-        }
-        docs.append(
-            _document(
-                record["text"],
-                relative=f"{stem}/{number}",
-                source=where,
-                digest=content_hash(line.encode("utf-8")),
-                meta=meta,
-                base_url=base_url,
-            )
-        )
-    return docs
+    with file.stream() as stream:
+        for number, line in lines(stream, MAX_FILE_BYTES):
+            where = f"{file.path}:{number}"
+            if number == 1 and line is not None:
+                check_text(line[:4096], file.path)
+                line = line.removeprefix(b"\xef\xbb\xbf")
+            if line is None:
+                yield SkippedFile(where, f"line is over the {MAX_FILE_BYTES:,} byte limit")
+                continue
+            if not line.strip():
+                continue
+            try:
+                yield _jsonl_document(line, where, f"{stem}/{number}", base_url)
+            except SourceError as exc:
+                yield SkippedFile(where, str(exc).removeprefix(f"{where}: "))
+            except (ValueError, UnicodeError, RecursionError) as exc:
+                yield SkippedFile(where, f"cannot parse ({exc})")
 
 
-def read_html(
-    file: SourceFile, sidecar: Path | None = None, *, base_url: str = ARCHIVE_BASE_URL
-) -> list[SourceDocument]:
-    """An HTML page: see :func:`retrieval.html.read_html`."""
-    from .html import read_html as read_page  # html.py imports this module
+def _jsonl_document(line: bytes, where: str, relative: str, base_url: str) -> SourceDocument:
+    try:
+        text = line.decode("utf-8")
+    except UnicodeDecodeError:
+        text = decode(line, where)
+    try:
+        record = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise SourceError(f"{where}: not valid JSON ({exc.msg})") from exc
+    if not isinstance(record, dict) or not isinstance(record.get("text"), str):
+        raise SourceError(f"{where}: each line needs a JSON object with a 'text' string")
+    meta = {k: record[k] for k in ("id", "url", "title", "subtitle", "sections") if record.get(k)}
+    _strings(where, meta)
+    return _document(
+        record["text"],
+        text_blocks(record["text"], meta.get("sections")),
+        relative=relative,
+        source=where,
+        digest=content_hash(line.rstrip(b"\r\n")),
+        meta=meta,
+        url=None,
+        base_url=base_url,
+    )
 
-    return read_page(file, sidecar, base_url=base_url)
 
-
-READERS: dict[str, Callable[..., list[SourceDocument]]] = {
-    ".txt": read_text,
-    ".md": read_markdown,
-    ".markdown": read_markdown,
-    ".jsonl": read_jsonl,
-    **dict.fromkeys(HTML_SUFFIXES, read_html),
-}
-
-
-def supported(name: str) -> bool:
-    """Whether a file name has an extension the readers know (sidecars are read with their file)."""
-    lower = name.lower()
-    return not lower.endswith(META_SUFFIX) and PurePosixPath(lower).suffix in READERS
+# --- finding and dispatching files ---------------------------------------------------------
 
 
 def source_files(paths: Iterable[str | Path]) -> Iterator[SourceFile | SkippedFile]:
@@ -311,8 +279,6 @@ def source_files(paths: Iterable[str | Path]) -> Iterator[SourceFile | SkippedFi
 
     A path that is missing, and a zip or zip entry that is refused, is reported as skipped.
     """
-    from .archives import zip_files  # archives.py imports this module
-
     for given in paths:
         path = Path(given)
         if path.is_dir():
@@ -321,12 +287,12 @@ def source_files(paths: Iterable[str | Path]) -> Iterator[SourceFile | SkippedFi
                 if any(part.startswith(".") for part in PurePosixPath(rel).parts):
                     continue
                 if child.is_file() and child.name.lower().endswith(ZIP_SUFFIX):
-                    yield from zip_files(child)
+                    yield from _zip_or_page(child, rel)
                 elif child.is_file() and supported(child.name):
                     yield _file(child, rel)
         elif path.is_file():
             if path.name.lower().endswith(ZIP_SUFFIX):
-                yield from zip_files(path)
+                yield from _zip_or_page(path, path.name)
             elif supported(path.name):
                 yield _file(path, path.name)
             else:
@@ -334,6 +300,19 @@ def source_files(paths: Iterable[str | Path]) -> Iterator[SourceFile | SkippedFi
                 yield SkippedFile(str(path), f"unsupported file type (expected {known})")
         else:
             yield SkippedFile(str(path), "no such file or folder")
+
+
+def _zip_or_page(path: Path, relative: str) -> Iterator[SourceFile | SkippedFile]:
+    """A zip's entries; a mirror's page saved under a ``.zip`` name but holding HTML is a page."""
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(4096)
+    except OSError:
+        head = b""
+    if head and not head.startswith(_ZIP_MAGIC) and looks_like_html(head, path.name):
+        yield _file(path, relative)
+    else:
+        yield from zip_files(path)
 
 
 def _file(path: Path, relative: str) -> SourceFile:
@@ -348,23 +327,46 @@ def _file(path: Path, relative: str) -> SourceFile:
         except OSError as exc:
             raise SourceError(f"{path}: cannot read ({exc.strerror or exc})") from exc
 
-    return SourceFile(str(path), relative, read)
+    @contextlib.contextmanager
+    def stream() -> Iterator:
+        try:
+            handle = path.open("rb")
+        except OSError as exc:
+            raise SourceError(f"{path}: cannot read ({exc.strerror or exc})") from exc
+        with handle:
+            try:
+                yield handle
+            except OSError as exc:
+                raise SourceError(f"{path}: cannot read ({exc.strerror or exc})") from exc
+
+    return SourceFile(str(path), relative, read, os.path.abspath(path), stream)
 
 
-def read_source(file: SourceFile, base_url: str = ARCHIVE_BASE_URL) -> list[SourceDocument]:
-    """Read one file with the reader for its extension (raises :class:`SourceError`).
+def read_source(
+    file: SourceFile, base_url: str = ARCHIVE_BASE_URL
+) -> Iterator[SourceDocument | SkippedFile]:
+    """The documents of one file, by its kind and content (raises :class:`SourceError`).
 
     ``base_url`` is where the archive was published: a mirrored page's URL is ``base_url`` plus
-    its path, and document ids are URL paths below it.
+    its path below the mirror's root, and document ids are URL paths below it. A ``.jsonl`` line
+    that cannot be read comes out as a :class:`SkippedFile`, and the file goes on.
     """
-    suffix = PurePosixPath(file.relative.lower()).suffix
-    reader = READERS.get(suffix)
-    if reader is None:
+    name = PurePosixPath(file.relative.replace("\\", "/")).name
+    kind = "page" if name.lower().endswith(ZIP_SUFFIX) else file_kind(name)
+    if kind is None:
         raise SourceError(f"{file.path}: unsupported file type")
-    path = Path(file.path)
-    sidecar = path.with_name(path.name[: -len(suffix)] + META_SUFFIX)
+    sidecar = sidecar_path(Path(file.path))
+    found = sidecar if sidecar.is_file() else None
     try:
-        return reader(file, sidecar if sidecar.exists() else None, base_url=base_url)
+        if kind == "jsonl":
+            yield from read_jsonl(file, found, base_url=base_url)
+        elif kind == "markdown":
+            yield from read_markdown(file, found, base_url=base_url)
+        else:
+            data = file.read()
+            page = replace(file, read=lambda: data)
+            reader = read_html if looks_like_html(data, name) else read_text
+            yield from reader(page, found, base_url=base_url)
     except SourceError:
         raise
     except (ValueError, UnicodeError, RecursionError) as exc:
@@ -374,7 +376,7 @@ def read_source(file: SourceFile, base_url: str = ARCHIVE_BASE_URL) -> list[Sour
 def read_all(
     paths: Iterable[str | Path], base_url: str = ARCHIVE_BASE_URL
 ) -> Iterator[SourceDocument | SkippedFile]:
-    """Every document under ``paths``; unreadable files come out as :class:`SkippedFile`."""
+    """Every document under ``paths``; unreadable files (and ``.jsonl`` lines) as :class:`SkippedFile`."""
     for item in source_files(paths):
         if isinstance(item, SkippedFile):
             yield item
@@ -387,16 +389,19 @@ def read_all(
 
 __all__ = [
     "ARCHIVE_BASE_URL",
+    "MAX_FILE_BYTES",
     "SourceFile",
     "content_hash",
     "decode",
     "doc_id_from_path",
     "doc_id_from_url",
+    "file_url",
     "read_all",
+    "read_jsonl",
+    "read_markdown",
     "read_source",
+    "read_text",
     "source_files",
     "supported",
     "text_blocks",
 ]
-
-_ = NOTE_ITEM  # re-exported for readers that recognise note lines

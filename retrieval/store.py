@@ -17,7 +17,16 @@ from pathlib import Path
 import aiosqlite
 
 from .errors import StoreError
-from .models import Document, DocumentInfo, Marker, Paragraph, Passage, PassageRow
+from .models import (
+    Document,
+    DocumentInfo,
+    Marker,
+    Paragraph,
+    Passage,
+    PassageRow,
+    SourceRoot,
+    StoredDocument,
+)
 
 MIGRATIONS: tuple[str, ...] = (
     # 1: the initial schema
@@ -89,6 +98,18 @@ MIGRATIONS: tuple[str, ...] = (
         created_at REAL NOT NULL
     );
     CREATE TABLE app_state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    """,
+    # 3: where the index comes from: the roots (files and folders, resolved absolute paths) it
+    # was built from, which /reindex reads again; and a hash of each document's text as read, so
+    # that the same page under another URL or id is stored once
+    """
+    CREATE TABLE source_roots (
+        position INTEGER PRIMARY KEY,
+        path TEXT NOT NULL UNIQUE,
+        base_url TEXT NOT NULL,
+        recorded_at TEXT NOT NULL
+    );
+    ALTER TABLE documents ADD COLUMN text_hash TEXT NOT NULL DEFAULT '';
     """,
 )
 
@@ -179,6 +200,18 @@ class Store:
         """doc_id -> (content hash, source) of every stored document."""
         rows = await self._fetchall("SELECT doc_id, content_hash, source FROM documents")
         return {doc_id: (digest, source) for doc_id, digest, source in rows}
+
+    async def stored_documents(self) -> dict[str, StoredDocument]:
+        """What an ingest compares a source with, for every stored document."""
+        rows = await self._fetchall(
+            "SELECT doc_id, content_hash, source, url, text_hash FROM documents"
+        )
+        return {row[0]: StoredDocument(*row) for row in rows}
+
+    async def source_roots(self) -> list[SourceRoot]:
+        """The files and folders the index was built from, oldest first."""
+        rows = await self._fetchall("SELECT path, base_url FROM source_roots ORDER BY position")
+        return [SourceRoot(*row) for row in rows]
 
     async def passages(self, passage_ids: Iterable[int]) -> dict[int, PassageRow]:
         """Stored passages by id, each with its text and its document's title and URL."""
@@ -310,13 +343,13 @@ class Store:
     async def load_document(self, doc_id: str) -> Document | None:
         """A stored document, whole (used to re-chunk after a tokenizer or chunking change)."""
         rows = await self._fetchall(
-            "SELECT doc_id, title, url, source, content_hash, text, subtitle FROM documents "
-            "WHERE doc_id = ?",
+            "SELECT doc_id, title, url, source, content_hash, text, subtitle, text_hash "
+            "FROM documents WHERE doc_id = ?",
             (doc_id,),
         )
         if not rows:
             return None
-        doc_id, title, url, source, digest, text, subtitle = rows[0]
+        doc_id, title, url, source, digest, text, subtitle, text_hash = rows[0]
         paragraphs = await self.paragraphs(doc_id, 1, 1 << 30)
         return Document(
             doc_id=doc_id,
@@ -329,6 +362,7 @@ class Store:
             notes=await self.notes(doc_id),
             markers=tuple(await self.markers(doc_id)),
             subtitle=subtitle,
+            text_hash=text_hash,
         )
 
     async def doc_ids(self) -> list[str]:
@@ -484,7 +518,7 @@ class Writer:
         conn = self._conn
         await conn.execute(
             "INSERT INTO documents (doc_id, title, subtitle, url, source, content_hash, text, "
-            "ingested_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "ingested_at, text_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 document.doc_id,
                 document.title,
@@ -494,6 +528,7 @@ class Writer:
                 document.content_hash,
                 document.text,
                 utc_now(),
+                document.text_hash,
             ),
         )
         await conn.executemany(
@@ -531,6 +566,34 @@ class Writer:
                     " ".join(p.terms),
                 )
                 for passage_id, p in passages
+            ],
+        )
+
+    async def set_sources(self, sources: dict[str, str]) -> None:
+        """Record where unchanged documents were read from now (moved, or spelled otherwise)."""
+        await self._conn.executemany(
+            "UPDATE documents SET source = ? WHERE doc_id = ?",
+            [(source, doc_id) for doc_id, source in sources.items()],
+        )
+
+    async def source_roots(self) -> list[SourceRoot]:
+        """The recorded source roots, oldest first, as this transaction sees them."""
+        async with self._conn.execute(
+            "SELECT path, base_url FROM source_roots ORDER BY position"
+        ) as cursor:
+            return [SourceRoot(*row) for row in await cursor.fetchall()]
+
+    async def replace_source_roots(self, roots: list[SourceRoot]) -> None:
+        """Make the recorded source roots exactly ``roots`` (in this order); a root recorded
+        before keeps its time stamp."""
+        async with self._conn.execute("SELECT path, recorded_at FROM source_roots") as cursor:
+            recorded = dict(await cursor.fetchall())
+        await self._conn.execute("DELETE FROM source_roots")
+        await self._conn.executemany(
+            "INSERT INTO source_roots (position, path, base_url, recorded_at) VALUES (?, ?, ?, ?)",
+            [
+                (number, r.path, r.base_url, recorded.get(r.path, utc_now()))
+                for number, r in enumerate(roots, 1)
             ],
         )
 

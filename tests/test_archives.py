@@ -203,3 +203,29 @@ async def test_service_answers_from_a_zip(tmp_path: Path) -> None:
         ]
     finally:
         await service.close()
+
+
+def test_zipped_mirror_keeps_query_pages_and_their_urls(tmp_path: Path) -> None:
+    site = "www.prisoncensorship.info/archive/etext/"
+    path = _zip(
+        tmp_path / "mirror.zip",
+        {
+            site + "mn/mn.php@issue=049": PAGE,
+            site + "mn/mn.php?issue=068.html": PAGE.replace(b"Some", b"Other"),
+            site + "movies/review.php?f=long%2Fhigher.txt": PAGE.replace(b"Some", b"Third"),
+        },
+    )
+    urls = sorted(d.url for d in read_all([path]))
+    assert urls == [
+        ARCHIVE_BASE_URL + "mn/mn.php?issue=049",
+        ARCHIVE_BASE_URL + "mn/mn.php?issue=068",
+        ARCHIVE_BASE_URL + "movies/review.php?f=long/higher.txt",
+    ]
+
+
+def test_a_page_saved_under_a_zip_name_is_read_as_a_page(tmp_path: Path) -> None:
+    folder = tmp_path / "www.prisoncensorship.info" / "archive"
+    folder.mkdir(parents=True)
+    (folder / "textonly.zip").write_bytes(PAGE)  # the site served HTML at this URL
+    (doc,) = read_all([tmp_path])
+    assert doc.url == "https://www.prisoncensorship.info/archive/textonly.zip"

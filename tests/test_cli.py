@@ -148,3 +148,45 @@ def test_ingest_a_mirror_with_another_base_url(capsys, db: str, tmp_path: Path) 
     first = json.loads(out)["results"][0]
     assert first["doc_id"] == "ms/strike" and first["title"] == "The strike"
     assert first["url"] == "https://example.org/etext/ms/strike.html"
+
+
+def test_ingest_exits_1_when_nothing_could_be_ingested(capsys, db: str, tmp_path: Path) -> None:
+    folder = tmp_path / "unreadable"
+    folder.mkdir()
+    (folder / "scan.txt").write_bytes(b"\x00\x01\x02PNG\x00" * 50)
+    (folder / "pages.jsonl").write_text("not json\n")
+    code, out, err = run(capsys, "--db", db, "ingest", str(folder))
+    assert code == 1
+    assert "skipped 2" in out and "scan.txt" in out and "pages.jsonl:1" in out
+    assert err.startswith("archive-bot: error: nothing was ingested") and err.count("\n") == 1
+    page = folder / "page.txt"
+    page.write_text("A page\n\nKatayama met Trotsky in New York.\n")
+    assert run(capsys, "--db", db, "ingest", str(folder))[0] == 0  # one page read
+    code, out, _ = run(capsys, "--db", db, "ingest", str(page))
+    assert code == 0 and "unchanged 1" in out  # read, though nothing changed
+
+
+def test_ingest_names_merged_urls_and_collisions(capsys, db: str, tmp_path: Path) -> None:
+    text = (
+        "Who is a Communist\n\n" + "Communism is the abolition of power of people over people. " * 5
+    )
+    path = "prisoncensorship.info/archive/etext/wim/whocomm.html"
+    pages = tmp_path / "pages.jsonl"
+    pages.write_text(
+        json.dumps({"url": f"https://www.{path}", "text": text}) + "\n"
+        + json.dumps({"url": f"http://{path}", "text": text}) + "\n"
+    )  # fmt: skip
+    code, out, _ = run(capsys, "--db", db, "ingest", str(pages))
+    assert code == 0 and "added 1," in out and "merged 1," in out
+    merged = f"merged wim/whocomm: {pages}:2 is the same page as {pages}:1 (https://www.{path})"
+    assert f"{merged}; same text" in out
+    for name, body in (("a", "Notes A\n\nOne thing.\n"), ("b", "Notes B\n\nAnother.\n")):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "notes.txt").write_text(body)
+    assert run(capsys, "--db", db, "ingest", str(tmp_path / "a"))[0] == 0
+    code, out, _ = run(capsys, "--db", db, "ingest", str(tmp_path / "b"))
+    assert code == 1 and "changed 0" in out
+    assert (
+        f"skipped {tmp_path}/b/notes.txt: document id 'notes' is stored from {tmp_path}/a/notes.txt"
+        in out
+    )

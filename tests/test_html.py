@@ -10,7 +10,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from retrieval import ArchiveService
-from retrieval.archives import page_url
 from retrieval.boilerplate import clean_title
 from retrieval.encoding import decode_html
 from retrieval.errors import SourceError
@@ -18,6 +17,7 @@ from retrieval.html import HtmlPage, extract, read_html
 from retrieval.layout import structure
 from retrieval.models import SkippedFile, SourceDocument
 from retrieval.sources import ARCHIVE_BASE_URL, SourceFile, read_all, source_files
+from retrieval.urls import page_url
 
 HTML = Path(__file__).parent / "data" / "html"
 FIXTURES = sorted(p.name for p in HTML.glob("*.html"))

@@ -9,7 +9,8 @@ import pytest
 
 from retrieval import ArchiveService, SkippedFile
 from retrieval.layout import structure
-from retrieval.sources import doc_id_from_url, read_all
+from retrieval.sources import read_all
+from retrieval.urls import doc_id_from_url
 
 
 def test_doc_ids_come_from_urls_and_paths() -> None:
@@ -116,10 +117,10 @@ async def test_unreadable_files_are_skipped_with_a_reason(
     report = await seed_service.ingest([folder, tmp_path / "missing.txt"])
     reasons = {Path(s.path).name: s.reason for s in report.skipped}
     assert "binary" in reasons["binary.txt"]
-    assert "not valid JSON" in reasons["broken.jsonl"]
-    assert "'text'" in reasons["nameless.jsonl"]
+    assert "not valid JSON" in reasons["broken.jsonl:2"]  # that line, not the whole file
+    assert "'text'" in reasons["nameless.jsonl:1"]
     assert "no such file" in reasons["missing.txt"]
-    assert report.added == ("good",)
+    assert "good" in report.added
     assert (await seed_service.ask("Where did Katayama meet Trotsky?")).results
 
 
@@ -237,18 +238,202 @@ def test_worker_processes_prepare_exactly_what_this_process_would(
     assert list(service.prepare_all(sources, set(), DEFAULT_CHUNKING)) == inline
 
 
-async def test_exact_ingest_holds_exactly_its_sources(
+async def test_reindex_reads_recorded_roots_and_keeps_their_documents(
     seed_service: ArchiveService, tiny_corpus: Path
 ) -> None:
-    from retrieval import SourceError
+    from retrieval import SourceError, bundled_corpus
 
+    await seed_service.ingest([tiny_corpus])  # what `archive-bot ingest` does
+    roots = [r.path for r in await seed_service.store.source_roots()]
+    assert roots == [str(bundled_corpus()), str(tiny_corpus.resolve())]
     with pytest.raises(SourceError, match="does not exist; nothing was changed"):
         await seed_service.ingest([tiny_corpus / "gone"], exact=True)
-    report = await seed_service.ingest([tiny_corpus], exact=True)
-    assert report.removed == ("ms/migrantsincommunisthistory",)
+    (tiny_corpus / "guide.md").write_text("# Reading guide\n\nRead about wimmin in prison.\n")
+    (tiny_corpus / "ms" / "prisons.txt").unlink()
+    # /reindex with the default ARCHIVE_SOURCES: the bundled corpus only
+    report = await seed_service.ingest([bundled_corpus()], exact=True)
+    assert report.changed == ("guide",)  # the recorded root was read again
+    assert report.removed == ("ms/prisons",)
+    assert report.removals[0].reason == f"not found under {tiny_corpus.resolve()}"
+    ids = [d.doc_id for d in await seed_service.documents()]
+    assert ids == ["faq/whoweare", "guide", "ms/migrantsincommunisthistory", "reviews/film"]
     (tiny_corpus / "guide.md").write_bytes(b"\x00\x01binary now")
-    again = await seed_service.ingest([tiny_corpus], exact=True)
+    again = await seed_service.ingest([bundled_corpus()], exact=True)
     assert again.removed == () and "guide" in [d.doc_id for d in await seed_service.documents()]
+
+
+async def test_reindex_removes_the_documents_of_a_root_that_is_gone(
+    seed_service: ArchiveService, tiny_corpus: Path
+) -> None:
+    import shutil
+
+    from retrieval import bundled_corpus
+
+    await seed_service.ingest([tiny_corpus])
+    shutil.rmtree(tiny_corpus)
+    plan = await seed_service.reindex_plan([bundled_corpus()])
+    assert [r.path for r in plan.read] == [str(bundled_corpus())]
+    assert [r.path for r in plan.gone] == [str(tiny_corpus.resolve())]
+    report = await seed_service.ingest([bundled_corpus()], exact=True)
+    assert report.removed == ("faq/whoweare", "guide", "ms/prisons", "reviews/film")
+    assert {r.reason for r in report.removals} == {f"{tiny_corpus.resolve()} no longer exists"}
+    assert [r.path for r in await seed_service.store.source_roots()] == [str(bundled_corpus())]
+    assert report.unchanged == ("ms/migrantsincommunisthistory",)
+
+
+def _notes(folder: Path, text: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "notes.txt").write_text(text, encoding="utf-8")
+    return folder
+
+
+NOTES_A = "Notes from Ann Arbor\n\nKatayama met Trotsky in New York in 1917.\n"
+NOTES_B = "Notes from Boston\n\nDeng worked in a Renault factory near Paris.\n"
+
+
+async def test_same_relative_name_in_another_folder_does_not_replace_a_document(
+    seed_service: ArchiveService, tmp_path: Path
+) -> None:
+    a = _notes(tmp_path / "a", NOTES_A)
+    b = _notes(tmp_path / "b", NOTES_B)
+    assert (await seed_service.ingest([a])).added == ("notes",)
+    report = await seed_service.ingest([b])
+    assert (report.added, report.changed, report.read) == ((), (), 0)
+    (skipped,) = report.skipped
+    assert skipped.path == str(b / "notes.txt")
+    assert str(a / "notes.txt") in skipped.reason and "different text" in skipped.reason
+    assert (
+        "Katayama" in (await seed_service.ask("Where did Katayama meet Trotsky?")).results[0].quote
+    )
+    assert (await seed_service.ask("Renault factory near Paris")).abstained
+    # in one ingest, too: the first read is stored, the second refused with both named
+    both = await seed_service.ingest([b, a])
+    assert both.unchanged == ("ms/migrantsincommunisthistory", "notes") or "notes" in both.unchanged
+    assert [s.path for s in both.skipped] == [str(b / "notes.txt")]
+    assert str(a / "notes.txt") in both.skipped[0].reason
+
+
+async def test_same_file_in_another_folder_is_merged_and_a_moved_folder_takes_over(
+    seed_service: ArchiveService, tmp_path: Path
+) -> None:
+    a = _notes(tmp_path / "a", NOTES_A)
+    copy = _notes(tmp_path / "copy", NOTES_A)
+    await seed_service.ingest([a])
+    report = await seed_service.ingest([copy])
+    assert report.skipped == () and report.read == 1
+    (merged,) = report.merged
+    assert (merged.doc_id, merged.source, merged.kept, merged.same_text) == (
+        "notes", str(copy / "notes.txt"), str(a / "notes.txt"), True,
+    )  # fmt: skip
+    moved = tmp_path / "moved"
+    a.rename(moved)
+    (moved / "notes.txt").write_text(NOTES_B)
+    taken = await seed_service.ingest([moved])  # the old file is gone: not a collision
+    assert taken.changed == ("notes",) and taken.skipped == ()
+    assert (await seed_service.store.load_document("notes")).source == str(moved / "notes.txt")
+
+
+async def test_one_page_under_http_https_and_www_is_stored_once_and_reported(
+    seed_service: ArchiveService, tmp_path: Path
+) -> None:
+    text = (
+        "Who is a Communist\n\nCommunism is the abolition of power of people over people. This "
+        "means abolishing oppression, whether of nations by nations, classes by classes or women "
+        "by men. Communism is based on mutual cooperation, peace and justice instead of oppression."
+    )
+    page = "prisoncensorship.info/archive/etext/wim/whocomm.html"
+    lines = [
+        {"url": f"https://www.{page}", "text": text},
+        {"url": f"http://{page}", "text": text},
+        {"url": f"https://{page}", "text": text.replace("Communism is based", "It is based")},
+        {"url": "https://www.prisoncensorship.info/archive/etext/wim/copy.html", "text": text},
+        {"url": "https://www.prisoncensorship.info/archive/etext/faq/short.html", "text": "Hi."},
+        {"url": "https://www.prisoncensorship.info/archive/etext/faq/other.html", "text": "Hi."},
+    ]
+    pages = tmp_path / "pages.jsonl"
+    pages.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    report = await seed_service.ingest([pages])
+    assert report.added == ("faq/other", "faq/short", "wim/whocomm")  # short texts stay apart
+    assert report.skipped == ()
+    merged = [(m.doc_id, m.source, m.kept, m.same_text) for m in report.merged]
+    assert merged == [
+        ("wim/whocomm", f"{pages}:2", f"{pages}:1", True),
+        ("wim/whocomm", f"{pages}:3", f"{pages}:1", False),  # same URL, text differs
+        ("wim/whocomm", f"{pages}:4", f"{pages}:1", True),  # another URL, same text
+    ]
+    assert report.merged[2].url.endswith("/wim/copy.html")
+    assert {m.kept_url for m in report.merged} == {f"https://www.{page}"}
+    again = await seed_service.ingest([pages])
+    assert (again.added, again.changed, again.removed, len(again.merged)) == ((), (), (), 3)
+
+
+async def test_same_id_with_different_text_and_url_in_one_file_is_refused(
+    seed_service: ArchiveService, tmp_path: Path
+) -> None:
+    pages = tmp_path / "pages.jsonl"
+    pages.write_text(
+        json.dumps({"id": "faq/one", "text": "One\n\nThe first page says one thing."}) + "\n"
+        + json.dumps({"id": "faq/one", "text": "Two\n\nThe second page says another."}) + "\n"
+    )  # fmt: skip
+    report = await seed_service.ingest([pages])
+    assert report.added == ("faq/one",)
+    (skipped,) = report.skipped
+    assert skipped.path == f"{pages}:2"
+    assert f"'faq/one' was also read from {pages}:1 with different text" in skipped.reason
+
+
+async def test_a_file_read_again_stands_for_exactly_its_documents(
+    seed_service: ArchiveService, tmp_path: Path
+) -> None:
+    pages = tmp_path / "pages.jsonl"
+    first = {"id": "a/one", "text": "One\n\nKatayama met Trotsky in New York."}
+    second = {"id": "a/two", "text": "Two\n\nDeng became a communist in France."}
+    pages.write_text(json.dumps(first) + "\n" + json.dumps(second) + "\n")
+    await seed_service.ingest([pages])
+    pages.write_text(json.dumps(second) + "\n")  # a line removed (or its id changed)
+    report = await seed_service.ingest([pages])
+    assert report.removed == ("a/one",)
+    assert report.removals[0].reason == f"no longer in {pages}"
+    assert report.unchanged == ("a/two",)
+
+
+@pytest.mark.parametrize("spelling", ["relative", "absolute", "trailing slash", "symlink"])
+async def test_prune_works_with_the_path_spelled_any_way(
+    seed_service: ArchiveService,
+    tiny_corpus: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    spelling: str,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "link").symlink_to(tiny_corpus)
+    ingested, pruned = {
+        "relative": ("corpus", str(tiny_corpus)),
+        "absolute": (str(tiny_corpus), "corpus"),
+        "trailing slash": ("corpus/", str(tiny_corpus) + "/"),
+        "symlink": ("link", "./corpus"),
+    }[spelling]
+    assert len((await seed_service.ingest([ingested])).added) == 4
+    (tiny_corpus / "guide.md").unlink()
+    report = await seed_service.ingest([pruned], prune=True)
+    assert report.removed == ("guide",)
+    assert report.unchanged == ("faq/whoweare", "ms/prisons", "reviews/film")
+
+
+async def test_roots_are_recorded_resolved_and_once(
+    seed_service: ArchiveService, tiny_corpus: Path, tmp_path: Path
+) -> None:
+    from retrieval import bundled_corpus
+
+    await seed_service.ingest([tiny_corpus / "ms"])
+    await seed_service.ingest([tiny_corpus / "guide.md"])
+    await seed_service.ingest([str(tiny_corpus) + "/"])  # covers both: replaces them
+    await seed_service.ingest([tiny_corpus / "ms" / "prisons.txt"])  # inside: adds nothing
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert (await seed_service.ingest([empty])).read == 0  # nothing read: not recorded
+    roots = [r.path for r in await seed_service.store.source_roots()]
+    assert roots == [str(bundled_corpus()), str(tiny_corpus.resolve())]
 
 
 async def test_isolated_ingest_runs_in_a_child_and_swaps_the_index(
@@ -266,3 +451,21 @@ async def test_isolated_ingest_runs_in_a_child_and_swaps_the_index(
 
     with pytest.raises(SourceError):
         await seed_service.ingest([tiny_corpus / "gone"], exact=True, isolated=True)
+
+
+async def test_a_bad_line_keeps_only_its_own_document(
+    seed_service: ArchiveService, tmp_path: Path
+) -> None:
+    pages = tmp_path / "pages.jsonl"
+    lines = [
+        {"id": "a/one", "text": "One\n\nKatayama met Trotsky in New York."},
+        {"id": "a/two", "text": "Two\n\nDeng became a communist in France."},
+        {"id": "a/three", "text": "Three\n\nHoxha studied briefly in France."},
+    ]
+    pages.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    await seed_service.ingest([pages])
+    pages.write_text(json.dumps(lines[0]) + "\n{not json\n")  # line 2 broken, line 3 deleted
+    report = await seed_service.ingest([pages])
+    assert [s.path for s in report.skipped] == [f"{pages}:2"]
+    assert report.removed == ("a/three",)  # a/two's line could not be read: it stays
+    assert report.unchanged == ("a/one",)

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from retrieval import ArchiveService, StoreError
+from retrieval.models import SourceRoot
 from retrieval.store import MIGRATIONS, Store
 
 
@@ -69,3 +70,27 @@ async def test_saved_questions_survive_reopening(tmp_path: Path) -> None:
     await again.forget_questions_older_than(-1)
     assert await again.saved_question(qid) is None
     await again.close()
+
+
+async def test_a_version_2_file_is_migrated_with_its_documents(tmp_path: Path) -> None:
+    path = tmp_path / "v2.sqlite3"
+    conn = sqlite3.connect(path)
+    for migration in MIGRATIONS[:2]:
+        conn.executescript(migration)
+    conn.execute(
+        "INSERT INTO documents VALUES ('ms/a', 'A', NULL, NULL, 'corpus/ms/a.txt', 'h1', 'text', "
+        "'2024-01-01T00:00:00+00:00')"
+    )
+    conn.execute("PRAGMA user_version = 2")
+    conn.commit()
+    conn.close()
+    store = await Store.open(path)
+    try:
+        (doc,) = (await store.stored_documents()).values()
+        assert (doc.doc_id, doc.source, doc.text_hash) == ("ms/a", "corpus/ms/a.txt", "")
+        assert await store.source_roots() == []  # unknown until the next ingest records them
+        async with store.transaction() as w:
+            await w.replace_source_roots([SourceRoot("/srv/mirror", "https://example.org/")])
+        assert await store.source_roots() == [SourceRoot("/srv/mirror", "https://example.org/")]
+    finally:
+        await store.close()

@@ -1,4 +1,5 @@
-"""/reindex: rebuild the index from the configured sources, for admins only (checked every time)."""
+"""/reindex: rebuild the index from its recorded and configured sources, for admins only (checked
+every time)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from retrieval import IngestProgress, IngestReport, ReindexInProgress, RetrievalError
+from retrieval.models import ReindexPlan
 
 from ..render import COLOUR, escape, shorten
 from ..replies import NO_PINGS, new_ref, tell
@@ -35,27 +37,85 @@ def is_admin(bot: ArchiveBot, user: discord.abc.User) -> bool:
     return any(role.id in bot.settings.admin_role_ids for role in roles)
 
 
+def _field(lines: list[str], total: int) -> str:
+    """Lines joined to fit an embed field (1,024 characters), with how many were left out."""
+    value = ""
+    for shown, line in enumerate(lines):
+        if len(value) + len(line) + 30 > 1024:
+            return value + f"\n… and {total - shown} more"
+        value += ("\n" if value else "") + line
+    return value
+
+
+def short_path(path: str, limit: int = 90) -> str:
+    """A path for a message: its end is what tells paths apart, so a long one loses its start."""
+    return escape(path if len(path) <= limit else "…" + path[-(limit - 1) :])
+
+
+def plan_text(plan: ReindexPlan) -> str:
+    """What a reindex will read (and drop), said before it starts."""
+    names = [
+        escape(shorten(r.path, 80))
+        + ("" if r.path in plan.configured else " (from an earlier ingest)")
+        for r in plan.read
+    ]
+    text = f"Reading {len(plan.read)} source(s): " + ", ".join(names[:8])
+    if len(names) > 8:
+        text += f" and {len(names) - 8} more"
+    text += "."
+    if plan.gone:
+        gone = ", ".join(short_path(r.path) for r in plan.gone[:5])
+        text += f" No longer there, so their documents will be removed: {gone}."
+    return text
+
+
 def summary_embed(report: IngestReport) -> discord.Embed:
-    """What a finished reindex changed."""
+    """What a finished reindex changed: counts, then what it removed and why, merged and skipped."""
     embed = discord.Embed(title="Reindex finished", colour=COLOUR)
     embed.description = (
         f"Added **{len(report.added)}**, changed **{len(report.changed)}**, removed "
-        f"**{len(report.removed)}**, unchanged **{len(report.unchanged)}** documents.\n"
+        f"**{len(report.removed)}**, unchanged **{len(report.unchanged)}** documents"
+        + (f", merged **{len(report.merged)}**" if report.merged else "")
+        + f" from {len(report.roots)} source(s).\n"
         f"{report.passages:,} passages and {report.notes:,} notes (re)built; "
         f"{report.boilerplate_dropped:,} boilerplate paragraphs dropped; {report.seconds:.1f} s."
     )
+    if report.removals:
+        by_reason: dict[str, list[str]] = {}
+        for removal in report.removals:
+            by_reason.setdefault(removal.reason, []).append(removal.doc_id)
+        lines = [
+            f"• {escape(shorten(reason, 160))}: {len(ids)} ("
+            + escape(shorten(", ".join(ids), 200))
+            + ")"
+            for reason, ids in by_reason.items()
+        ]
+        embed.add_field(
+            name=f"Removed {len(report.removals)} document(s), because",
+            value=_field(lines, len(lines)),
+            inline=False,
+        )
+    if report.merged:
+        lines = [
+            f"• {escape(shorten(m.url or m.source, 100))} → {escape(shorten(m.doc_id, 80))}"
+            + ("" if m.same_text else " (different text; kept the first copy)")
+            for m in report.merged
+        ]
+        embed.add_field(
+            name=f"Merged {len(report.merged)} copy(ies) of stored pages",
+            value=_field(lines, len(lines)),
+            inline=False,
+        )
     if report.skipped:
         lines = [
-            f"• {escape(shorten(s.path, 80))}: {escape(shorten(s.reason, 120))}"
+            f"• {escape(shorten(s.path, 80))}: {escape(shorten(s.reason, 160))}"
             for s in report.skipped
         ]
-        value = ""
-        for line in lines:
-            if len(value) + len(line) + 30 > 1024:
-                value += f"\n… and {len(lines) - value.count(chr(10)) - 1} more"
-                break
-            value += ("\n" if value else "") + line
-        embed.add_field(name=f"Skipped {len(report.skipped)} file(s)", value=value, inline=False)
+        embed.add_field(
+            name=f"Skipped {len(report.skipped)} file(s)",
+            value=_field(lines, len(lines)),
+            inline=False,
+        )
     return embed
 
 
@@ -70,7 +130,7 @@ class Admin(commands.Cog):
     @app_commands.default_permissions(manage_guild=True)
     @app_commands.guild_only()
     async def reindex(self, interaction: discord.Interaction) -> None:
-        """Rebuild the archive index from the configured sources (admins only)."""
+        """Re-read every source the index was built from, and the configured ones (admins only)."""
         if not is_admin(self.bot, interaction.user):
             await tell(interaction, REFUSED)
             return
@@ -83,16 +143,20 @@ class Admin(commands.Cog):
     async def _run(self, interaction: discord.Interaction) -> None:
         progress: list[IngestProgress] = []
         began = time.monotonic()
-        job = asyncio.create_task(
-            self.bot.service.ingest(
-                self.bot.settings.sources,
-                exact=True,
-                isolated=True,
-                base_url=self.bot.settings.base_url,
-                progress=progress.append,
-            )
-        )
+        settings = self.bot.settings
         try:
+            plan = await self.bot.service.reindex_plan(settings.sources, settings.base_url)
+            planned = plan_text(plan)
+            await self._edit(interaction, content=f"Reindexing… {planned}")
+            job = asyncio.create_task(
+                self.bot.service.ingest(
+                    settings.sources,
+                    exact=True,
+                    isolated=True,
+                    base_url=settings.base_url,
+                    progress=progress.append,
+                )
+            )
             while not job.done():
                 await asyncio.wait({job}, timeout=PROGRESS_EVERY)
                 if not job.done() and progress and time.monotonic() - began < EDIT_WINDOW:
@@ -101,7 +165,8 @@ class Admin(commands.Cog):
                         interaction,
                         content=f"Reindexing… {p.stage}: {p.files:,} files read, "
                         f"{p.documents:,} documents, {p.passages:,} passages "
-                        f"({time.monotonic() - began:.0f} s). Questions are still answered.",
+                        f"({time.monotonic() - began:.0f} s). Questions are still answered.\n"
+                        f"{planned}",
                     )
             report = job.result()
             self.bot.forget_documents()

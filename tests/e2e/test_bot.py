@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import shutil
+from pathlib import Path
 
 from conftest import Deployment, texts
 from emulator import DiscordEmulator, Perm
 from emulator.records import MESSAGE_COMPONENT
 
+from bot.cli import main as cli_main
 from bot.client import ArchiveBot
+from bot.render import escape
 
 SEED_URL = "https://www.prisoncensorship.info/archive/etext/ms/migrantsincommunisthistory.html"
 DENG = "Where did Deng Xiaoping become a communist?"
@@ -221,6 +225,43 @@ async def test_reindex_by_admin_while_questions_are_asked(
     assert "unchanged **2**" in summary.embeds[0]["description"]
     again = await emu.invoke_slash("reindex", {}, user=deployment.admin)
     await again.wait_for_message(timeout=20)
+    emu.assert_clean()
+
+
+async def test_reindex_after_a_cli_ingest_keeps_what_the_cli_added(
+    emu: DiscordEmulator, deployment: Deployment, bot: ArchiveBot, tmp_path: Path
+) -> None:
+    folder = tmp_path / "mirror" / "ms"
+    folder.mkdir(parents=True)
+    (folder / "strike.txt").write_text(
+        "The Pelican Bay strike\n\nPrisoners in Pelican Bay went on hunger strike in 2011.\n"
+    )
+    gone = tmp_path / "old"
+    gone.mkdir()
+    (gone / "leaflet.txt").write_text("A leaflet\n\nThe leaflet asked for books in prison.\n")
+    # An admin adds the archive on the server with the command line, in another process.
+    for path in (folder.parent, gone):
+        code = await asyncio.to_thread(
+            cli_main, ["--db", str(deployment.settings.db_path), "ingest", str(path)]
+        )
+        assert code == 0
+    shutil.rmtree(gone)
+    # ARCHIVE_SOURCES is the deployment's default: the bundled article and the hostile page.
+    record = await emu.invoke_slash("reindex", {}, user=deployment.admin)
+    summary = await emu.wait_for(
+        lambda: (m := emu.message(record.original_message_id)) and m.embeds and m, timeout=30
+    )
+    said = [version.get("content") or "" for version in summary.history]
+    planned = next(text for text in said if "Reading 3 source(s)" in text)
+    assert f"{escape(str(folder.parent))} (from an earlier ingest)" in planned
+    assert f"their documents will be removed: {escape(str(gone))}" in planned
+    embed = summary.embeds[0]
+    assert "removed **1**, unchanged **3**" in embed["description"]
+    (removed,) = [f for f in embed["fields"] if f["name"].startswith("Removed 1 document")]
+    assert f"{escape(str(gone))} no longer exists: 1 (leaflet)" in removed["value"]
+    answer = await emu.invoke_slash("ask", {"question": "When was the Pelican Bay hunger strike?"})
+    message = await answer.wait_for_message(timeout=10)
+    assert "The Pelican Bay strike · ¶ 1" in message.embeds[0]["description"]
     emu.assert_clean()
 
 
