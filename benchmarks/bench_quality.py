@@ -8,7 +8,7 @@ the issue measured: rank-bm25 over whole pages with our tokenizer (stemming and 
 
     python benchmarks/bench_quality.py                    # JSONL and mirror, with the baseline
     python benchmarks/bench_quality.py --as jsonl --misses
-    python benchmarks/bench_quality.py --sweep            # "not found" threshold table
+    python benchmarks/bench_quality.py --sweep 0,0.2,0.3,0.4   # "not found" threshold table
 
 Writes ``results/quality.json`` and ``results/quality.md``. The dev set is third-party text used
 as a measuring fixture only: it is read where it is, never copied into this repository.
@@ -209,6 +209,25 @@ def plain_bm25(pages: list[dict], questions: list[dict]) -> Scores:
     return scores
 
 
+async def sweep(source: Path, questions: list[dict], db: Path, thresholds: str) -> dict:
+    """The metrics at each "not found" threshold (``retrieval.answer.EVIDENCE_THRESHOLD``)."""
+    from retrieval import answer
+
+    chosen = answer.EVIDENCE_THRESHOLD
+    service = await ArchiveService.open(db, seed=[source])
+    rows = {}
+    try:
+        for value in (float(t) for t in thresholds.split(",")):
+            answer.EVIDENCE_THRESHOLD = value
+            rows[f"threshold {value:g}"] = (await evaluate_service(service, questions)).summary()
+    finally:
+        answer.EVIDENCE_THRESHOLD = chosen
+        await service.close()
+    print(f'"not found" threshold sweep (the code uses {chosen:g}):')
+    print(_table(rows))
+    return rows
+
+
 def _table(rows: dict[str, dict[str, float]]) -> str:
     cols = ["hit@1", "hit@3", "mrr", "quote@1", "not_found_unanswerable", "false_not_found"]
     lines = ["| run | " + " | ".join(cols) + " |", "|---" * (len(cols) + 1) + "|"]
@@ -224,6 +243,9 @@ async def main() -> int:
     ap.add_argument("--misses", action="store_true", help="list the questions not quoted right")
     ap.add_argument("--no-baseline", action="store_true", help="skip plain rank-bm25")
     ap.add_argument("--out", type=Path, default=RESULTS)
+    ap.add_argument(
+        "--sweep", help="comma-separated 'not found' thresholds to measure on the JSONL ingest"
+    )
     args = ap.parse_args()
     pages, questions = load(args.dev)
     rows: dict[str, dict] = {}
@@ -259,6 +281,10 @@ async def main() -> int:
                         f"       got {miss['got']}\n       quote {miss.get('quote')!r}\n"
                         f"       want {miss.get('answer_phrase')!r}"
                     )
+        if args.sweep:
+            report["sweep"] = await sweep(
+                args.dev / "pages.jsonl", questions, Path(tmp) / "sweep.sqlite3", args.sweep
+            )
     print(_table(rows))
     report["table"] = rows
     args.out.mkdir(parents=True, exist_ok=True)

@@ -20,7 +20,8 @@ _GREETING = re.compile(
     r"(?:\s*[,!.:;?\-]+\s*|\s+)|(?:archive[- ]?)?bot\s*[,:!]+\s*)+",
     re.IGNORECASE,
 )
-_INNER_CAPITAL = re.compile(r"(?<![.!?]\s)(?<=\s)[A-Z][\w'’-]*")
+# A name: capitalised words in a row, not at the start of a sentence.
+_NAME = re.compile(r"(?<![.!?]\s)(?<=\s)[A-Z][\w'’-]*(?:[ \t]+[A-Z][\w'’-]*)*")
 _THANKS = re.compile(
     r"(?:^|(?<=[\s,.!?;:]))\s*(?:thanks|thank you|thx|ty|cheers|much appreciated|tia)"
     r"(?: (?:so much|very much|a lot|in advance))?\s*[!.]*\s*$"
@@ -33,15 +34,15 @@ _THANKS = re.compile(
 class ParsedQuestion:
     """A question split into search terms, quoted phrases (as normalised words) and surface words.
 
-    ``names`` are the terms of words written with a capital inside the question (``Harry
-    Potter``): names, whose absence from the archive says more than a common word's.
+    ``names`` are the names the question writes with capitals inside it (``Harry Potter``, each
+    a tuple of terms): their absence from the archive says more than a common word's.
     """
 
     text: str
     terms: tuple[str, ...]
     phrases: tuple[tuple[str, ...], ...]
     surface: tuple[str, ...]
-    names: frozenset[str] = frozenset()
+    names: tuple[tuple[str, ...], ...] = ()
 
 
 def clean_question(question: str) -> str:
@@ -76,8 +77,8 @@ def parse_question(question: str) -> ParsedQuestion:
         tuple(w) for w in (words(m.group(1)) for m in _PHRASE.finditer(text)) if len(w) > 1
     )
     surface = tuple(dict.fromkeys(w for w in words(text) if not is_stop_word(w)))
-    names = frozenset(
-        t for m in _INNER_CAPITAL.finditer(text) for t in terms(m.group(0)) if m.start() > 0
+    names = tuple(
+        found for m in _NAME.finditer(text) if m.start() > 0 and (found := tuple(terms(m.group(0))))
     )
     return ParsedQuestion(text, tuple(terms(text)), phrases, surface, names)
 

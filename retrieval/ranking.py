@@ -120,48 +120,34 @@ def rank_candidates(
 
 
 def term_weights(
-    index: BM25Index, query: Sequence[str], names: frozenset[str] = frozenset()
+    index: BM25Index, query: Sequence[str], names: Sequence[tuple[str, ...]] = ()
 ) -> dict[str, float]:
     """How much each distinct question term counts as evidence.
 
     Known terms weigh their IDF, but at least ``COMMON_TERM_FLOOR`` of the question's rarest known
     term (rank-bm25 floors very common terms near zero, yet they still carry meaning). A term the
     index does not know weighs the IDF a term seen in no passage would have, times
-    ``UNKNOWN_NAME`` when the question wrote it as a name (``Harry Potter``: the archive does not
-    speak of it) or ``UNKNOWN_WORD`` for an ordinary word the archive may say otherwise ("bigger",
-    "everything"). An unknown part of a name whose other part is known (``Kwame Nkrumah``) weighs
-    nothing: the name is found.
+    ``UNKNOWN_NAME`` when it is part of a name the question writes (``Harry Potter``: the archive
+    does not speak of it) or ``UNKNOWN_WORD`` for an ordinary word the archive may say otherwise
+    ("bigger", "everything"). An unknown part of a name whose other part is known (``Kwame
+    Nkrumah``) weighs nothing: the name is found.
     """
     idf = {t: index.term_idf(t) for t in dict.fromkeys(query)}
     known = [v for v in idf.values() if v is not None]
     floor = COMMON_TERM_FLOOR * max(known) if known else 0.0
     unseen = index.unseen_idf
-    found_names = _names_found(query, names, idf)
+    missing_names = {t for name in names if all(idf.get(u) is None for u in name) for t in name}
     weights: dict[str, float] = {}
     for term, value in idf.items():
         if value is not None:
             weights[term] = max(value, floor, 1e-6)
-        elif term in names:
-            weights[term] = 0.0 if term in found_names else UNKNOWN_NAME * unseen
+        elif term in missing_names:
+            weights[term] = UNKNOWN_NAME * unseen
+        elif any(term in name for name in names):
+            weights[term] = 0.0
         else:
             weights[term] = UNKNOWN_WORD * unseen
     return weights
-
-
-def _names_found(
-    query: Sequence[str], names: frozenset[str], idf: Mapping[str, float | None]
-) -> set[str]:
-    """Terms of multi-word names (consecutive name terms) of which some word is known."""
-    found: set[str] = set()
-    run: list[str] = []
-    for term in [*query, ""]:
-        if term in names:
-            run.append(term)
-            continue
-        if any(idf.get(t) is not None for t in run):
-            found.update(run)
-        run = []
-    return found
 
 
 def support(terms: frozenset[str], weights: Mapping[str, float]) -> float:

@@ -68,20 +68,21 @@ def test_a_passage_on_a_better_page_ranks_first() -> None:
 def test_unknown_names_weigh_more_than_unknown_words_and_found_names_nothing() -> None:
     index = BM25Index.build(PASSAGES, passage_ids=IDS)
     unseen = math.log((index.size + 0.5) / 0.5)
-    weights = term_weights(
-        index, ["nkrumah", "kwame", "fox", "breakfast"], frozenset({"kwame", "nkrumah"})
-    )
+    weights = term_weights(index, ["kwame", "nkrumah", "fox", "breakfast"], [("kwame", "nkrumah")])
     # Neither part of the name is known: the whole name is missing evidence.
     assert weights["kwame"] == pytest.approx(UNKNOWN_NAME * unseen)
     assert weights["breakfast"] == pytest.approx(UNKNOWN_WORD * unseen)
     assert weights["fox"] == pytest.approx(index.term_idf("fox"))
     # "Kwame" unknown beside a known "fox" spelled as part of the same name: the name is found.
-    found = term_weights(index, ["kwame", "fox"], frozenset({"kwame", "fox"}))
+    found = term_weights(index, ["kwame", "fox", "bird"], [("kwame", "fox"), ("bird",)])
     assert found["kwame"] == 0.0
+    # A known name elsewhere in the question does not excuse a missing one.
+    apart = term_weights(index, ["fox", "kwame"], [("fox",), ("kwame",)])
+    assert apart["kwame"] == pytest.approx(UNKNOWN_NAME * unseen)
 
 
 def test_common_terms_keep_a_floor_of_the_rarest_terms_weight() -> None:
     index = BM25Index.build(PASSAGES, passage_ids=IDS)
-    weights = term_weights(index, ["red", "bird"], frozenset())
+    weights = term_weights(index, ["red", "bird"])
     assert weights["red"] >= COMMON_TERM_FLOOR * weights["bird"] - 1e-12
     assert np.isclose(weights["bird"], index.term_idf("bird"))
