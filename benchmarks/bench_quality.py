@@ -37,6 +37,8 @@ sys.path.insert(0, str(HERE.parent))
 from retrieval import ArchiveService  # noqa: E402
 from retrieval.text import terms  # noqa: E402
 
+SITE_HEADER = "this is an archive of the former website of the maoist internationalist movement"
+
 
 def same_page(url: str | None) -> str:
     """A URL as the dev set compares them: no scheme, no ``www.``, no trailing ``/``, decoded."""
@@ -61,11 +63,13 @@ class Scores:
     quote1: int = 0
     abstained: int = 0
     false_abstained: int = 0
+    site_furniture: int = 0
     by_kind: dict[str, list[int]] = field(default_factory=dict)
     misses: list[dict] = field(default_factory=list)
 
     def add(self, question: dict, urls: list[str], quote: str | None, abstained: bool) -> None:
         """Score one answer (``urls`` in result order, ``quote`` the first quote)."""
+        self.site_furniture += SITE_HEADER in folded(quote)
         if question["gold_url"] is None:
             self.unanswerable += 1
             self.abstained += abstained
@@ -100,6 +104,7 @@ class Scores:
             "quote@1": round(self.quote1 / n, 3),
             "not_found_unanswerable": round(self.abstained / max(1, self.unanswerable), 3),
             "false_not_found": round(self.false_abstained / n, 3),
+            "quotes_with_site_header": self.site_furniture,
         }
 
     def kinds(self) -> dict[str, dict[str, float]]:

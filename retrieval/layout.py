@@ -43,8 +43,9 @@ def is_site_boilerplate(text: str) -> bool:
 
 
 def without_site_header(text: str) -> str:
-    """``text`` without the site header paragraph where it opens it (the page's own lines stay)."""
-    return _SITE_HEADER.sub("", text, count=1) if _SITE_HEADER.match(text) else text
+    """``text`` without the site header paragraph wherever it stands in it (often glued to the
+    page's title line before it or its first lines after it); the page's own lines stay."""
+    return _SITE_HEADER.sub("\n", text).strip()
 
 
 def _same_line(a: str, b: str | None) -> bool:

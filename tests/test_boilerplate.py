@@ -82,6 +82,13 @@ def test_the_site_header_glued_to_a_page_is_cut_off_and_the_page_kept() -> None:
     assert dropped == 0
 
 
+def test_a_header_glued_after_a_title_line_is_cut_out() -> None:
+    glued = f"Indiana RAIL homepage {HEADER}\nRAIL group in Bloomington Indiana"
+    document, _ = structure(_doc(1, Block("paragraph", glued)))
+    assert "former website" not in document.text
+    assert "Indiana RAIL homepage" in document.text and "Bloomington" in document.text
+
+
 def test_a_header_paragraph_on_its_own_is_dropped() -> None:
     document, dropped = structure(
         _doc(1, Block("paragraph", HEADER), Block("paragraph", "Body text."))
