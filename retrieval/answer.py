@@ -7,6 +7,7 @@ the source text; when it must be shortened it is cut at word boundaries and the 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from functools import lru_cache
@@ -31,6 +32,17 @@ MAX_SENTENCES = 3
 LABEL_SHARE = 0.3
 ANSWER_BONUS = 0.35
 SENTENCE_COST = 0.03
+# A quote that opens on a word pointing back ("That means...") or ends announcing what follows
+# ("...these reasons:") leans on a sentence it leaves out: it loses this much.
+DANGLING = 0.1
+_LEANS_BACK = re.compile(
+    r"[\"“‘'(\[]*(?:this|that|these|those|such|thus|therefore|hence|however|but|and|yet|"
+    r"instead|another|the other|one (?:is|was)|the (?:first|second|other) (?:is|was))\b",
+    re.IGNORECASE,
+)
+# Lines without a sentence's closing punctuation (a record label, a book's imprint) are no prose.
+_PROSE_END = re.compile(r"[.!?][\"”’')\]]*(?:\s?[(\[]\d{1,3}[)\]])?\s*$")
+_LEANS_ON = re.compile(r"(?::|\b(?:following|as follows)[.:]?)[\"”’')\]]*\s*$", re.IGNORECASE)
 # How many of a document's best passages are quoted to choose its quotes from.
 QUOTED_PER_DOCUMENT = 4
 # A dateline or byline is looked for in this many opening paragraphs of a page.
@@ -87,14 +99,21 @@ class Wants:
     ) -> float:
         """How well a span of ``extra`` + 1 sentences answers: the share of the question's weight
         it covers (terms that name its document count ``LABEL_SHARE``: they found the page, not
-        the answer), plus ``ANSWER_BONUS`` when it holds what the question asks for."""
+        the answer), plus ``ANSWER_BONUS`` when it holds what the question asks for, less
+        ``DANGLING`` for each end that leans on a sentence left out ("Those are the reasons...",
+        "...as follows:")."""
         total = sum(self.weights.values()) or 1.0
         covered = sum(
             self.weights.get(t, 0.0) * (LABEL_SHARE if t in labels else 1.0) for t in matched
         )
         held = holds_answer(text, self.asks, self.question_words, self.notable)
         bonus = ANSWER_BONUS if held else 0.0
-        return covered / total + bonus - SENTENCE_COST * extra
+        dangling = DANGLING * (
+            bool(_LEANS_BACK.match(text))
+            + bool(_LEANS_ON.search(text))
+            + ("\n" in text and not _PROSE_END.search(text))
+        )
+        return covered / total + bonus - dangling - SENTENCE_COST * extra
 
 
 def best_spans(
@@ -126,7 +145,10 @@ def best_spans(
             if j >= len(sentences) or sentences[j][0] is not sentences[i][0]:
                 break
             matched = matched | sentences[j][3]
-            if not matched:
+            # The heading a span stands under says what it is about, as the title does: its
+            # words count (as little as the title's) where the span does not say them itself.
+            heading = (_heading_terms(sentences[i][0].section) & wanted) - matched
+            if not matched | heading:
                 continue  # a span needs a question word; it may follow one without
             start, end = sentences[i][1], sentences[j][2]
             quoted = text[start - base : end - base]
@@ -134,7 +156,7 @@ def best_spans(
                 quoted_words = words(quoted)
                 if not all(contains_phrase(quoted_words, p) for p in question.phrases):
                     continue  # a quoted phrase must be in the quote, not only near it
-            value = wants.value(matched, labels, quoted, n)
+            value = wants.value(matched | heading, labels | heading, quoted, n)
             number = sentences[i][0].number
             if number not in best or value > best[number].value + 1e-12:
                 best[number] = QuoteSpan(start, end, sentences[i][0], value, matched)
@@ -216,6 +238,12 @@ def has_phrases(passage: PassageRow, question: ParsedQuestion) -> bool:
     """Whether every quoted phrase of the question occurs in the passage."""
     passage_words = words(passage.text)
     return all(contains_phrase(passage_words, phrase) for phrase in question.phrases)
+
+
+@lru_cache(maxsize=4096)
+def _heading_terms(section: str) -> frozenset[str]:
+    """Terms of a section heading (few distinct ones, asked for again and again)."""
+    return frozenset(terms(section))
 
 
 @lru_cache(maxsize=4096)
