@@ -96,7 +96,8 @@ class Passage:
 
 @dataclass(frozen=True)
 class PassageRow:
-    """A stored passage with what an answer needs from its document (``text`` is its slice)."""
+    """A stored passage with what an answer needs from its document (``text`` is its slice;
+    ``terms`` its indexed terms in order, space-separated)."""
 
     passage_id: int
     doc_id: str
@@ -108,6 +109,7 @@ class PassageRow:
     start: int
     end: int
     text: str
+    terms: str = ""
 
 
 @dataclass(frozen=True)

@@ -62,6 +62,7 @@ from .ranking import (
     notable_names,
     page_evidence,
     passage_terms,
+    phrase_evidence,
     rank_candidates,
     term_weights,
 )
@@ -408,7 +409,8 @@ class ArchiveService:
         def rank_and_quote() -> list[Result]:
             pages = page_evidence(index, parsed.terms, ranges, documents)
             held = passage_terms(index, parsed.terms, [row for row, _, _ in kept])
-            ranked = rank_candidates(candidates, pages, held)
+            phrases = phrase_evidence(index, parsed.terms, candidates)
+            ranked = rank_candidates(candidates, pages, held, phrases)
             return select_results(
                 parsed,
                 ranked,

@@ -222,7 +222,7 @@ class Store:
         rows = await self._fetchall(
             f"""SELECT p.passage_id, p.doc_id, d.title, d.url, p.section, p.para_first,
                        p.para_last, p.start_char, p.end_char,
-                       substr(d.text, p.start_char + 1, p.end_char - p.start_char)
+                       substr(d.text, p.start_char + 1, p.end_char - p.start_char), p.terms
                 FROM passages p JOIN documents d ON d.doc_id = p.doc_id
                 WHERE p.passage_id IN ({marks})""",
             ids,

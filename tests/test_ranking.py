@@ -16,6 +16,7 @@ from retrieval.ranking import (
     PageEvidence,
     page_evidence,
     passage_terms,
+    phrase_evidence,
     rank_candidates,
     term_weights,
 )
@@ -86,3 +87,15 @@ def test_common_terms_keep_a_floor_of_the_rarest_terms_weight() -> None:
     weights = term_weights(index, ["red", "bird"])
     assert weights["red"] >= COMMON_TERM_FLOOR * weights["bird"] - 1e-12
     assert np.isclose(weights["bird"], index.term_idf("bird"))
+
+
+def test_a_page_that_has_the_questions_words_in_a_row_holds_its_phrasing() -> None:
+    index = BM25Index.build(PASSAGES, passage_ids=IDS)
+    together = PassageRow(10, "a", "A", None, "", 1, 1, 0, 1, "x", "red fox red")
+    apart = PassageRow(20, "b", "B", None, "", 1, 1, 0, 1, "x", "fox cat red")
+    found = phrase_evidence(index, ["red", "fox"], [(together, 1.0), (apart, 1.0)])
+    assert found == {"a": 1.0, "b": 0.0}
+    # The phrasing lifts a page above one whose passage scores a little higher.
+    pages = {"a": PageEvidence(1.0, frozenset()), "b": PageEvidence(1.0, frozenset())}
+    ranked = rank_candidates([(apart, 1.2), (together, 1.0)], pages, None, found)
+    assert ranked[0].passage.doc_id == "a"
