@@ -22,7 +22,7 @@ from .ranking import Candidate, support
 from .text import Token, sentence_spans, terms, tokenize, words
 
 # The best page must hold at least this share of the question's term weight to be an answer.
-EVIDENCE_THRESHOLD = 0.3
+EVIDENCE_THRESHOLD = 0.25
 ELLIPSIS = "\u2026"
 MAX_QUOTE_CHARS = 600
 MAX_SENTENCES = 3

@@ -28,7 +28,7 @@ COMMON_TERM_FLOOR = 0.3
 # An unknown question word weighs this many times the IDF an unseen term would have: a name more
 # than an ordinary word (measured on the dev set: benchmarks/bench_quality.py --sweep).
 UNKNOWN_NAME = 1.5
-UNKNOWN_WORD = 0.75
+UNKNOWN_WORD = 1.0
 # A name in this share of all passages or more says nothing as an answer to "who".
 NAME_COMMONNESS = 0.5
 
