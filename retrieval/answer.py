@@ -36,7 +36,8 @@ SENTENCE_COST = 0.03
 # ("...these reasons:") leans on a sentence it leaves out: it loses this much.
 DANGLING = 0.1
 _LEANS_BACK = re.compile(
-    r"[\"“‘'(\[]*(?:this|that|these|those|such|thus|therefore|hence|however|but|and|yet|"
+    r"[\"“‘'(\[]*(?:(?:this|that|these|those)(?! (?:month|week|year|day|time|morning|evening|"
+    r"summer|winter|spring|fall|autumn|issue|page|article|book|film|site)\b)|such|thus|therefore|hence|however|but|and|yet|"
     r"instead|another|the other|one (?:is|was)|the (?:first|second|other) (?:is|was))\b",
     re.IGNORECASE,
 )
@@ -260,7 +261,7 @@ def select_results(
     weights: Mapping[str, float],
     wanted: int,
     per_document: int,
-    openings: Mapping[str, PassageRow] | None = None,
+    openings: Mapping[str, list[PassageRow]] | None = None,
     notable: Notable | None = None,
 ) -> list[Result]:
     """Quote the ranked candidates and keep the best ``wanted`` results, or none at all.
@@ -271,7 +272,7 @@ def select_results(
     Candidates without a question word in their text, or without a quoted phrase, are passed
     over; overlapping quotes are skipped. ``per_document`` spreads the results: more quotes from
     one document only fill places that no other document's quote takes. ``openings`` are the
-    documents' first passages: a "when" or "who wrote" question whose best quote lacks a date or
+    documents' first passages (in reading order): a "when" or "who wrote" question whose best quote lacks a date or
     name is answered from the page's dateline or byline there. ``notable`` tells which names
     are worth answering a "who" question with (see :func:`retrieval.expect.holds_answer`).
     """
@@ -283,10 +284,19 @@ def select_results(
         by_document.setdefault(candidate.passage.doc_id, []).append(candidate)
     rounds: list[list[tuple[Candidate, QuoteSpan]]] = []
     for doc_candidates in by_document.values():
-        quotes = _document_quotes(question, doc_candidates[:QUOTED_PER_DOCUMENT], paragraphs, wants)
-        opening = (openings or {}).get(doc_candidates[0].passage.doc_id)
-        if wants.from_opening and opening is not None:
-            quotes = _with_opening(quotes, doc_candidates[0], opening, paragraphs, wants)
+        best = doc_candidates[0]
+        quoted = doc_candidates[:QUOTED_PER_DOCUMENT]
+        opening = (openings or {}).get(best.passage.doc_id, [])
+        seen = {c.passage.passage_id for c in quoted}
+        # A page's opening (its headline, its first lines) is quoted from as well.
+        quoted += [
+            Candidate(row, best.score, best.page, best.rank)
+            for row in opening
+            if row.passage_id not in seen
+        ]
+        quotes = _document_quotes(question, quoted, paragraphs, wants)
+        if wants.from_opening and opening:
+            quotes = _with_opening(quotes, best, opening, paragraphs, wants)
         for i, quote in enumerate(quotes):
             slot = 0 if i < per_document else 1 + i - per_document
             while len(rounds) <= slot:
@@ -320,7 +330,7 @@ def evidence(candidates: list[Candidate], weights: Mapping[str, float]) -> float
 def _with_opening(
     quotes: list[tuple[Candidate, QuoteSpan]],
     best: Candidate,
-    opening: PassageRow,
+    opening: list[PassageRow],
     paragraphs: Mapping[str, list[Paragraph]],
     wants: Wants,
 ) -> list[tuple[Candidate, QuoteSpan]]:
@@ -332,32 +342,26 @@ def _with_opening(
         c, span = quotes[0]
         if opening_answer(_quoted(c, span), wants.asks, wants.question_words):
             return quotes
-    doc_paragraphs = paragraphs.get(opening.doc_id, [])
+    doc_paragraphs = paragraphs.get(best.passage.doc_id, [])
     lines: list[tuple[Candidate, QuoteSpan]] = []
     if quotes:
         lines.extend(_heading_of(quotes[0][0], quotes[0][1].paragraph, doc_paragraphs))
-    end = opening.start + len(opening.text)
-    for paragraph, s, e in _sentences(
-        opening.text, opening.start, doc_paragraphs, opening.start, end
-    ):
-        if paragraph.number > OPENING_PARAGRAPHS:
-            break
-        if s == max(paragraph.start, opening.start):
-            lines.extend(
-                _heading_of(
-                    Candidate(opening, best.score, best.page, best.rank), paragraph, doc_paragraphs
-                )
-            )
-        lines.append(
-            (
-                Candidate(opening, best.score, best.page, best.rank),
-                QuoteSpan(s, e, paragraph, 0.0, frozenset()),
-            )
-        )
-    for candidate, span in lines:
-        if opening_answer(_quoted(candidate, span), wants.asks, wants.question_words):
-            rest = [q for q in quotes if not (q[1].start < span.end and span.start < q[1].end)]
-            return [(candidate, span), *rest]
+    for row in opening:
+        candidate = Candidate(row, best.score, best.page, best.rank)
+        end = row.start + len(row.text)
+        for paragraph, s, e in _sentences(row.text, row.start, doc_paragraphs, row.start, end):
+            if paragraph.number > OPENING_PARAGRAPHS:
+                break
+            if s == max(paragraph.start, row.start):
+                lines.extend(_heading_of(candidate, paragraph, doc_paragraphs))
+            lines.append((candidate, QuoteSpan(s, e, paragraph, 0.0, frozenset())))
+    strength = [
+        opening_answer(_quoted(c, span), wants.asks, wants.question_words) for c, span in lines
+    ]
+    if strength and max(strength) > 0:
+        candidate, span = lines[strength.index(max(strength))]
+        rest = [q for q in quotes if not (q[1].start < span.end and span.start < q[1].end)]
+        return [(candidate, span), *rest]
     return quotes
 
 

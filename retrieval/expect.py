@@ -49,6 +49,11 @@ _MONTH = (
     r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
     r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
 )
+_FULL_DATE = re.compile(
+    rf"\b{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}\b|\b\d{{1,2}}\s+{_MONTH}\s+\d{{4}}\b"
+    rf"|\b{_MONTH}\s+\d{{4}}\b",
+    re.IGNORECASE,
+)
 _DATE = re.compile(
     rf"\b{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}\b|\b\d{{1,2}}\s+{_MONTH}\s+\d{{4}}\b"
     rf"|\b{_MONTH}\s+\d{{4}}\b|\b(?:1[6-9]|20)\d{{2}}\b|\b\d{{1,2}}/\d{{1,2}}/\d{{2,4}}\b",
@@ -89,11 +94,14 @@ def from_opening(question: str, kind: Asks | None) -> bool:
     )
 
 
-def opening_answer(text: str, kind: Asks | None, question_words: frozenset[str]) -> bool:
-    """Whether an opening line holds the answer: a date for DATE, a byline for NAME."""
+def opening_answer(text: str, kind: Asks | None, question_words: frozenset[str]) -> int:
+    """How well an opening line answers: for DATE 2 with a full date ("March 6, 1998"), 1 with
+    a year alone; for NAME 1 with a byline; else 1 when it holds the kind asked for; 0 for none."""
     if kind is Asks.NAME:
-        return _BYLINE.search(text) is not None
-    return holds_answer(text, kind, question_words)
+        return int(_BYLINE.search(text) is not None)
+    if kind is Asks.DATE and _new(_FULL_DATE.finditer(text), question_words):
+        return 2
+    return int(holds_answer(text, kind, question_words))
 
 
 Notable = Callable[[str], bool]
@@ -112,8 +120,8 @@ def holds_answer(
         return False
     if kind is Asks.DATE:
         return _new(_DATE.finditer(text), question_words)
-    if kind is Asks.NUMBER:
-        return _new(_NUMBER.finditer(text), question_words)
+    if kind is Asks.NUMBER:  # a date is no answer to "how many"
+        return _new(_NUMBER.finditer(_DATE.sub(" ", text)), question_words)
     if kind is Asks.REASON:
         return _REASON.search(text) is not None
     return _new(_names(text), question_words, notable)

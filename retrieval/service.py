@@ -75,6 +75,8 @@ log = logging.getLogger(__name__)
 
 # How many BM25 candidates are ranked with their pages' evidence and quoted.
 RERANK_DEPTH = 100
+# How many of a page's first passages are read for its headline, dateline or byline.
+OPENING_PASSAGES = 2
 DEFAULT_RESULTS = 3
 MAX_RESULTS = 10
 PER_DOCUMENT = 1
@@ -396,13 +398,18 @@ class ArchiveService:
         doc_ids = [row.doc_id for row, _ in candidates]
         ranges = await self.store.passage_id_ranges(doc_ids)
         documents = await self._document_count()
-        # Each page's first passage: its dateline or byline may be the answer.
-        openings = {
-            row.doc_id: row
-            for row in (await self.store.passages(first for first, _ in ranges.values())).values()
-        }
+        # Each page's first passages: its headline, dateline or byline may be the answer.
+        opening_ids = [
+            first + k
+            for first, last in ranges.values()
+            for k in range(OPENING_PASSAGES)
+            if first + k <= last
+        ]
+        openings: dict[str, list[PassageRow]] = {}
+        for row in sorted((await self.store.passages(opening_ids)).values(), key=lambda r: r.start):
+            openings.setdefault(row.doc_id, []).append(row)
         paragraphs = await self._paragraphs_of(
-            [row for row, _ in candidates] + list(openings.values())
+            [row for row, _ in candidates] + [row for rows in openings.values() for row in rows]
         )
         notes = await self.store.notes_of_documents(doc_ids)
 

@@ -57,7 +57,8 @@ def decode(data: bytes, name: str) -> str:
 # --- plain text ------------------------------------------------------------------------------
 
 _HEADING_END = re.compile(r"[.!?,;:\"”’)\]]$")
-_LIST_LINE = re.compile(r"^\s*(?:[*•\-–]|\d{1,3}[.)]|\(\d{1,3}\)|\[\d{1,3}\])\s*")
+# A bullet needs a space after it: "--trite." at the start of a wrapped line is prose.
+_LIST_LINE = re.compile(r"^\s*(?:[*•\-–]\s|\d{1,3}[.)]|\(\d{1,3}\)|\[\d{1,3}\])\s*")
 
 
 _SENTENCE_BREAK = re.compile(r"[a-z]{2}[.!?][\"”’)]?\s+\S")
@@ -78,18 +79,23 @@ def _looks_like_heading(line: str) -> bool:
 
 
 def _list_items(lines: list[str], unwrapped: bool) -> list[str]:
-    """A chunk with list lines: each item with its hard-wrapped continuation lines, and every
-    line before the first item (or after it, in unwrapped text) on its own."""
+    """A chunk with list lines: each item with its hard-wrapped continuation lines. The lines
+    before the first item are a heading-like first line on its own and one hard-wrapped
+    paragraph (in unwrapped text, each line on its own)."""
+    first = next(i for i, line in enumerate(lines) if _LIST_LINE.match(line))
+    lead = lines[:first]
     items: list[str] = []
-    in_item = False
-    for line in lines:
-        if _LIST_LINE.match(line):
+    if unwrapped:
+        items.extend(lead)
+    elif lead:
+        if len(lead) > 1 and _looks_like_heading(lead[0]):
+            items.append(lead.pop(0))
+        items.append("\n".join(lead))
+    for line in lines[first:]:
+        if _LIST_LINE.match(line) or unwrapped:
             items.append(line)
-            in_item = True
-        elif in_item and not unwrapped:
-            items[-1] = f"{items[-1]}\n{line}"
         else:
-            items.append(line)
+            items[-1] = f"{items[-1]}\n{line}"
     return items
 
 

@@ -252,3 +252,18 @@ def test_hard_wrapped_list_items_keep_their_lines_and_are_no_headings() -> None:
     assert [b.kind for b in blocks] == ["heading", "paragraph", "paragraph", "paragraph"]
     assert blocks[2].text.startswith("- Imperialism") and "Denmark. (See" in blocks[2].text
     assert not any(b.kind == "heading" and b.text.startswith("Denmark") for b in blocks)
+
+
+def test_hard_wrapped_prose_stays_one_paragraph_despite_a_dash_line() -> None:
+    # A film review wrapped at 50 columns, no blank lines; "--trite." opens a line but is prose.
+    text = (
+        "This is a typical made-for-summer\n"
+        "action flick with not much to it. It started\n"
+        "showing July 12th in the united $tates.\n"
+        "Amerikkkan male is going to die\n"
+        "--trite. The film crew even devotes a few scenes to\n"
+        "building a slight tension along these lines.\n"
+    )
+    blocks = text_blocks(text)
+    assert [b.kind for b in blocks] == ["paragraph"]
+    assert "started\nshowing July 12th" in blocks[0].text
