@@ -57,8 +57,8 @@ def decode(data: bytes, name: str) -> str:
 # --- plain text ------------------------------------------------------------------------------
 
 _HEADING_END = re.compile(r"[.!?,;:\"”’)\]]$")
-# A bullet needs a space after it: "--trite." at the start of a wrapped line is prose.
-_LIST_LINE = re.compile(r"^\s*(?:[*•\-–]\s|\d{1,3}[.)]|\(\d{1,3}\)|\[\d{1,3}\])\s*")
+# A dash bullet needs a space after it: "--trite." at the start of a wrapped line is prose.
+_LIST_LINE = re.compile(r"^\s*(?:[*•]\s*|[\-–]\s|\d{1,3}[.)]|\(\d{1,3}\)|\[\d{1,3}\])\s*")
 
 
 _SENTENCE_BREAK = re.compile(r"[a-z]{2}[.!?][\"”’)]?\s+\S")
