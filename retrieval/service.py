@@ -13,6 +13,7 @@ import os
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -59,6 +60,7 @@ from .models import (
 from .provenance import absolute, is_under, merge_roots, removals, resolved
 from .query import ParsedQuestion, clean_question, parse_question
 from .ranking import (
+    Candidate,
     notable_names,
     page_evidence,
     passage_terms,
@@ -77,6 +79,8 @@ log = logging.getLogger(__name__)
 RERANK_DEPTH = 100
 # How many of a page's first passages are read for its headline, dateline or byline.
 OPENING_PASSAGES = 2
+# Pages quoted beyond the number of results asked for (a page may offer no quote).
+SPARE_PAGES = 3
 DEFAULT_RESULTS = 3
 MAX_RESULTS = 10
 PER_DOCUMENT = 1
@@ -389,48 +393,57 @@ class ArchiveService:
         per_document: int,
         index: BM25Index,
     ) -> list[Result]:
-        """Fetch what the candidates need, then rank, quote and order them off the event loop."""
+        """Rank the candidates by their pages' evidence, then fetch the texts only of the pages
+        that can be quoted (the best ``wanted`` and a few more), and quote them; the CPU work
+        runs off the event loop."""
         ids = [int(index.passage_ids[row]) for row, _ in hits]
-        rows = await self.store.passages(ids)
+        heads = await self.store.passage_heads(ids)
         # A passage removed by an ingest that committed after our search is simply skipped.
-        kept = [(row, i, score) for i, (row, score) in zip(ids, hits, strict=True) if i in rows]
-        candidates = [(rows[i], score) for _, i, score in kept]
-        doc_ids = [row.doc_id for row, _ in candidates]
-        ranges = await self.store.passage_id_ranges(doc_ids)
+        kept = [(row, i, score) for i, (row, score) in zip(ids, hits, strict=True) if i in heads]
+        candidates = [(heads[i], score) for _, i, score in kept]
+        ranges = await self.store.passage_id_ranges(row.doc_id for row, _ in candidates)
         documents = await self._document_count()
-        # Each page's first passages: its headline, dateline or byline may be the answer.
-        opening_ids = [
-            first + k
-            for first, last in ranges.values()
-            for k in range(OPENING_PASSAGES)
-            if first + k <= last
-        ]
-        openings: dict[str, list[PassageRow]] = {}
-        for row in sorted((await self.store.passages(opening_ids)).values(), key=lambda r: r.start):
-            openings.setdefault(row.doc_id, []).append(row)
-        paragraphs = await self._paragraphs_of(
-            [row for row, _ in candidates] + [row for rows in openings.values() for row in rows]
-        )
-        notes = await self.store.notes_of_documents(doc_ids)
 
-        def rank_and_quote() -> list[Result]:
+        def rank() -> list[Candidate]:
             pages = page_evidence(index, parsed.terms, ranges, documents)
             held = passage_terms(index, parsed.terms, [row for row, _, _ in kept])
             phrases = phrase_evidence(index, parsed.terms, candidates)
-            ranked = rank_candidates(candidates, pages, held, phrases)
-            return select_results(
-                parsed,
-                ranked,
-                paragraphs,
-                notes,
-                weights,
-                wanted,
-                per_document,
-                openings,
-                notable_names(index),
-            )
+            return rank_candidates(candidates, pages, held, phrases)
 
-        return await asyncio.to_thread(rank_and_quote)
+        ranked = await asyncio.to_thread(rank)
+        quoted_docs = list(dict.fromkeys(c.passage.doc_id for c in ranked))[: wanted + SPARE_PAGES]
+        ranked = [c for c in ranked if c.passage.doc_id in set(quoted_docs)]
+        # Each page's first passages: its headline, dateline or byline may be the answer.
+        opening_ids = [
+            ranges[doc][0] + k
+            for doc in quoted_docs
+            for k in range(OPENING_PASSAGES)
+            if ranges[doc][0] + k <= ranges[doc][1]
+        ]
+        rows = await self.store.passages({c.passage.passage_id for c in ranked} | set(opening_ids))
+        ranked = [
+            replace(c, passage=rows[c.passage.passage_id])
+            for c in ranked
+            if c.passage.passage_id in rows
+        ]
+        openings: dict[str, list[PassageRow]] = {}
+        for i in opening_ids:
+            if i in rows:
+                openings.setdefault(rows[i].doc_id, []).append(rows[i])
+        paragraphs = await self._paragraphs_of(list(rows.values()))
+        notes = await self.store.notes_of_documents(quoted_docs)
+        return await asyncio.to_thread(
+            select_results,
+            parsed,
+            ranked,
+            paragraphs,
+            notes,
+            weights,
+            wanted,
+            per_document,
+            openings,
+            notable_names(index),
+        )
 
     async def _document_count(self) -> int:
         """How many documents the serving index holds (counted once per index)."""

@@ -229,6 +229,22 @@ class Store:
         )
         return {row[0]: PassageRow(*row) for row in rows}
 
+    async def passage_heads(self, passage_ids: Iterable[int]) -> dict[int, PassageRow]:
+        """Stored passages by id with their terms but without their text (``text`` is ``""``):
+        what ranking needs, without reading the documents' texts."""
+        ids = list(passage_ids)
+        if not ids:
+            return {}
+        marks = ",".join("?" * len(ids))
+        rows = await self._fetchall(
+            f"""SELECT p.passage_id, p.doc_id, d.title, d.url, p.section, p.para_first,
+                       p.para_last, p.start_char, p.end_char, '', p.terms
+                FROM passages p JOIN documents d ON d.doc_id = p.doc_id
+                WHERE p.passage_id IN ({marks})""",
+            ids,
+        )
+        return {row[0]: PassageRow(*row) for row in rows}
+
     async def passage_id_ranges(self, doc_ids: Iterable[str]) -> dict[str, tuple[int, int]]:
         """doc_id -> (first, last) passage id of each document (its passages are numbered in a row)."""
         ids = list(dict.fromkeys(doc_ids))
