@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Sequence
 
 from retrieval.cli import ExtraCommand
 from retrieval.cli import main as retrieval_main
+
+from .__main__ import main as run_bot
 
 
 def _configure_run(parser: argparse.ArgumentParser) -> None:
@@ -18,11 +19,7 @@ def _configure_run(parser: argparse.ArgumentParser) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from .__main__ import main as run_bot
-
-    if args.db is not None and "ARCHIVE_BOT_DB" not in os.environ:
-        os.environ["ARCHIVE_BOT_DB"] = str(args.db)
-    return run_bot(env_file=args.env_file)
+    return run_bot(env_file=args.env_file, db=args.db)
 
 
 RUN = ExtraCommand(

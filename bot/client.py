@@ -61,6 +61,7 @@ class ArchiveBot(commands.Bot):
         self.limiter = RateLimiter(settings.rate_limit_questions, settings.rate_limit_seconds)
         self._documents: list[DocumentInfo] = []
         self._documents_at = 0.0
+        self.was_ready = False  # connected at least once (the runner's backoff starts again)
 
     async def setup_hook(self) -> None:
         for extension in EXTENSIONS:
@@ -111,6 +112,7 @@ class ArchiveBot(commands.Bot):
         self._documents_at = 0.0
 
     async def on_ready(self) -> None:
+        self.was_ready = True
         log.info(
             "connected as %s (id %s) to %d servers",
             self.user,

@@ -167,7 +167,7 @@ class ProgressPrinter:
 
 
 async def _with_service(args: argparse.Namespace, work: Callable) -> int:
-    service = await ArchiveService.open(args.db)
+    service = await ArchiveService.open(args.db or default_db_path())
     try:
         return await work(service)
     finally:
@@ -312,8 +312,6 @@ def build_parser(extra: Sequence[ExtraCommand] = ()) -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None, extra: Sequence[ExtraCommand] = ()) -> int:
     """Run the command line; returns the exit code."""
     args = build_parser(extra).parse_args(argv)
-    if args.db is None:
-        args.db = default_db_path()
     try:
         return args.func(args)
     except RetrievalError as exc:
