@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-from .errors import RetrievalError
+from .errors import RetrievalError, StoreError, StoreNeedsWrite
 from .ingest import IngestProgress
 from .models import Answer, FootnoteInfo, IngestReport, MergedSource
 from .service import DEFAULT_RESULTS, MAX_RESULTS, ArchiveService, default_db_path
@@ -166,8 +167,29 @@ class ProgressPrinter:
         self.stream.flush()
 
 
-async def _with_service(args: argparse.Namespace, work: Callable) -> int:
-    service = await ArchiveService.open(args.db or default_db_path())
+def db_path(args: argparse.Namespace) -> Path:
+    """``--db`` when given, else ``$ARCHIVE_BOT_DB``, else the default path."""
+    return args.db if args.db is not None else default_db_path()
+
+
+async def open_for_reading(path: Path) -> ArchiveService:
+    """The service for a command that only reads: an existing database is opened read-only
+    (a read-only file answers; a running ingest is never waited for); a missing one is created
+    from the bundled corpus, and one that must first be upgraded or rebuilt is, once."""
+    if not path.exists():
+        return await ArchiveService.open(path)
+    try:
+        return await ArchiveService.open(path, read_only=True)
+    except StoreNeedsWrite as needed:
+        try:
+            return await ArchiveService.open(path)
+        except StoreError as exc:
+            raise StoreError(f"{needed}, which needs write access: {exc}") from exc
+
+
+async def _with_service(args: argparse.Namespace, work: Callable, *, writes: bool = False) -> int:
+    path = db_path(args)
+    service = await (ArchiveService.open(path) if writes else open_for_reading(path))
     try:
         return await work(service)
     finally:
@@ -203,7 +225,7 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
             )
         return EXIT_OK
 
-    return asyncio.run(_with_service(args, work))
+    return asyncio.run(_with_service(args, work, writes=True))
 
 
 def _cmd_footnote(args: argparse.Namespace) -> int:
@@ -263,21 +285,25 @@ def build_parser(extra: Sequence[ExtraCommand] = ()) -> argparse.ArgumentParser:
         prog="archive-bot",
         description="Answer questions about the MIM archive with verbatim quotes and citations.",
     )
-    parser.add_argument(
-        "--db",
-        type=Path,
-        default=None,
-        help=f"SQLite file (default: $ARCHIVE_BOT_DB or {default_db_path()})",
-    )
+    db_help = f"SQLite file (default: $ARCHIVE_BOT_DB or {default_db_path()})"
+    parser.add_argument("--db", type=Path, default=None, help=db_help)
+    # The same option after the command (`archive-bot ask "x" --db f`); SUPPRESS keeps a value
+    # given before the command when it is not repeated.
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--db", type=Path, default=argparse.SUPPRESS, help=db_help)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    ask = sub.add_parser("ask", help="answer a question with quotes from the archive")
+    ask = sub.add_parser(
+        "ask", parents=[common], help="answer a question with quotes from the archive"
+    )
     ask.add_argument("question", help='the question, in quotes; "a phrase" inside must appear')
     ask.add_argument("-k", type=_results, default=DEFAULT_RESULTS, help="number of excerpts (1-10)")
     ask.add_argument("--json", action="store_true", help="print the documented JSON structure")
     ask.set_defaults(func=_cmd_ask)
 
-    ingest = sub.add_parser("ingest", help="add files or folders of the archive to the index")
+    ingest = sub.add_parser(
+        "ingest", parents=[common], help="add files or folders of the archive to the index"
+    )
     ingest.add_argument(
         "paths", nargs="+", help="files (.html, .txt, .md, .jsonl, .zip) or folders of them"
     )
@@ -291,19 +317,21 @@ def build_parser(extra: Sequence[ExtraCommand] = ()) -> argparse.ArgumentParser:
     )
     ingest.set_defaults(func=_cmd_ingest)
 
-    footnote = sub.add_parser("footnote", help="show a footnote and the sentences that cite it")
+    footnote = sub.add_parser(
+        "footnote", parents=[common], help="show a footnote and the sentences that cite it"
+    )
     footnote.add_argument("document", help="document id (see `archive-bot docs`), URL or title")
     footnote.add_argument("number", type=_positive, help="note number")
     footnote.set_defaults(func=_cmd_footnote)
 
-    docs = sub.add_parser("docs", help="list the indexed documents")
+    docs = sub.add_parser("docs", parents=[common], help="list the indexed documents")
     docs.set_defaults(func=_cmd_docs)
 
-    stats = sub.add_parser("stats", help="show index size and settings")
+    stats = sub.add_parser("stats", parents=[common], help="show index size and settings")
     stats.set_defaults(func=_cmd_stats)
 
     for command in extra:
-        extra_parser = sub.add_parser(command.name, help=command.help)
+        extra_parser = sub.add_parser(command.name, parents=[common], help=command.help)
         command.configure(extra_parser)
         extra_parser.set_defaults(func=command.run)
     return parser
@@ -313,7 +341,9 @@ def main(argv: Sequence[str] | None = None, extra: Sequence[ExtraCommand] = ()) 
     """Run the command line; returns the exit code."""
     args = build_parser(extra).parse_args(argv)
     try:
-        return args.func(args)
+        code = args.func(args)
+        sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's last flush
+        return code
     except RetrievalError as exc:
         print(f"archive-bot: error: {exc}", file=sys.stderr)
         return EXIT_ERROR
@@ -321,7 +351,9 @@ def main(argv: Sequence[str] | None = None, extra: Sequence[ExtraCommand] = ()) 
         print("archive-bot: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:  # e.g. `archive-bot docs | head`: the reader has what it wanted
-        sys.stdout = None
+        # What is still buffered goes nowhere, so the interpreter's exit flush cannot fail.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
         return EXIT_OK
 
 
