@@ -13,6 +13,7 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
@@ -21,6 +22,7 @@ from .ingest import IngestProgress
 from .models import Answer, FootnoteInfo, IngestReport, MergedSource
 from .service import DEFAULT_RESULTS, MAX_RESULTS, ArchiveService, default_db_path
 from .sources import ARCHIVE_BASE_URL
+from .store import Store
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 
@@ -262,6 +264,33 @@ def _cmd_stats(args: argparse.Namespace) -> int:
     return asyncio.run(_with_service(args, work))
 
 
+def backup_target(requested: Path, now: datetime | None = None) -> Path:
+    """Where ``archive-bot backup PATH`` writes: PATH, or a dated file inside a folder PATH."""
+    if requested.is_dir():
+        stamp = (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%SZ")
+        return requested / f"archive-bot-{stamp}.sqlite3"
+    return requested
+
+
+def _cmd_backup(args: argparse.Namespace) -> int:
+    target = backup_target(args.path.expanduser())
+    if target.exists() and not args.force:
+        raise RetrievalError(f"{target} exists; pass --force to replace it")
+    if not target.parent.is_dir():
+        raise RetrievalError(f"no folder {target.parent} to write the backup in")
+
+    async def work() -> int:
+        store = await Store.open(db_path(args), read_only=True)
+        try:
+            size = await store.backup(target)
+        finally:
+            await store.close()
+        print(f"backed up {store.path} to {target} ({size:,} bytes, integrity_check ok)")
+        return EXIT_OK
+
+    return asyncio.run(work())
+
+
 def _positive(value: str) -> int:
     try:
         number = int(value)
@@ -329,6 +358,17 @@ def build_parser(extra: Sequence[ExtraCommand] = ()) -> argparse.ArgumentParser:
 
     stats = sub.add_parser("stats", parents=[common], help="show index size and settings")
     stats.set_defaults(func=_cmd_stats)
+
+    backup = sub.add_parser(
+        "backup",
+        parents=[common],
+        help="copy the database, consistently even while the bot runs, and check the copy",
+    )
+    backup.add_argument(
+        "path", type=Path, help="the copy's file name, or a folder for a dated copy"
+    )
+    backup.add_argument("--force", action="store_true", help="replace PATH if it exists")
+    backup.set_defaults(func=_cmd_backup)
 
     for command in extra:
         extra_parser = sub.add_parser(command.name, parents=[common], help=command.help)

@@ -462,6 +462,15 @@ class Store:
         )
         return tuple(rows[0]) if rows else None
 
+    async def backup(self, target: Path) -> int:
+        """Copy the database to ``target`` with SQLite's online backup API: a consistent
+        snapshot even while another process writes; checked with ``integrity_check`` and moved
+        into place only when sound. Returns the copy's size in bytes."""
+        try:
+            return await asyncio.to_thread(_backup, self._target, self.read_only, target)
+        except (sqlite3.Error, OSError) as exc:
+            raise StoreError(f"backup to {target}: {exc}") from exc
+
     async def app_state(self, key: str) -> str | None:
         """A front end's stored value, or ``None``."""
         rows = await self._fetchall("SELECT value FROM app_state WHERE key = ?", (key,))
@@ -669,6 +678,28 @@ class Writer:
             "INSERT INTO meta VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
             list(values.items()),
         )
+
+
+def _backup(source: str, uri: bool, target: Path) -> int:
+    partial = target.with_name(target.name + ".partial")
+    partial.unlink(missing_ok=True)
+    src = sqlite3.connect(source, uri=uri)
+    try:
+        dst = sqlite3.connect(partial)
+        try:
+            src.backup(dst)  # in one step: one read snapshot, writers go on meanwhile
+            # One self-contained file (no -wal beside it), whatever mode the source is in.
+            dst.execute("PRAGMA journal_mode = DELETE")
+            problems = [row[0] for row in dst.execute("PRAGMA integrity_check")]
+        finally:
+            dst.close()
+        if problems != ["ok"]:
+            raise sqlite3.DatabaseError(f"the copy failed integrity_check: {problems[0]}")
+        partial.replace(target)
+    finally:
+        src.close()
+        partial.unlink(missing_ok=True)
+    return target.stat().st_size
 
 
 def _read_only_uri(path: Path) -> str:

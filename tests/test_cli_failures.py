@@ -24,13 +24,14 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     "footnote": ("footnote", DOC, "7"),
     "docs": ("docs",),
     "stats": ("stats",),
+    "backup": ("backup", "{case}/copy.sqlite3"),
     "ingest": ("ingest", str(bundled_corpus())),
     "run": ("run", "--env-file", os.devnull),
 }
-READS = {"ask", "footnote", "docs", "stats"}
+READS = {"ask", "footnote", "docs", "stats", "backup"}
 # failure -> (exit code of a command that reads, of one that writes, what the line says)
 FAILURES: dict[str, tuple[int, int, str]] = {
-    "missing, folder not writable": (1, 1, "writable by this user"),
+    "missing, folder not writable": (1, 1, "archive-bot: error: database"),
     "missing, folder is a file": (1, 1, "archive-bot: error: database"),
     "read-only": (0, 1, "writable by this user"),
     "corrupt": (1, 1, "the file is damaged"),
@@ -119,15 +120,17 @@ def test_every_command_against_every_failure(good_db: Path, tmp_path: Path) -> N
     holders = []
     for n, failure in enumerate(FAILURES):
         for command in COMMANDS:
-            path, holder = _prepare(failure, good_db, tmp_path / f"{n}-{command}")
+            case = tmp_path / f"{n}-{command}"
+            path, holder = _prepare(failure, good_db, case)
             if holder is not None:
                 holders.append(holder)
-            cases.append((failure, command, path))
+            argv = [a.replace("{case}", str(case)) for a in COMMANDS[command]]
+            cases.append((failure, command, [*argv, "--db", str(path)]))
     # The writes under a lock wait out SQLite's busy timeout: start them first, run all at once.
     cases.sort(key=lambda case: case[0] != "locked by a running ingest")
     try:
         with ThreadPoolExecutor(max_workers=8) as pool:
-            results = list(pool.map(lambda c: cli(*COMMANDS[c[1]], "--db", str(c[2])), cases))
+            results = list(pool.map(lambda case: cli(*case[2]), cases))
     finally:
         for holder in holders:
             holder.communicate("")
