@@ -26,6 +26,7 @@ SETTINGS: dict[str, str] = {
     "ANSWER_EXPIRY_HOURS": "how long the buttons under an answer keep working",
     "LOG_LEVEL": "DEBUG, INFO, WARNING or ERROR",
     "LOG_FORMAT": "text (a line a record) or json (one JSON object a line)",
+    "HEALTH_FILE": "a file touched every 30 s while connected to Discord (for health checks)",
 }
 
 
@@ -49,6 +50,7 @@ class Settings:
     answer_expiry_hours: float = 24.0
     log_level: str = "INFO"
     log_format: str = "text"
+    health_file: Path | None = None
 
 
 def _ids(name: str, raw: str, problems: list[str]) -> frozenset[int]:
@@ -153,6 +155,9 @@ def load_settings(
         ),
         log_level=level,
         log_format=log_format,
+        health_file=Path(values["HEALTH_FILE"].strip())
+        if values.get("HEALTH_FILE", "").strip()
+        else None,
     )
     if problems:
         raise SettingsError("; ".join(problems))

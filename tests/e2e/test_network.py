@@ -226,3 +226,24 @@ def test_voice_warnings_are_silenced() -> None:
     finally:
         logging.getLogger().removeHandler(handler)
     assert out.getvalue() == ""
+
+
+async def test_the_health_file_is_touched_once_connected(
+    emu: DiscordEmulator, deployment: Deployment, tmp_path
+) -> None:
+    health = tmp_path / "alive"
+    async with deployment.running(health_file=health) as bot:
+        assert health.exists()
+        health.unlink()
+        await bot.heartbeat.coro(bot)  # one beat, as the loop runs it every 30 s
+        assert health.exists()
+
+
+async def test_expired_questions_are_forgotten_while_running(bot) -> None:
+    old = await bot.service.save_question("Who went to France?", "123456789012345678")
+    async with bot.service.store.transaction() as w:
+        await w.execute("UPDATE saved_questions SET created_at = 0 WHERE question_id = ?", (old,))
+    fresh = await bot.service.save_question("Who studied in Germany?", "123456789012345678")
+    await bot.forget_expired.coro(bot)  # what the hourly loop runs
+    assert await bot.service.saved_question(old) is None
+    assert await bot.service.saved_question(fresh) is not None
