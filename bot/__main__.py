@@ -1,60 +1,94 @@
-"""Start-up: settings, logging, open the store, build the service, run the bot."""
+"""Start-up: settings, logging, open the store, build the service, run the bot.
+
+Exit codes: 0 stopped on purpose, 1 a data or Discord error, 2 a configuration error (a bad
+setting, a token Discord refuses). Discord being unreachable is no error: the bot waits and retries.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import signal
 import sys
+from pathlib import Path
+from typing import Any
 
 import discord
 
 from retrieval import ArchiveService, RetrievalError, bundled_corpus, default_db_path
 
-from .client import ArchiveBot
+from .logs import setup_logging
+from .runner import BotRunner
 from .settings import Settings, SettingsError, load_settings
 
 log = logging.getLogger("bot")
 
-EXIT_CONFIG = 2
+EXIT_OK, EXIT_ERROR, EXIT_CONFIG = 0, 1, 2
 
 
-async def run_bot(settings: Settings) -> None:
-    """Open the service, run the bot until it stops, then close both in order."""
-    service = await ArchiveService.open(settings.db_path)
+def _fail(message: str) -> None:
+    print(f"archive-bot: {message}", file=sys.stderr)
+
+
+async def serve(settings: Settings, **runner_options: Any) -> int:
+    """Open the service, run the bot until it stops, close both in order; returns the exit code.
+
+    ``runner_options`` go to :class:`BotRunner` (tests pass a connector and a sleep).
+    """
     try:
-        async with ArchiveBot(service, settings) as bot:
-            await bot.start(settings.token)
-    finally:
-        await service.close()
-
-
-def main(env_file: str | None = ".env") -> int:
-    """Run the bot; returns the exit code (2 for configuration errors)."""
+        service = await ArchiveService.open(settings.db_path)
+    except RetrievalError as exc:
+        _fail(f"error: {exc}")
+        return EXIT_ERROR
+    runner = BotRunner(service, settings, **runner_options)
+    loop = asyncio.get_running_loop()
+    stop = lambda: asyncio.ensure_future(runner.stop())  # noqa: E731
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        # Not in the main thread, or not a Unix loop: Ctrl-C still ends asyncio.run.
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            loop.add_signal_handler(sig, stop)
     try:
-        settings = load_settings(
-            env_file=env_file, default_db=default_db_path(), default_sources=(bundled_corpus(),)
-        )
-    except SettingsError as exc:
-        print(f"archive-bot: configuration error: {exc}", file=sys.stderr)
-        return EXIT_CONFIG
-    discord.utils.setup_logging(level=getattr(logging, settings.log_level))
-    try:
-        asyncio.run(run_bot(settings))
+        await runner.run()
     except discord.LoginFailure:
-        print(
-            "archive-bot: Discord refused the token (DISCORD_TOKEN): reset it in the developer portal",
-            file=sys.stderr,
-        )
+        _fail("Discord refused the token (DISCORD_TOKEN): reset it in the developer portal")
         return EXIT_CONFIG
     except discord.PrivilegedIntentsRequired:
-        print("archive-bot: Discord refused an intent this bot should not need", file=sys.stderr)
+        _fail("Discord refused an intent this bot should not need")
         return EXIT_CONFIG
+    except discord.HTTPException as exc:
+        _fail(f"Discord refused the start ({exc.status}: {exc.text or 'no reason given'})")
+        return EXIT_ERROR
     except RetrievalError as exc:
-        print(f"archive-bot: error: {exc}", file=sys.stderr)
-        return 1
+        _fail(f"error: {exc}")
+        return EXIT_ERROR
+    finally:
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                loop.remove_signal_handler(sig)
+        await service.close()
+    log.info("stopped")
+    return EXIT_OK
+
+
+def main(env_file: str | None = ".env", db: Path | None = None) -> int:
+    """Run the bot; returns the exit code. ``db`` (from ``--db``) wins over ``ARCHIVE_BOT_DB``."""
+    try:
+        settings = load_settings(
+            env_file=env_file,
+            default_db=default_db_path(),
+            default_sources=(bundled_corpus(),),
+            db=db,
+        )
+    except SettingsError as exc:
+        _fail(f"configuration error: {exc}")
+        return EXIT_CONFIG
+    setup_logging(settings.log_level, settings.log_format, secret=settings.token)
+    try:
+        return asyncio.run(serve(settings))
     except KeyboardInterrupt:
         log.info("stopped")
-    return 0
+        return EXIT_OK
 
 
 if __name__ == "__main__":

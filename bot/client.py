@@ -10,7 +10,7 @@ from typing import Any
 
 import discord
 from discord import app_commands
-from discord.ext import commands
+from discord.ext import commands, tasks
 
 from retrieval import ArchiveService, DocumentInfo, RetrievalError
 
@@ -23,6 +23,7 @@ log = logging.getLogger(__name__)
 
 EXTENSIONS = ("bot.cogs.ask", "bot.cogs.footnotes", "bot.cogs.admin", "bot.cogs.about")
 _DOCUMENTS_TTL = 60.0
+HEARTBEAT_SECONDS = 30.0
 
 
 class ArchiveTree(app_commands.CommandTree):
@@ -61,13 +62,45 @@ class ArchiveBot(commands.Bot):
         self.limiter = RateLimiter(settings.rate_limit_questions, settings.rate_limit_seconds)
         self._documents: list[DocumentInfo] = []
         self._documents_at = 0.0
+        self.was_ready = False  # connected at least once (the runner's backoff starts again)
 
     async def setup_hook(self) -> None:
+        if self.settings.health_file is not None:
+            self.heartbeat.start()
         for extension in EXTENSIONS:
             await self.load_extension(extension)
         self.add_dynamic_items(PageButton, NotesButton)
-        await self.service.forget_questions_older_than(self.settings.answer_expiry_hours * 3600)
+        self.forget_expired.start()  # now, then every hour
         await self.sync_commands_if_changed()
+
+    @tasks.loop(hours=1)
+    async def forget_expired(self) -> None:
+        """Delete saved questions (and who asked them) once their buttons have expired: every
+        hour, not only at start-up, since a bot may run for months."""
+        try:
+            await self.service.forget_questions_older_than(self.settings.answer_expiry_hours * 3600)
+        except RetrievalError as exc:
+            log.warning("could not delete expired questions: %s", exc)
+
+    @tasks.loop(seconds=HEARTBEAT_SECONDS)
+    async def heartbeat(self) -> None:
+        """Touch the health file while the gateway connection is up (a health check reads its
+        age: older than a few beats means the bot is not connected)."""
+        if self.is_ready() and not self.is_closed():
+            self._touch_health_file()
+
+    def _touch_health_file(self) -> None:
+        if self.settings.health_file is None:
+            return
+        try:
+            self.settings.health_file.touch()
+        except OSError as exc:
+            log.warning("cannot touch the health file: %s", exc)
+
+    async def close(self) -> None:
+        self.heartbeat.cancel()
+        self.forget_expired.cancel()
+        await super().close()
 
     async def on_message(self, message: discord.Message) -> None:
         """Mentions are handled by the Ask cog; there are no prefix commands to process."""
@@ -111,6 +144,8 @@ class ArchiveBot(commands.Bot):
         self._documents_at = 0.0
 
     async def on_ready(self) -> None:
+        self.was_ready = True
+        self._touch_health_file()
         log.info(
             "connected as %s (id %s) to %d servers",
             self.user,

@@ -25,6 +25,8 @@ SETTINGS: dict[str, str] = {
     "RATE_LIMIT_SECONDS": "length of the rate-limit window in seconds",
     "ANSWER_EXPIRY_HOURS": "how long the buttons under an answer keep working",
     "LOG_LEVEL": "DEBUG, INFO, WARNING or ERROR",
+    "LOG_FORMAT": "text (a line a record) or json (one JSON object a line)",
+    "HEALTH_FILE": "a file touched every 30 s while connected to Discord (for health checks)",
 }
 
 
@@ -47,6 +49,8 @@ class Settings:
     rate_limit_seconds: float = 30.0
     answer_expiry_hours: float = 24.0
     log_level: str = "INFO"
+    log_format: str = "text"
+    health_file: Path | None = None
 
 
 def _ids(name: str, raw: str, problems: list[str]) -> frozenset[int]:
@@ -78,12 +82,16 @@ def load_settings(
     *,
     default_db: Path,
     default_sources: tuple[Path, ...],
+    db: Path | None = None,
 ) -> Settings:
-    """Read settings; the environment wins over ``env_file``. Raises :class:`SettingsError`."""
+    """Read settings; the environment wins over ``env_file``, and ``db`` (the command line's
+    ``--db``) over both. Raises :class:`SettingsError`."""
     values: dict[str, str] = {}
     if env_file is not None and Path(env_file).is_file():
         values.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
     values.update(os.environ if environ is None else environ)
+    if db is not None:
+        values["ARCHIVE_BOT_DB"] = str(db)
     problems: list[str] = []
 
     token = values.get("DISCORD_TOKEN", "").strip()
@@ -99,6 +107,10 @@ def load_settings(
     level = values.get("LOG_LEVEL", "INFO").strip().upper() or "INFO"
     if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
         problems.append(f"LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR (got {level!r})")
+
+    log_format = values.get("LOG_FORMAT", "text").strip().lower() or "text"
+    if log_format not in ("text", "json"):
+        problems.append(f"LOG_FORMAT must be text or json (got {log_format!r})")
 
     raw_sources = values.get("ARCHIVE_SOURCES", "").strip()
     sources = (
@@ -142,6 +154,10 @@ def load_settings(
             whole=False,
         ),
         log_level=level,
+        log_format=log_format,
+        health_file=Path(values["HEALTH_FILE"].strip())
+        if values.get("HEALTH_FILE", "").strip()
+        else None,
     )
     if problems:
         raise SettingsError("; ".join(problems))

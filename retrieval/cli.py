@@ -8,18 +8,21 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
-from .errors import RetrievalError
+from .errors import RetrievalError, StoreError, StoreNeedsWrite
 from .ingest import IngestProgress
 from .models import Answer, FootnoteInfo, IngestReport, MergedSource
 from .service import DEFAULT_RESULTS, MAX_RESULTS, ArchiveService, default_db_path
 from .sources import ARCHIVE_BASE_URL
+from .store import Store
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 
@@ -166,8 +169,29 @@ class ProgressPrinter:
         self.stream.flush()
 
 
-async def _with_service(args: argparse.Namespace, work: Callable) -> int:
-    service = await ArchiveService.open(args.db)
+def db_path(args: argparse.Namespace) -> Path:
+    """``--db`` when given, else ``$ARCHIVE_BOT_DB``, else the default path."""
+    return args.db if args.db is not None else default_db_path()
+
+
+async def open_for_reading(path: Path) -> ArchiveService:
+    """The service for a command that only reads: an existing database is opened read-only
+    (a read-only file answers; a running ingest is never waited for); a missing one is created
+    from the bundled corpus, and one that must first be upgraded or rebuilt is, once."""
+    if not path.exists():
+        return await ArchiveService.open(path)
+    try:
+        return await ArchiveService.open(path, read_only=True)
+    except StoreNeedsWrite as needed:
+        try:
+            return await ArchiveService.open(path)
+        except StoreError as exc:
+            raise StoreError(f"{needed}, which needs write access: {exc}") from exc
+
+
+async def _with_service(args: argparse.Namespace, work: Callable, *, writes: bool = False) -> int:
+    path = db_path(args)
+    service = await (ArchiveService.open(path) if writes else open_for_reading(path))
     try:
         return await work(service)
     finally:
@@ -203,7 +227,7 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
             )
         return EXIT_OK
 
-    return asyncio.run(_with_service(args, work))
+    return asyncio.run(_with_service(args, work, writes=True))
 
 
 def _cmd_footnote(args: argparse.Namespace) -> int:
@@ -240,6 +264,33 @@ def _cmd_stats(args: argparse.Namespace) -> int:
     return asyncio.run(_with_service(args, work))
 
 
+def backup_target(requested: Path, now: datetime | None = None) -> Path:
+    """Where ``archive-bot backup PATH`` writes: PATH, or a dated file inside a folder PATH."""
+    if requested.is_dir():
+        stamp = (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%SZ")
+        return requested / f"archive-bot-{stamp}.sqlite3"
+    return requested
+
+
+def _cmd_backup(args: argparse.Namespace) -> int:
+    target = backup_target(args.path.expanduser())
+    if target.exists() and not args.force:
+        raise RetrievalError(f"{target} exists; pass --force to replace it")
+    if not target.parent.is_dir():
+        raise RetrievalError(f"no folder {target.parent} to write the backup in")
+
+    async def work() -> int:
+        store = await Store.open(db_path(args), read_only=True)
+        try:
+            size = await store.backup(target)
+        finally:
+            await store.close()
+        print(f"backed up {store.path} to {target} ({size:,} bytes, integrity_check ok)")
+        return EXIT_OK
+
+    return asyncio.run(work())
+
+
 def _positive(value: str) -> int:
     try:
         number = int(value)
@@ -263,21 +314,25 @@ def build_parser(extra: Sequence[ExtraCommand] = ()) -> argparse.ArgumentParser:
         prog="archive-bot",
         description="Answer questions about the MIM archive with verbatim quotes and citations.",
     )
-    parser.add_argument(
-        "--db",
-        type=Path,
-        default=None,
-        help=f"SQLite file (default: $ARCHIVE_BOT_DB or {default_db_path()})",
-    )
+    db_help = f"SQLite file (default: $ARCHIVE_BOT_DB or {default_db_path()})"
+    parser.add_argument("--db", type=Path, default=None, help=db_help)
+    # The same option after the command (`archive-bot ask "x" --db f`); SUPPRESS keeps a value
+    # given before the command when it is not repeated.
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--db", type=Path, default=argparse.SUPPRESS, help=db_help)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    ask = sub.add_parser("ask", help="answer a question with quotes from the archive")
+    ask = sub.add_parser(
+        "ask", parents=[common], help="answer a question with quotes from the archive"
+    )
     ask.add_argument("question", help='the question, in quotes; "a phrase" inside must appear')
     ask.add_argument("-k", type=_results, default=DEFAULT_RESULTS, help="number of excerpts (1-10)")
     ask.add_argument("--json", action="store_true", help="print the documented JSON structure")
     ask.set_defaults(func=_cmd_ask)
 
-    ingest = sub.add_parser("ingest", help="add files or folders of the archive to the index")
+    ingest = sub.add_parser(
+        "ingest", parents=[common], help="add files or folders of the archive to the index"
+    )
     ingest.add_argument(
         "paths", nargs="+", help="files (.html, .txt, .md, .jsonl, .zip) or folders of them"
     )
@@ -291,19 +346,32 @@ def build_parser(extra: Sequence[ExtraCommand] = ()) -> argparse.ArgumentParser:
     )
     ingest.set_defaults(func=_cmd_ingest)
 
-    footnote = sub.add_parser("footnote", help="show a footnote and the sentences that cite it")
+    footnote = sub.add_parser(
+        "footnote", parents=[common], help="show a footnote and the sentences that cite it"
+    )
     footnote.add_argument("document", help="document id (see `archive-bot docs`), URL or title")
     footnote.add_argument("number", type=_positive, help="note number")
     footnote.set_defaults(func=_cmd_footnote)
 
-    docs = sub.add_parser("docs", help="list the indexed documents")
+    docs = sub.add_parser("docs", parents=[common], help="list the indexed documents")
     docs.set_defaults(func=_cmd_docs)
 
-    stats = sub.add_parser("stats", help="show index size and settings")
+    stats = sub.add_parser("stats", parents=[common], help="show index size and settings")
     stats.set_defaults(func=_cmd_stats)
 
+    backup = sub.add_parser(
+        "backup",
+        parents=[common],
+        help="copy the database, consistently even while the bot runs, and check the copy",
+    )
+    backup.add_argument(
+        "path", type=Path, help="the copy's file name, or a folder for a dated copy"
+    )
+    backup.add_argument("--force", action="store_true", help="replace PATH if it exists")
+    backup.set_defaults(func=_cmd_backup)
+
     for command in extra:
-        extra_parser = sub.add_parser(command.name, help=command.help)
+        extra_parser = sub.add_parser(command.name, parents=[common], help=command.help)
         command.configure(extra_parser)
         extra_parser.set_defaults(func=command.run)
     return parser
@@ -312,10 +380,10 @@ def build_parser(extra: Sequence[ExtraCommand] = ()) -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None, extra: Sequence[ExtraCommand] = ()) -> int:
     """Run the command line; returns the exit code."""
     args = build_parser(extra).parse_args(argv)
-    if args.db is None:
-        args.db = default_db_path()
     try:
-        return args.func(args)
+        code = args.func(args)
+        sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's last flush
+        return code
     except RetrievalError as exc:
         print(f"archive-bot: error: {exc}", file=sys.stderr)
         return EXIT_ERROR
@@ -323,7 +391,9 @@ def main(argv: Sequence[str] | None = None, extra: Sequence[ExtraCommand] = ()) 
         print("archive-bot: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:  # e.g. `archive-bot docs | head`: the reader has what it wanted
-        sys.stdout = None
+        # What is still buffered goes nowhere, so the interpreter's exit flush cannot fail.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
         return EXIT_OK
 
 

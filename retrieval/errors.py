@@ -33,3 +33,7 @@ class StoreError(RetrievalError):
 
 class ReindexInProgress(RetrievalError):
     """A reindex is already running; only one runs at a time."""
+
+
+class StoreNeedsWrite(StoreError):
+    """A database opened read-only must first be written (migrated, filled or rebuilt)."""

@@ -25,6 +25,7 @@ from .errors import (
     ReindexInProgress,
     RetrievalError,
     SourceError,
+    StoreNeedsWrite,
     UnknownDocument,
     UnknownNote,
 )
@@ -138,12 +139,20 @@ class ArchiveService:
         seed: Iterable[str | Path] | None = None,
         params: BM25Params = DEFAULT_PARAMS,
         chunking: ChunkSettings = DEFAULT_CHUNKING,
+        read_only: bool = False,
     ) -> ArchiveService:
-        """Open the store; a new one is filled from ``seed`` (default: the bundled corpus)."""
-        store = await Store.open(db_path or default_db_path())
+        """Open the store; a new one is filled from ``seed`` (default: the bundled corpus).
+
+        ``read_only`` opens an existing database without ever writing to it (for commands that
+        only read); it raises :class:`StoreNeedsWrite` when the database must first be filled,
+        upgraded or rebuilt, which a read-write open does.
+        """
+        store = await Store.open(db_path or default_db_path(), read_only=read_only)
         service = cls(store, params=params, chunking=chunking)
         try:
             meta = await store.meta()
+            if "created_at" not in meta and read_only:
+                raise StoreNeedsWrite(f"database {store.path} has not been filled yet")
             if "created_at" not in meta:
                 sources = list(seed) if seed is not None else [bundled_corpus()]
                 report = await service.ingest(sources)
@@ -176,6 +185,9 @@ class ArchiveService:
         stale_passages = any(meta.get(k) != expected[k] for k in ("tokenizer_version", "chunking"))
         hashes = await self.store.document_hashes()
         corpus = corpus_digest({d: h for d, (h, _) in hashes.items()})
+        stale = stale_passages or any(meta.get(k) != v for k, v in expected.items())
+        if self.store.read_only and (stale or meta.get("corpus_hash") != corpus):
+            raise StoreNeedsWrite(f"the index in {self.store.path} must be rebuilt by this version")
         if stale_passages or any(meta.get(k) != v for k, v in expected.items()):
             log.info("index settings changed (%s); rebuilding", _diff(meta, expected))
             await self._rebuild(rechunk=stale_passages)

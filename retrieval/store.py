@@ -16,7 +16,7 @@ from pathlib import Path
 
 import aiosqlite
 
-from .errors import StoreError
+from .errors import StoreError, StoreNeedsWrite
 from .models import (
     Document,
     DocumentInfo,
@@ -140,42 +140,73 @@ def _explain(path: Path, exc: BaseException) -> StoreError:
 class Store:
     """The project's SQLite file. Create with :meth:`open`; close with :meth:`close`."""
 
-    def __init__(self, path: Path, writer: aiosqlite.Connection, reader: aiosqlite.Connection):
+    def __init__(
+        self,
+        path: Path,
+        writer: aiosqlite.Connection | None,
+        reader: aiosqlite.Connection,
+        *,
+        target: str | None = None,
+        read_only: bool = False,
+    ):
         self.path = path
+        self.read_only = read_only
+        self._target = target or str(path)  # what sqlite3.connect is given (a URI when read-only)
         self._writer = writer
         self._reader = reader
         # One transaction at a time on the writer connection (SQLite allows one writer anyway).
         self._write_lock = asyncio.Lock()
 
     @classmethod
-    async def open(cls, path: str | Path) -> Store:
-        """Open (creating if needed) the database at ``path`` and apply pending migrations."""
+    async def open(cls, path: str | Path, *, read_only: bool = False) -> Store:
+        """Open the database at ``path``: read-write (creating it if needed and applying pending
+        migrations), or ``read_only`` (an existing file, as it is; nothing is ever written, so a
+        read-only file or folder serves, and a running ingest's write lock is never waited for).
+
+        Raises :class:`StoreNeedsWrite` when a read-only database is of an older schema.
+        """
         path = Path(path).expanduser()
         if path.is_dir():
             raise StoreError(f"database {path}: is a folder; point --db / ARCHIVE_BOT_DB at a file")
+        if read_only and not path.exists():
+            raise StoreError(f"database {path}: no such file (`archive-bot ingest` creates it)")
+        target = _read_only_uri(path) if read_only else str(path)
         writer = reader = None
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            writer = await aiosqlite.connect(path, isolation_level=None)
-            await writer.execute("PRAGMA busy_timeout = 10000")
-            await writer.execute("PRAGMA journal_mode = WAL")
-            await writer.execute("PRAGMA foreign_keys = ON")
-            await writer.execute("PRAGMA synchronous = NORMAL")
-            await _migrate(writer)
-            reader = await aiosqlite.connect(path, isolation_level=None)
+            if not read_only:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            # Probe with a plain connection first: aiosqlite's worker thread outlives a failed
+            # connect and then reports to an event loop that asyncio.run has already closed.
+            target = await asyncio.to_thread(_probe, target, read_only)
+            reader = await aiosqlite.connect(target, uri=read_only, isolation_level=None)
             await reader.execute("PRAGMA busy_timeout = 10000")
             await reader.execute("PRAGMA query_only = ON")
-        except (sqlite3.Error, OSError) as exc:
+            if read_only:
+                await _check_version(reader)
+            else:
+                writer = await aiosqlite.connect(path, isolation_level=None)
+                await writer.execute("PRAGMA busy_timeout = 10000")
+                await writer.execute("PRAGMA journal_mode = WAL")
+                await writer.execute("PRAGMA foreign_keys = ON")
+                await writer.execute("PRAGMA synchronous = NORMAL")
+                await _migrate(writer)
+                # Fail now, not at the first answer, when the file cannot be written.
+                await writer.execute("BEGIN IMMEDIATE")
+                await writer.execute("ROLLBACK")
+        except (sqlite3.Error, OSError, StoreError) as exc:
             for conn in (writer, reader):
                 if conn is not None:
                     await conn.close()
+            if isinstance(exc, StoreError):
+                raise
             raise _explain(path, exc) from exc
-        return cls(path, writer, reader)
+        return cls(path, writer, reader, target=target, read_only=read_only)
 
     async def close(self) -> None:
         """Close both connections (the WAL is checkpointed by SQLite on the last close)."""
         await self._reader.close()
-        await self._writer.close()
+        if self._writer is not None:
+            await self._writer.close()
 
     # --- reads ----------------------------------------------------------------------------------
 
@@ -418,7 +449,7 @@ class Store:
     ) -> Iterator[list[tuple[int, str]]]:
         """(passage_id, space-joined terms) of the passages not of ``excluding``, in id order, a
         batch at a time. Blocking: for a worker thread; it reads on a connection of its own."""
-        conn = sqlite3.connect(self.path)
+        conn = sqlite3.connect(self._target, uri=self.read_only)
         try:
             conn.execute("PRAGMA query_only = ON")
             cursor = conn.execute(
@@ -446,6 +477,15 @@ class Store:
             (question_id,),
         )
         return tuple(rows[0]) if rows else None
+
+    async def backup(self, target: Path) -> int:
+        """Copy the database to ``target`` with SQLite's online backup API: a consistent
+        snapshot even while another process writes; checked with ``integrity_check`` and moved
+        into place only when sound. Returns the copy's size in bytes."""
+        try:
+            return await asyncio.to_thread(_backup, self._target, self.read_only, target)
+        except (sqlite3.Error, OSError) as exc:
+            raise StoreError(f"backup to {target}: {exc}") from exc
 
     async def app_state(self, key: str) -> str | None:
         """A front end's stored value, or ``None``."""
@@ -480,6 +520,8 @@ class Store:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Writer]:
         """A write transaction: committed when the block ends, rolled back on any error."""
+        if self._writer is None:
+            raise StoreError(f"database {self.path}: opened read-only; this needs write access")
         async with self._write_lock:
             try:
                 await self._writer.execute("BEGIN IMMEDIATE")
@@ -651,6 +693,70 @@ class Writer:
         await self._conn.executemany(
             "INSERT INTO meta VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
             list(values.items()),
+        )
+
+
+def _backup(source: str, uri: bool, target: Path) -> int:
+    partial = target.with_name(target.name + ".partial")
+    partial.unlink(missing_ok=True)
+    src = sqlite3.connect(source, uri=uri)
+    try:
+        dst = sqlite3.connect(partial)
+        try:
+            src.backup(dst)  # in one step: one read snapshot, writers go on meanwhile
+            # One self-contained file (no -wal beside it), whatever mode the source is in.
+            dst.execute("PRAGMA journal_mode = DELETE")
+            problems = [row[0] for row in dst.execute("PRAGMA integrity_check")]
+        finally:
+            dst.close()
+        if problems != ["ok"]:
+            raise sqlite3.DatabaseError(f"the copy failed integrity_check: {problems[0]}")
+        partial.replace(target)
+    finally:
+        src.close()
+        partial.unlink(missing_ok=True)
+    return target.stat().st_size
+
+
+def _read_only_uri(path: Path) -> str:
+    """An SQLite URI that opens ``path`` for reading only (SQLite never writes through it)."""
+    return path.resolve().as_uri() + "?mode=ro"
+
+
+def _probe(target: str, read_only: bool) -> str:
+    """Open and read the schema once (raises ``sqlite3.Error`` for a file SQLite cannot use);
+    returns the target to connect to."""
+    try:
+        _read_schema(target, read_only)
+    except sqlite3.OperationalError as exc:
+        if not read_only or "readonly" not in str(exc):
+            raise
+        # A WAL file in a folder we cannot write, with no -shm file beside it (no process has
+        # it open): SQLite cannot make its shared-memory index, so read it as an unchanging file.
+        target += "&immutable=1"
+        _read_schema(target, read_only)
+    return target
+
+
+def _read_schema(target: str, uri: bool) -> None:
+    conn = sqlite3.connect(target, uri=uri)
+    try:
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    finally:
+        conn.close()
+
+
+async def _check_version(conn: aiosqlite.Connection) -> None:
+    """A read-only database must have exactly this program's schema."""
+    async with conn.execute("PRAGMA user_version") as cursor:
+        (version,) = await cursor.fetchone()
+    if version > len(MIGRATIONS):
+        raise sqlite3.DatabaseError(
+            f"schema version {version} is newer than this program knows ({len(MIGRATIONS)})"
+        )
+    if version < len(MIGRATIONS):
+        raise StoreNeedsWrite(
+            f"database of schema version {version}: it must be upgraded to {len(MIGRATIONS)} first"
         )
 
 
