@@ -13,11 +13,13 @@ from . import render
 
 @dataclass(frozen=True)
 class Composed:
-    """An answer page ready to send."""
+    """An answer page ready to send; ``notes`` tells whether its documents cite any notes (the
+    Notes button is shown only then)."""
 
     embed: discord.Embed
     answer: Answer
     more: bool
+    notes: bool
 
 
 async def compose(
@@ -25,10 +27,21 @@ async def compose(
 ) -> Composed:
     """Search and render one page (``limit`` results from ``offset``) of a saved question."""
     answer = await service.ask(saved.question, limit, offset=offset)
-    more = answer.total_candidates > offset + len(answer.results)
-    stats = await service.stats()
-    embed = render.answer_embed(answer, stats, render.Page(offset, more))
-    return Composed(embed, answer, more)
+    more = not answer.abstained and answer.total_candidates > offset + len(answer.results)
+    embed = render.answer_embed(answer, render.Page(offset, more), saved.shown)
+    notes = any(notes for _, _, notes in await notes_on_screen(service, answer))
+    return Composed(embed, answer, more, notes)
+
+
+async def first_page(
+    service: ArchiveService, question: str, owner: int, shown: str, limit: int
+) -> tuple[int, Composed]:
+    """Save a question (searched as ``question``, echoed as ``shown``) and compose its first
+    page; returns the saved question's id (the buttons carry it) and the page."""
+    saved_id = await service.save_question(question, str(owner), shown)
+    saved = await service.saved_question(saved_id)
+    assert saved is not None  # just written; expiry deletes only old questions
+    return saved_id, await compose(service, saved, 0, limit)
 
 
 async def notes_on_screen(

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import discord
 
 from retrieval import Answer, FootnoteInfo, IndexStats, Result
+from retrieval.wording import DASH, missing_notes, plural
 
 # Discord's documented limits.
 EMBED_TITLE = 256
@@ -31,7 +32,6 @@ OTHER_QUOTE_CHARS = 420
 NOTE_CHARS = 300
 COLOUR = discord.Colour(0x9B1B1B)
 MUTED = discord.Colour(0x5865F2)
-NO_NOTE = "note text not in this copy of the archive"
 
 _MENTION = re.compile(r"@(everyone|here)|<(@[!&]?|#|/|t:|a?:)")
 
@@ -89,10 +89,6 @@ def _merge_adjacent(quote: str, spans: list[tuple[int, int]]) -> list[tuple[int,
     return merged
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n:,} {word}" + ("" if n == 1 else "s")
-
-
 def _flat_keep(text: str) -> str:
     """Collapse whitespace runs without trimming (keeps the spaces around bold words)."""
     return re.sub(r"\s+", " ", text)
@@ -121,24 +117,41 @@ def _safe_url(url: str) -> str:
 
 
 def note_lines(result: Result, limit: int = NOTE_CHARS) -> list[str]:
-    """``[3] note text`` for each footnote cited in the quote."""
-    return [
-        f"`[{n.number}]` " + (escape(shorten(_flat(n.text), limit)) if n.text else f"*{NO_NOTE}*")
-        for n in result.notes
+    """``[3] note text`` for each footnote cited in the quote that this copy has, then one line
+    for those it lacks."""
+    lines = [
+        f"`[{n.number}]` " + escape(shorten(_flat(n.text), limit)) for n in result.notes if n.text
     ]
+    missing = [n.number for n in result.notes if not n.text]
+    if missing:
+        lines.append(f"*{missing_notes(missing)}*")
+    return lines
 
 
-def footer_text(stats: IndexStats | None, first: int, shown: int, more: bool) -> str:
-    """What the index holds and which results are on screen."""
-    parts = []
-    if shown:
-        parts.append(f"Results {first}–{first + shown - 1}" + (" (more available)" if more else ""))
-    if stats is not None:
-        built = (stats.built_at or "unknown").replace("T", " ").replace("+00:00", " UTC")
-        parts.append(
-            f"Index: {stats.documents:,} documents, {stats.passages:,} passages, built {built}"
-        )
-    return shorten(" · ".join(parts), FOOTER_TEXT)
+def results_range(first: int, shown: int) -> str:
+    """``Result 4`` or ``Results 1–3``."""
+    last = first + shown - 1
+    return f"Result {first}" if shown == 1 else f"Results {first}{DASH}{last}"
+
+
+def footer_text(first: int, shown: int, more: bool, scope: str = "") -> str:
+    """Which results are on screen (and where from, when filtered), and how to see more."""
+    if not shown:
+        return ""
+    where = f" {scope}" if scope else ""
+    if more:
+        text = f"{results_range(first, shown)}{where} · More results shows the next ones"
+    else:
+        text = f"{results_range(first, shown)} of {first + shown - 1}{where}"
+    return shorten(text, FOOTER_TEXT)
+
+
+def index_footer(stats: IndexStats) -> str:
+    """What the index holds and when it was built (for /about, not under every answer)."""
+    built = (stats.built_at or "").split("T")[0]
+    return f"The index holds {plural(stats.documents, 'document')}" + (
+        f", built {built}" if built else ""
+    )
 
 
 @dataclass(frozen=True)
@@ -149,12 +162,18 @@ class Page:
     more: bool
 
 
-def answer_embed(answer: Answer, stats: IndexStats | None, page: Page) -> discord.Embed:
-    """The embed of an answer: the best quote first, then shorter excerpts, each cited."""
-    title = shorten("Q: " + _flat(answer.question), EMBED_TITLE)
+def answer_embed(
+    answer: Answer, page: Page, echo: str | None = None, scope: str = ""
+) -> discord.Embed:
+    """The embed of an answer: the best quote first, then shorter excerpts, each cited.
+
+    ``echo`` is the question as people see it (``Q: …``, mentions as names); ``scope`` says which
+    part of the archive was searched when the search was narrowed.
+    """
+    echo = echo or "Q: " + _flat(answer.question)
     if answer.abstained or not answer.results:
-        return not_found_embed(answer, stats)
-    embed = discord.Embed(title=escape_title(title), colour=COLOUR)
+        return not_found_embed(answer, echo, scope)
+    embed = discord.Embed(title=escape_title(_flat(echo)), colour=COLOUR)
     best, *others = answer.results
     quote = highlighted(best.quote, best.highlights, BEST_QUOTE_CHARS)
     description = [f"> {quote}", f"— {citation_line(best)}"]
@@ -170,7 +189,7 @@ def answer_embed(answer: Answer, stats: IndexStats | None, page: Page) -> discor
             value[0] = f"> {highlighted(result.quote, result.highlights, max(room, 60))}"
             text = "\n".join(value[:2])[:FIELD_VALUE]
         embed.add_field(name=f"{number}.", value=text, inline=False)
-    embed.set_footer(text=footer_text(stats, page.offset + 1, len(answer.results), page.more))
+    embed.set_footer(text=footer_text(page.offset + 1, len(answer.results), page.more, scope))
     return fit_embed(embed)
 
 
@@ -179,20 +198,18 @@ def escape_title(text: str) -> str:
     return shorten(escape(text), EMBED_TITLE)
 
 
-def not_found_embed(answer: Answer, stats: IndexStats | None) -> discord.Embed:
+def not_found_embed(answer: Answer, echo: str, scope: str = "") -> discord.Embed:
     """An honest "not found", with spelling suggestions when the index has close words."""
-    embed = discord.Embed(
-        title=escape_title("No good answer in the archive"),
-        colour=MUTED,
-    )
-    lines = [escape(answer.reason or "Nothing in the archive supports an answer.")]
-    lines.append(f"Question: {escape(shorten(_flat(answer.question), 300))}")
+    embed = discord.Embed(title="No good answer in the archive", colour=MUTED)
+    reason = answer.reason or "Nothing in the archive supports an answer."
+    if scope:
+        reason = reason.rstrip(".") + f" ({scope})."
+    lines = [escape(reason), escape(shorten(_flat(echo), 300))]
     if answer.suggestions:
         words = ", ".join(f"**{escape(w)}**" for w in answer.suggestions)
         lines.append(f"Did you mean: {words}?")
     lines.append('Try other words, a name, or a "quoted phrase" that should appear in the text.')
     embed.description = "\n\n".join(lines)[:EMBED_DESCRIPTION]
-    embed.set_footer(text=footer_text(stats, 0, 0, False))
     return embed
 
 
@@ -210,7 +227,11 @@ def footnote_embed(info: FootnoteInfo) -> discord.Embed:
         url=info.url or None,
         colour=COLOUR,
     )
-    text = escape(shorten(_flat(info.text), 3000)) if info.text else f"*Cited, but the {NO_NOTE}.*"
+    text = (
+        escape(shorten(_flat(info.text), 3000))
+        if info.text
+        else "*Cited, but the note text is not in this copy of the archive.*"
+    )
     embed.description = text
     for citing in info.citations[:EMBED_FIELDS]:
         where = f"¶ {citing.paragraph}" + (
@@ -223,14 +244,15 @@ def footnote_embed(info: FootnoteInfo) -> discord.Embed:
             value=f"> {escape(shorten(_flat(citing.text), room - 40))}{link}",
             inline=False,
         )
-    embed.set_footer(text=f"{info.doc_id} · cited {len(info.citations)} time(s)")
+    embed.set_footer(text=f"{info.doc_id} · cited {plural(len(info.citations), 'time')}")
     return fit_embed(embed)
 
 
 def notes_embed(
     documents: Sequence[tuple[str, str, Sequence[tuple[int, str | None]]]],
 ) -> discord.Embed:
-    """The notes of the documents on screen: (title, url, [(number, text or None)])."""
+    """The notes of the documents on screen: (title, url, [(number, text or None)]); the notes
+    this copy lacks are named once per document, not once per note."""
     embed = discord.Embed(title="Notes of the documents on screen", colour=MUTED)
     if not any(notes for _, _, notes in documents):
         embed.description = "These documents cite no footnotes."
@@ -238,17 +260,19 @@ def notes_embed(
     for title, _url, notes in documents[:EMBED_FIELDS]:
         if not notes:
             continue
-        lines = [
-            f"`[{n}]` " + (escape(shorten(_flat(t), 200)) if t else f"*{NO_NOTE}*")
-            for n, t in notes
-        ]
+        lines = [f"`[{n}]` " + escape(shorten(_flat(t), 200)) for n, t in notes if t]
+        missing = [n for n, t in notes if not t]
+        tail = f"*{missing_notes(missing)}*" if missing else ""
         value = ""
         for line in lines:
-            if len(value) + len(line) + 1 > FIELD_VALUE - 2:
+            if len(value) + len(line) + len(tail) + 4 > FIELD_VALUE:
                 value += "\n…"
                 break
             value += ("\n" if value else "") + line
-        embed.add_field(name=escape(shorten(title, FIELD_NAME - 10)), value=value, inline=False)
+        value = (value + "\n" + tail if value else tail) if tail else value
+        embed.add_field(
+            name=escape(shorten(title, FIELD_NAME - 10)), value=value[:FIELD_VALUE], inline=False
+        )
     return fit_embed(embed)
 
 

@@ -13,7 +13,7 @@ import discord
 from retrieval import RetrievalError, SavedQuestion
 
 from . import render
-from .answers import compose, notes_on_screen
+from .answers import Composed, compose, notes_on_screen
 from .replies import NO_PINGS, report_unexpected, tell
 
 if TYPE_CHECKING:
@@ -23,14 +23,16 @@ EXPIRED = "This answer has expired; ask again with /ask."
 NOT_YOURS = "Only the person who asked can page this answer. Ask your own question with /ask."
 
 
-def answer_view(question_id: int, offset: int, limit: int, more: bool) -> discord.ui.View:
-    """Previous / More results / Notes buttons for one page of an answer."""
+def answer_view(question_id: int, offset: int, limit: int, page: Composed) -> discord.ui.View:
+    """The buttons that do something on this page: Previous / More results, and Notes when the
+    documents on screen cite notes. A "not found" has none."""
     view = discord.ui.View(timeout=None)
     if offset > 0:
         view.add_item(PageButton("prev", question_id, max(offset - limit, 0), limit))
-    if more:
+    if page.more:
         view.add_item(PageButton("more", question_id, offset + limit, limit))
-    view.add_item(NotesButton(question_id, offset, limit))
+    if page.notes:
+        view.add_item(NotesButton(question_id, offset, limit))
     return view
 
 
@@ -99,7 +101,7 @@ class PageButton(
         page = await compose(bot.service, saved, self.offset, self.limit)
         await interaction.response.edit_message(
             embed=page.embed,
-            view=answer_view(self.question_id, self.offset, self.limit, page.more),
+            view=answer_view(self.question_id, self.offset, self.limit, page),
             allowed_mentions=NO_PINGS,
         )
 

@@ -23,6 +23,7 @@ from .models import Answer, FootnoteInfo, IngestReport, MergedSource
 from .service import DEFAULT_RESULTS, MAX_RESULTS, ArchiveService, default_db_path
 from .sources import ARCHIVE_BASE_URL
 from .store import Store
+from .wording import missing_notes, plural
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 
@@ -89,9 +90,10 @@ def format_answer(answer: Answer, tty: bool = False) -> str:
         lines.append(f"   — {where}")
         if c.link:
             lines.append(f"   {c.link}")
-        for note in r.notes:
-            text = note.text or "note text not in this copy of the archive"
-            lines.append(f"   [{note.number}] {text}")
+        lines.extend(f"   [{note.number}] {note.text}" for note in r.notes if note.text)
+        missing = [note.number for note in r.notes if not note.text]
+        if missing:
+            lines.append(f"   {missing_notes(missing)}")
         lines.append("")
     if answer.suggestions:
         lines.append("Unknown words; did you mean: " + ", ".join(answer.suggestions) + "?")
@@ -102,7 +104,7 @@ def format_footnote(info: FootnoteInfo) -> str:
     """A footnote and the sentences citing it."""
     text = info.text or "cited, but the note text is not in this copy of the archive"
     lines = [f"{info.title} ({info.doc_id}), note {info.number}:", f"  {text}", ""]
-    lines.append(f"Cited {len(info.citations)} time(s):")
+    lines.append(f"Cited {plural(len(info.citations), 'time')}:")
     for c in info.citations:
         where = f"¶ {c.paragraph}" + (f" · {c.section}" if c.section else "")
         lines.append(f"- {where}: “{c.text}”")

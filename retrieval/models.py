@@ -303,3 +303,5 @@ class SavedQuestion:
     question: str
     owner: str
     created_at: float
+    # How the question is echoed to people (``None``: as searched).
+    shown: str | None = None

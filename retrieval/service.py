@@ -545,9 +545,12 @@ class ArchiveService:
 
     # --- saved questions and front-end state -----------------------------------------------
 
-    async def save_question(self, question: str, owner: str) -> int:
-        """Remember a question (and who asked it) so its answer can be paged later."""
-        return await self.store.save_question(clean_question(question), owner, time.time())
+    async def save_question(self, question: str, owner: str, shown: str | None = None) -> int:
+        """Remember a question (and who asked it) so its answer can be paged later; ``shown`` is
+        how it is echoed to people when that differs from what is searched."""
+        return await self.store.save_question(
+            clean_question(question), owner, time.time(), clean_question(shown) if shown else None
+        )
 
     async def saved_question(self, question_id: int) -> SavedQuestion | None:
         """A remembered question, or ``None`` when it was never saved or was forgotten."""

@@ -111,6 +111,11 @@ MIGRATIONS: tuple[str, ...] = (
     );
     ALTER TABLE documents ADD COLUMN text_hash TEXT NOT NULL DEFAULT '';
     """,
+    # 4: saved_questions.shown: the question as people see it echoed (mentions as @names, the
+    # message a "Find in archive" looked up), apart from the text that is searched
+    """
+    ALTER TABLE saved_questions ADD COLUMN shown TEXT;
+    """,
 )
 
 _BLOB_PART = 64 * 1024 * 1024
@@ -470,10 +475,10 @@ class Store:
         )
         return int(rows[0][0]) + 1
 
-    async def saved_question(self, question_id: int) -> tuple[str, str, float] | None:
-        """(question, owner, created_at as UNIX time) of a saved question, or ``None``."""
+    async def saved_question(self, question_id: int) -> tuple[str, str, float, str | None] | None:
+        """(question, owner, created_at as UNIX time, shown) of a saved question, or ``None``."""
         rows = await self._fetchall(
-            "SELECT question, owner, created_at FROM saved_questions WHERE question_id = ?",
+            "SELECT question, owner, created_at, shown FROM saved_questions WHERE question_id = ?",
             (question_id,),
         )
         return tuple(rows[0]) if rows else None
@@ -497,11 +502,13 @@ class Store:
         async with self.transaction() as w:
             return await w.execute(sql, params)
 
-    async def save_question(self, question: str, owner: str, created_at: float) -> int:
+    async def save_question(
+        self, question: str, owner: str, created_at: float, shown: str | None = None
+    ) -> int:
         """Save a question for later paging; returns its id."""
         return await self._write(
-            "INSERT INTO saved_questions (question, owner, created_at) VALUES (?, ?, ?)",
-            (question, owner, created_at),
+            "INSERT INTO saved_questions (question, owner, created_at, shown) VALUES (?, ?, ?, ?)",
+            (question, owner, created_at, shown),
         )
 
     async def forget_questions_before(self, created_at: float) -> None:

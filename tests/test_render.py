@@ -65,13 +65,35 @@ def test_answer_embed_cites_and_lists_notes() -> None:
         False,
         total_candidates=3,
     )
-    embed = render.answer_embed(answer, None, render.Page(0, more=True))
+    embed = render.answer_embed(answer, render.Page(0, more=True))
     check_limits(embed)
+    assert embed.title == "Q: Where did Deng become a communist?"
     assert embed.description.startswith("> **Deng** became a communist in France.")
     assert "[Migrants in communist history · Our own teachers · ¶ 18](" + URL in embed.description
-    assert "`[3]` *note text not in this copy of the archive*" in embed.description
+    assert "*Note 3 is cited but not in this copy of the archive.*" in embed.description
     assert embed.fields[0].name == "2."
-    assert "more available" in embed.footer.text
+    assert embed.footer.text == "Results 1–2 · More results shows the next ones"
+
+
+def test_footers_say_which_results_and_how_to_get_more() -> None:
+    assert render.footer_text(1, 3, True) == "Results 1–3 · More results shows the next ones"
+    assert render.footer_text(4, 2, False) == "Results 4–5 of 5"
+    assert render.footer_text(1, 1, False) == "Result 1 of 1"
+    assert render.footer_text(1, 3, True, "in MIM Notes") == (
+        "Results 1–3 in MIM Notes · More results shows the next ones"
+    )
+    assert render.footer_text(1, 0, False) == ""
+
+
+def test_missing_notes_are_named_once() -> None:
+    notes = [NoteRef(n, None) for n in range(1, 8)]
+    lines = render.note_lines(result("Quote.(1)", notes=[NoteRef(2, "Mao, 1937."), *notes]))
+    assert lines == [
+        "`[2]` Mao, 1937.",
+        "*Notes 1–7 are cited but not in this copy of the archive.*",
+    ]
+    embed = render.notes_embed([("Migrants", URL, [(n, None) for n in range(1, 8)])])
+    assert embed.fields[0].value == "*Notes 1–7 are cited but not in this copy of the archive.*"
 
 
 def test_long_quotes_are_cut_but_citations_are_whole() -> None:
@@ -80,7 +102,7 @@ def test_long_quotes_are_cut_but_citations_are_whole() -> None:
     answer = Answer(
         "q", tuple(result(words, [(0, 5)], title=long_title) for _ in range(5)), (), False
     )
-    embed = render.answer_embed(answer, None, render.Page(0, more=False))
+    embed = render.answer_embed(answer, render.Page(0, more=False))
     check_limits(embed)
     for text in [embed.description] + [f.value for f in embed.fields]:
         quote_line, citation = text.split("\n")[:2]
@@ -91,9 +113,11 @@ def test_long_quotes_are_cut_but_citations_are_whole() -> None:
 
 def test_not_found_embed_shows_suggestions() -> None:
     answer = Answer("Where did Dneg study?", (), ("deng",), True, "No good answer.")
-    embed = render.answer_embed(answer, None, render.Page(0, more=False))
+    embed = render.answer_embed(answer, render.Page(0, more=False), "Q: Where did @alice study?")
     assert embed.title == "No good answer in the archive"
     assert "**deng**" in embed.description
+    assert "Q: Where did @alice study?" in embed.description
+    assert embed.footer.text is None
 
 
 def test_footnote_embed() -> None:
@@ -104,7 +128,8 @@ def test_footnote_embed() -> None:
     )  # fmt: skip
     embed = render.footnote_embed(info)
     check_limits(embed)
-    assert "not in this copy" in embed.description
+    assert embed.description == "*Cited, but the note text is not in this copy of the archive.*"
+    assert embed.footer.text == "ms/x · cited 3 times"
     assert len(embed.fields) == 3
 
 
@@ -120,7 +145,7 @@ def test_any_text_renders_within_limits_and_pings_nobody(
 ) -> None:
     spans = [(i, i + 1) for i in range(0, len(quote) - 1, 7)]
     answer = Answer(question, tuple(result(quote, spans, title=title) for _ in range(n)), (), False)
-    embed = render.answer_embed(answer, None, render.Page(0, more=True))
+    embed = render.answer_embed(answer, render.Page(0, more=True))
     check_limits(embed)
     rendered = str(embed.to_dict())
     assert "@everyone" not in rendered and "@here" not in rendered

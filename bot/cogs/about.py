@@ -8,7 +8,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from ..render import COLOUR, footer_text
+from ..render import COLOUR, index_footer
 from ..replies import send
 
 if TYPE_CHECKING:
@@ -43,7 +43,7 @@ class About(commands.Cog):
         embed.description = ABOUT.format(
             name=self.bot.user.display_name if self.bot.user else "bot"
         )
-        embed.set_footer(text=footer_text(stats, 0, 0, False))
+        embed.set_footer(text=index_footer(stats))
         await send(interaction, embed=embed, ephemeral=True)
 
 

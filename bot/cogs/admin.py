@@ -14,6 +14,7 @@ from discord.ext import commands
 
 from retrieval import IngestProgress, IngestReport, ReindexInProgress, RetrievalError
 from retrieval.models import ReindexPlan
+from retrieval.wording import plural
 
 from ..render import COLOUR, escape, shorten
 from ..replies import NO_PINGS, new_ref, tell
@@ -26,7 +27,10 @@ log = logging.getLogger(__name__)
 PROGRESS_EVERY = 3.0
 # Interaction tokens last 15 minutes; stop editing the reply a little before that.
 EDIT_WINDOW = 14 * 60
-REFUSED = "Only the bot's admins can reindex (ADMIN_USER_IDS / ADMIN_ROLE_IDS)."
+REFUSED = (
+    "Sorry, only the bot's admins can rebuild the index. "
+    "If it needs rebuilding, ask the person who runs the bot."
+)
 
 
 def is_admin(bot: ArchiveBot, user: discord.abc.User) -> bool:
@@ -59,7 +63,7 @@ def plan_text(plan: ReindexPlan) -> str:
         + ("" if r.path in plan.configured else " (from an earlier ingest)")
         for r in plan.read
     ]
-    text = f"Reading {len(plan.read)} source(s): " + ", ".join(names[:8])
+    text = f"Reading {plural(len(plan.read), 'source')}: " + ", ".join(names[:8])
     if len(names) > 8:
         text += f" and {len(names) - 8} more"
     text += "."
@@ -73,12 +77,13 @@ def summary_embed(report: IngestReport) -> discord.Embed:
     """What a finished reindex changed: counts, then what it removed and why, merged and skipped."""
     embed = discord.Embed(title="Reindex finished", colour=COLOUR)
     embed.description = (
-        f"Added **{len(report.added)}**, changed **{len(report.changed)}**, removed "
-        f"**{len(report.removed)}**, unchanged **{len(report.unchanged)}** documents"
+        f"Documents: added **{len(report.added)}**, changed **{len(report.changed)}**, removed "
+        f"**{len(report.removed)}**, unchanged **{len(report.unchanged)}**"
         + (f", merged **{len(report.merged)}**" if report.merged else "")
-        + f" from {len(report.roots)} source(s).\n"
-        f"{report.passages:,} passages and {report.notes:,} notes (re)built; "
-        f"{report.boilerplate_dropped:,} boilerplate paragraphs dropped; {report.seconds:.1f} s."
+        + f", from {plural(len(report.roots), 'source')}.\n"
+        f"{plural(report.passages, 'passage')} and {plural(report.notes, 'note')} (re)built; "
+        f"{plural(report.boilerplate_dropped, 'boilerplate paragraph')} dropped; "
+        f"{report.seconds:.1f} s."
     )
     if report.removals:
         by_reason: dict[str, list[str]] = {}
@@ -91,7 +96,7 @@ def summary_embed(report: IngestReport) -> discord.Embed:
             for reason, ids in by_reason.items()
         ]
         embed.add_field(
-            name=f"Removed {len(report.removals)} document(s), because",
+            name=f"Removed {plural(len(report.removals), 'document')}, because",
             value=_field(lines, len(lines)),
             inline=False,
         )
@@ -102,7 +107,7 @@ def summary_embed(report: IngestReport) -> discord.Embed:
             for m in report.merged
         ]
         embed.add_field(
-            name=f"Merged {len(report.merged)} copy(ies) of stored pages",
+            name=f"Merged {plural(len(report.merged), 'copy', 'copies')} of stored pages",
             value=_field(lines, len(lines)),
             inline=False,
         )
@@ -112,7 +117,7 @@ def summary_embed(report: IngestReport) -> discord.Embed:
             for s in report.skipped
         ]
         embed.add_field(
-            name=f"Skipped {len(report.skipped)} file(s)",
+            name=f"Skipped {plural(len(report.skipped), 'file')}",
             value=_field(lines, len(lines)),
             inline=False,
         )

@@ -13,7 +13,8 @@ from discord.ext import commands
 
 from retrieval import RetrievalError
 
-from ..answers import compose
+from ..answers import first_page
+from ..mentions import fetch_mentioned, named
 from ..replies import NO_PINGS, new_ref, send, tell
 from ..views import answer_view
 
@@ -33,6 +34,11 @@ def slow_down(seconds: float) -> str:
     """The rate-limit reply: when the user may ask again."""
     when = int(time.time() + seconds + 0.999)
     return f"You're asking quickly. You can ask again <t:{when}:R> (in {seconds:.0f} s)."
+
+
+def cannot_search(error: RetrievalError) -> str:
+    """Why a question cannot be searched, in the words the user reads."""
+    return f"I can't search that: {error}."
 
 
 class Ask(commands.Cog):
@@ -56,22 +62,24 @@ class Ask(commands.Cog):
     ) -> None:
         """Ask the archive a question; the answer quotes it word for word, with sources."""
         try:
-            question = self.bot.service.check_question(question)
+            self.bot.service.check_question(question)
         except RetrievalError as exc:
-            await tell(interaction, f"I can't search that: {exc}.")
+            await tell(interaction, cannot_search(exc))
             return
         wait = self.bot.limiter.retry_after(interaction.user.id)
         if wait:
             await tell(interaction, slow_down(wait))
             return
         await interaction.response.defer(thinking=True, ephemeral=only_me)
-        saved_id = await self.bot.service.save_question(question, str(interaction.user.id))
-        saved = await self.bot.service.saved_question(saved_id)
-        page = await compose(self.bot.service, saved, 0, results)
+        users = await fetch_mentioned(self.bot, interaction.guild, question)
+        shown = "Q: " + named(question, interaction.guild, users, self.bot)
+        saved_id, page = await first_page(
+            self.bot.service, question, interaction.user.id, shown, results
+        )
         await send(
             interaction,
             embed=page.embed,
-            view=answer_view(saved_id, 0, results, page.more),
+            view=answer_view(saved_id, 0, results, page),
             ephemeral=only_me,
         )
 
@@ -96,19 +104,20 @@ class Ask(commands.Cog):
             await self._reply(message, content=USAGE.format(name=self.bot.user.display_name))
             return
         try:
-            question = self.bot.service.check_question(question)
+            self.bot.service.check_question(question)
         except RetrievalError as exc:
-            await self._reply(message, content=f"I can't search that: {exc}.")
+            await self._reply(message, content=cannot_search(exc))
             return
         wait = self.bot.limiter.retry_after(message.author.id)
         if wait:
             await self._reply(message, content=slow_down(wait))
             return
+        shown = "Q: " + named(question, message.guild, message.mentions, self.bot)
         async with message.channel.typing():
-            saved_id = await self.bot.service.save_question(question, str(message.author.id))
-            saved = await self.bot.service.saved_question(saved_id)
-            page = await compose(self.bot.service, saved, 0, 3)
-        await self._reply(message, embed=page.embed, view=answer_view(saved_id, 0, 3, page.more))
+            saved_id, page = await first_page(
+                self.bot.service, question, message.author.id, shown, 3
+            )
+        await self._reply(message, embed=page.embed, view=answer_view(saved_id, 0, 3, page))
 
     async def _reply(self, message: discord.Message, **kwargs) -> None:
         await message.reply(allowed_mentions=NO_PINGS, mention_author=False, **kwargs)

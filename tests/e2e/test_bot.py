@@ -58,8 +58,9 @@ async def test_ask_quotes_the_seed_and_links_to_it(emu: DiscordEmulator, bot: Ar
     assert "**Deng became** a **communist** in France." in embed["description"]
     assert f"]({SEED_URL}#:~:text=" in embed["description"]
     assert "Migrants in communist history · Our own teachers · ¶ 18" in embed["description"]
-    assert "Index: 2 documents" in embed["footer"]["text"]
-    assert {"ans:notes:1:0:3"} <= set(message.custom_ids)
+    assert embed["title"] == f"Q: {DENG}"
+    assert embed["footer"]["text"] == "Results 1–3 · More results shows the next ones"
+    assert message.custom_ids == ["ans:more:1:3:3", "ans:notes:1:0:3"]
     no_pings(emu)
     emu.assert_clean()
 
@@ -67,7 +68,14 @@ async def test_ask_quotes_the_seed_and_links_to_it(emu: DiscordEmulator, bot: Ar
 async def test_question_without_answer_says_so(emu: DiscordEmulator, bot: ArchiveBot) -> None:
     record = await emu.invoke_slash("ask", {"question": "Who is the president of Brazil?"})
     message = await record.wait_for_message()
-    assert message.embeds[0]["title"] == "No good answer in the archive"
+    embed = message.embeds[0]
+    assert embed["title"] == "No good answer in the archive"
+    assert embed["description"].split("\n\n")[:2] == [
+        "The archive has no passage that answers this question well.",
+        "Q: Who is the president of Brazil?",
+    ]
+    assert "footer" not in embed  # no index statistics, and no results to count
+    assert message.custom_ids == []  # no Notes button that would say "no footnotes"
     assert "Deng" not in texts(message)
     emu.assert_clean()
 
@@ -118,12 +126,15 @@ async def test_notes_button_shows_notes_privately(emu: DiscordEmulator, bot: Arc
         "ask", {"question": "How many years did Hoxha spend in France and Belgium?"}
     )
     message = await record.wait_for_message()
-    assert "`[3]` *note text not in this copy of the archive*" in message.embeds[0]["description"]
+    description = message.embeds[0]["description"]
+    assert "*Note 3 is cited but not in this copy of the archive.*" in description
     notes = next(c for c in message.custom_ids if c.startswith("ans:notes:"))
     click = await emu.click_button(message, notes, user=await emu.add_user("reader"))
     shown = await click.wait_for_message()
     assert shown.ephemeral
-    assert "[7]" in texts(shown) and "not in this copy" in texts(shown)
+    (field,) = shown.embeds[0]["fields"]
+    assert field["name"] == "Migrants in communist history"
+    assert field["value"] == "*Notes 1–7 are cited but not in this copy of the archive.*"
     emu.assert_clean()
 
 
@@ -201,7 +212,11 @@ async def test_reindex_refused_for_non_admin_even_if_visible(
     moderator = await emu.add_user("moderator", permissions=Perm.MANAGE_GUILD | Perm.ADMINISTRATOR)
     record = await emu.invoke_slash("reindex", {}, user=moderator)
     reply = await record.wait_for_message()
-    assert reply.ephemeral and "Only the bot's admins" in reply.content
+    assert reply.ephemeral
+    assert reply.content == (
+        "Sorry, only the bot's admins can rebuild the index. "
+        "If it needs rebuilding, ask the person who runs the bot."
+    )
     assert not bot.service.reindexing
 
 
@@ -222,7 +237,9 @@ async def test_reindex_by_admin_while_questions_are_asked(
         lambda: (m := emu.message(record.original_message_id)) and m.embeds and m, timeout=30
     )
     assert summary.embeds[0]["title"] == "Reindex finished"
-    assert "unchanged **2**" in summary.embeds[0]["description"]
+    assert summary.embeds[0]["description"].startswith(
+        "Documents: added **0**, changed **0**, removed **0**, unchanged **2**, from 2 sources.\n"
+    )
     again = await emu.invoke_slash("reindex", {}, user=deployment.admin)
     await again.wait_for_message(timeout=20)
     emu.assert_clean()
@@ -252,11 +269,11 @@ async def test_reindex_after_a_cli_ingest_keeps_what_the_cli_added(
         lambda: (m := emu.message(record.original_message_id)) and m.embeds and m, timeout=30
     )
     said = [version.get("content") or "" for version in summary.history]
-    planned = next(text for text in said if "Reading 3 source(s)" in text)
+    planned = next(text for text in said if "Reading 3 sources" in text)
     assert f"{escape(str(folder.parent))} (from an earlier ingest)" in planned
     assert f"their documents will be removed: {escape(str(gone))}" in planned
     embed = summary.embeds[0]
-    assert "removed **1**, unchanged **3**" in embed["description"]
+    assert "removed **1**, unchanged **3**, from 3 sources." in embed["description"]
     (removed,) = [f for f in embed["fields"] if f["name"].startswith("Removed 1 document")]
     assert f"{escape(str(gone))} no longer exists: 1 (leaflet)" in removed["value"]
     answer = await emu.invoke_slash("ask", {"question": "When was the Pelican Bay hunger strike?"})
@@ -317,6 +334,30 @@ async def test_about(emu: DiscordEmulator, bot: ArchiveBot) -> None:
     record = await emu.invoke_slash("about", {})
     message = await record.wait_for_message()
     assert message.ephemeral
-    assert "verbatim" not in message.embeds[0]["description"] or True
     assert "word for word" in message.embeds[0]["description"]
-    assert "2 documents" in message.embeds[0]["footer"]["text"]
+    footer = message.embeds[0]["footer"]["text"]
+    assert footer.startswith("The index holds 2 documents, built 20")
+
+
+async def test_mentions_in_a_question_are_shown_as_names(
+    emu: DiscordEmulator, bot: ArchiveBot
+) -> None:
+    alice = await emu.add_user("alice2", nick="Ally")
+    mods = await emu.add_role("Moderators")
+    asked = await emu.send_message(
+        f"{alice.mention} {mods.mention} see {emu.channel.mention}: {DENG}",
+        mentions=[emu.bot_user],
+    )
+    reply = await emu.wait_for_reply(asked)
+    embed = reply.embeds[0]
+    assert embed["title"] == f"Q: @Ally @Moderators see #general: {DENG}"
+    assert "**Deng became** a **communist** in France." in embed["description"]
+    # A slash command's text carries bare ids: the user is looked up to be named.
+    record = await emu.invoke_slash("ask", {"question": f"{alice.mention} asked: {DENG}"})
+    message = await record.wait_for_message()
+    assert message.embeds[0]["title"] == f"Q: @Alice2 asked: {DENG}"
+    stranger = await emu.invoke_slash("ask", {"question": f"<@123456789012345678> said {DENG}"})
+    unknown = await stranger.wait_for_message()
+    assert unknown.embeds[0]["title"] == f"Q: @unknown-user said {DENG}"
+    no_pings(emu)
+    emu.assert_clean()
