@@ -21,7 +21,13 @@ from .views import NotesButton, PageButton
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS = ("bot.cogs.ask", "bot.cogs.footnotes", "bot.cogs.admin", "bot.cogs.about")
+EXTENSIONS = (
+    "bot.cogs.ask",
+    "bot.cogs.find",
+    "bot.cogs.footnotes",
+    "bot.cogs.admin",
+    "bot.cogs.about",
+)
 _DOCUMENTS_TTL = 60.0
 HEARTBEAT_SECONDS = 30.0
 

@@ -14,6 +14,7 @@ from .errors import (
 )
 from .index import BM25Index, BM25Params
 from .ingest import IngestProgress
+from .lookup import NothingToLookUp
 from .models import (
     Answer,
     Citation,
@@ -42,6 +43,7 @@ __all__ = [
     "IngestProgress",
     "IngestReport",
     "NoteRef",
+    "NothingToLookUp",
     "QuestionError",
     "ReindexInProgress",
     "Result",

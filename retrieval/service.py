@@ -41,6 +41,7 @@ from .ingest import (
 )
 from .ingest_process import ingest_in_child
 from .links import text_fragment_link
+from .lookup import telling_words
 from .models import (
     Answer,
     CitingSentence,
@@ -470,6 +471,13 @@ class ArchiveService:
             lo, hi = ranges.get(p.doc_id, (p.para_first, p.para_last))
             ranges[p.doc_id] = (min(lo, p.para_first), max(hi, p.para_last))
         return await self.store.paragraph_ranges(ranges)
+
+    # --- chat messages (the bot's "Find in archive") ------------------------------------------
+
+    def message_query(self, text: str) -> tuple[str, bool]:
+        """What to search for a chat message, and whether it was reduced to its telling words;
+        raises :class:`~retrieval.lookup.NothingToLookUp` when it has no usable words."""
+        return telling_words(text, self._require_index().term_idf)
 
     # --- footnotes and documents ---------------------------------------------------------------
 

@@ -23,6 +23,8 @@ ABOUT = (
     "**How to ask**\n"
     "• `/ask question` — e.g. *Where did Deng Xiaoping become a communist?*\n"
     "• Mention me: `@{name} who studied in France?`\n"
+    "• Right-click a message → **Apps** → **Find in archive** to check what it says against the "
+    "archive (only you see the answer).\n"
     '• Put "quotes" around words that must appear together.\n'
     "• `/footnote document number` shows a footnote and where it is cited.\n"
     "• Press **More results** under an answer for the next excerpts, **Notes** for the footnotes."

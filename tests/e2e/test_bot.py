@@ -28,9 +28,13 @@ def no_pings(emu: DiscordEmulator) -> None:
 
 
 async def test_login_ready_and_command_sync(emu: DiscordEmulator, bot: ArchiveBot) -> None:
-    names = {c["name"] for c in emu.commands(emu.guild)}
-    assert names == {"ask", "footnote", "reindex", "about"}
+    names = {(c["type"], c["name"]) for c in emu.commands(emu.guild)}
+    assert names == {(1, "ask"), (1, "footnote"), (1, "reindex"), (1, "about")} | {
+        (3, "Find in archive")
+    }
     for command in emu.commands(emu.guild):
+        if command["type"] != 1:  # message commands have no description
+            continue
         assert 1 <= len(command["description"]) <= 100
         for option in command.get("options", []):
             assert 1 <= len(option["description"]) <= 100
@@ -360,4 +364,63 @@ async def test_mentions_in_a_question_are_shown_as_names(
     unknown = await stranger.wait_for_message()
     assert unknown.embeds[0]["title"] == f"Q: @unknown-user said {DENG}"
     no_pings(emu)
+    emu.assert_clean()
+
+
+async def test_find_in_archive_checks_a_message_privately(
+    emu: DiscordEmulator, bot: ArchiveBot
+) -> None:
+    claim = await emu.send_message("Deng became a communist in France, right?")
+    reader = await emu.add_user("reader")
+    record = await emu.invoke_context_menu("Find in archive", claim, user=reader)
+    answer = await record.wait_for_message()
+    assert answer.ephemeral
+    embed = answer.embeds[0]
+    assert embed["title"] == "From @Alice's message: “Deng became a communist in France, right?”"
+    assert embed["description"].startswith("> **Deng became** a **communist** in **France**.")
+    # The presser owns the answer: they may page it.
+    more = next(c for c in answer.custom_ids if c.startswith("ans:more:"))
+    click = await emu.click_button(answer, more, user=reader)
+    await click.wait_for_response()
+    assert click.response_type == 7
+    assert emu.message(answer.id).embeds[0]["footer"]["text"].startswith("Results 4–")
+    no_pings(emu)
+    emu.assert_clean()
+
+
+async def test_find_in_archive_reduces_a_long_message_to_its_telling_words(
+    emu: DiscordEmulator, bot: ArchiveBot
+) -> None:
+    long = (
+        "ok so I was arguing with someone in another server and they kept saying that Deng "
+        "Xiaoping was never really a communist and that he only joined the party when he was "
+        "already back in China after the war, which sounds wrong to me because I remember "
+        "reading that he became a communist while he was working in France in the 1920s with "
+        "Zhou Enlai, can someone check this?"
+    )
+    claim = await emu.send_message(long)
+    record = await emu.invoke_context_menu("Find in archive", claim)
+    answer = await record.wait_for_message()
+    assert answer.ephemeral
+    embed = answer.embeds[0]
+    assert embed["title"] == (
+        "From @Alice's message, searched for: "
+        "Deng Xiaoping joined party back China war became France 1920s Zhou Enlai"
+    )
+    assert "Migrants in communist history" in embed["description"]
+    emu.assert_clean()
+
+
+async def test_find_in_archive_on_a_message_without_words_gives_a_hint(
+    emu: DiscordEmulator, bot: ArchiveBot
+) -> None:
+    for text in ("https://example.org/page <:party:123456789>", ""):
+        empty = await emu.send_message(text, embeds=[{"title": "a picture"}] if not text else None)
+        record = await emu.invoke_context_menu("Find in archive", empty)
+        hint = await record.wait_for_message()
+        assert hint.ephemeral
+        assert hint.content == (
+            "That message has no words I can look up in the archive (only links, mentions, "
+            "emoji or code). Use /ask and say what you want to check in your own words."
+        )
     emu.assert_clean()
