@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import discord
 
-from retrieval import Answer, ArchiveService, SavedQuestion
+from retrieval import Answer, ArchiveService, Filters, SavedQuestion, split_filters
 
 from . import render
 
@@ -25,19 +25,35 @@ class Composed:
 async def compose(
     service: ArchiveService, saved: SavedQuestion, offset: int, limit: int
 ) -> Composed:
-    """Search and render one page (``limit`` results from ``offset``) of a saved question."""
-    answer = await service.ask(saved.question, limit, offset=offset)
+    """Search and render one page (``limit`` results from ``offset``) of a saved question; the
+    filters it was saved with (``in:mn from:1990 …``) narrow the search and are named in the
+    footer."""
+    question, filters = split_filters(saved.question)
+    scope = ""
+    if filters:
+        catalogue = await service.catalogue()
+        filters = catalogue.check(filters)
+        scope = catalogue.describe(filters)
+    answer = await service.ask(question, limit, offset=offset, filters=filters)
     more = not answer.abstained and answer.total_candidates > offset + len(answer.results)
-    embed = render.answer_embed(answer, render.Page(offset, more), saved.shown)
+    embed = render.answer_embed(answer, render.Page(offset, more), saved.shown, scope)
     notes = any(notes for _, _, notes in await notes_on_screen(service, answer))
     return Composed(embed, answer, more, notes)
 
 
 async def first_page(
-    service: ArchiveService, question: str, owner: int, shown: str, limit: int
+    service: ArchiveService,
+    question: str,
+    owner: int,
+    shown: str,
+    limit: int,
+    filters: Filters | None = None,
 ) -> tuple[int, Composed]:
-    """Save a question (searched as ``question``, echoed as ``shown``) and compose its first
-    page; returns the saved question's id (the buttons carry it) and the page."""
+    """Save a question (searched as ``question``, narrowed by ``filters``, echoed as ``shown``)
+    and compose its first page; returns the saved question's id (the buttons carry it) and the
+    page."""
+    if filters:
+        question = f"{filters.inline()} {question}"
     saved_id = await service.save_question(question, str(owner), shown)
     saved = await service.saved_question(saved_id)
     assert saved is not None  # just written; expiry deletes only old questions

@@ -203,7 +203,7 @@ def not_found_embed(answer: Answer, echo: str, scope: str = "") -> discord.Embed
     embed = discord.Embed(title="No good answer in the archive", colour=MUTED)
     reason = answer.reason or "Nothing in the archive supports an answer."
     if scope:
-        reason = reason.rstrip(".") + f" ({scope})."
+        reason += f" Searched only documents {scope}."
     lines = [escape(reason), escape(shorten(_flat(echo), 300))]
     if answer.suggestions:
         words = ", ".join(f"**{escape(w)}**" for w in answer.suggestions)

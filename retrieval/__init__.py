@@ -12,6 +12,7 @@ from .errors import (
     UnknownDocument,
     UnknownNote,
 )
+from .filters import Catalogue, FilterError, Filters, Part, split_filters
 from .index import BM25Index, BM25Params
 from .ingest import IngestProgress
 from .lookup import NothingToLookUp
@@ -35,8 +36,11 @@ __all__ = [
     "ArchiveService",
     "BM25Index",
     "BM25Params",
+    "Catalogue",
     "Citation",
     "DocumentInfo",
+    "FilterError",
+    "Filters",
     "FootnoteInfo",
     "IndexNotReady",
     "IndexStats",
@@ -44,6 +48,7 @@ __all__ = [
     "IngestReport",
     "NoteRef",
     "NothingToLookUp",
+    "Part",
     "QuestionError",
     "ReindexInProgress",
     "Result",
@@ -56,6 +61,7 @@ __all__ = [
     "UnknownNote",
     "bundled_corpus",
     "default_db_path",
+    "split_filters",
     "terms",
     "tokenize",
 ]

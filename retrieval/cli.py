@@ -18,12 +18,13 @@ from pathlib import Path
 from typing import TextIO
 
 from .errors import RetrievalError, StoreError, StoreNeedsWrite
+from .filters import Filters
 from .ingest import IngestProgress
 from .models import Answer, FootnoteInfo, IngestReport, MergedSource
 from .service import DEFAULT_RESULTS, MAX_RESULTS, ArchiveService, default_db_path
 from .sources import ARCHIVE_BASE_URL
 from .store import Store
-from .wording import missing_notes, plural
+from .wording import DASH, missing_notes, plural
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 
@@ -202,11 +203,18 @@ async def _with_service(args: argparse.Namespace, work: Callable, *, writes: boo
 
 def _cmd_ask(args: argparse.Namespace) -> int:
     async def work(service: ArchiveService) -> int:
-        answer = await service.ask(args.question, args.k)
+        filters = Filters(args.part, args.year_from, args.year_to)
+        scope = ""
+        if filters:
+            catalogue = await service.catalogue()
+            filters = catalogue.check(filters)
+            scope = catalogue.describe(filters)
+        answer = await service.ask(args.question, args.k, filters=filters)
         if args.json:
             print(json.dumps(answer_json(answer), ensure_ascii=False, indent=2))
         else:
-            print(format_answer(answer, tty=sys.stdout.isatty()))
+            text = format_answer(answer, tty=sys.stdout.isatty())
+            print(text.replace("\n", f"\nSearched only documents {scope}.\n", 1) if scope else text)
         return EXIT_OK
 
     return asyncio.run(_with_service(args, work))
@@ -245,6 +253,21 @@ def _cmd_docs(args: argparse.Namespace) -> int:
         for doc in await service.documents():
             notes = f", {doc.notes_cited} notes" if doc.notes_cited else ""
             print(f"{doc.doc_id}\t{doc.title} ({doc.paragraphs} paragraphs{notes})")
+        return EXIT_OK
+
+    return asyncio.run(_with_service(args, work))
+
+
+def _cmd_parts(args: argparse.Namespace) -> int:
+    async def work(service: ArchiveService) -> int:
+        catalogue = await service.catalogue()
+        for part in catalogue.parts:
+            print(
+                f"{part.path}\t{part.label}\t{plural(part.documents, 'document')}, {part.dated:,} dated"
+            )
+        years = catalogue.year_counts()
+        if years:
+            print(f"years: {min(years)}{DASH}{max(years)} ({catalogue.summary()})")
         return EXIT_OK
 
     return asyncio.run(_with_service(args, work))
@@ -303,6 +326,12 @@ def _positive(value: str) -> int:
     return number
 
 
+def _year(value: str) -> int:
+    if not (value.isdigit() and len(value) == 4):
+        raise argparse.ArgumentTypeError(f"'{value}' is not a year such as 1995")
+    return int(value)
+
+
 def _results(value: str) -> int:
     number = _positive(value)
     if number > MAX_RESULTS:
@@ -330,6 +359,26 @@ def build_parser(extra: Sequence[ExtraCommand] = ()) -> argparse.ArgumentParser:
     ask.add_argument("question", help='the question, in quotes; "a phrase" inside must appear')
     ask.add_argument("-k", type=_results, default=DEFAULT_RESULTS, help="number of excerpts (1-10)")
     ask.add_argument("--json", action="store_true", help="print the documented JSON structure")
+    ask.add_argument(
+        "--in",
+        dest="part",
+        metavar="PART",
+        help="search only a part of the archive: a folder or its name (see `archive-bot parts`)",
+    )
+    ask.add_argument(
+        "--from",
+        dest="year_from",
+        type=_year,
+        metavar="YEAR",
+        help="only documents dated this year or later (undated ones are left out)",
+    )
+    ask.add_argument(
+        "--to",
+        dest="year_to",
+        type=_year,
+        metavar="YEAR",
+        help="only documents dated this year or earlier (undated ones are left out)",
+    )
     ask.set_defaults(func=_cmd_ask)
 
     ingest = sub.add_parser(
@@ -357,6 +406,11 @@ def build_parser(extra: Sequence[ExtraCommand] = ()) -> argparse.ArgumentParser:
 
     docs = sub.add_parser("docs", parents=[common], help="list the indexed documents")
     docs.set_defaults(func=_cmd_docs)
+
+    parts = sub.add_parser(
+        "parts", parents=[common], help="list the parts of the archive (for --in) and its years"
+    )
+    parts.set_defaults(func=_cmd_parts)
 
     stats = sub.add_parser("stats", parents=[common], help="show index size and settings")
     stats.set_defaults(func=_cmd_stats)

@@ -18,7 +18,7 @@ PLAIN_WORDS = 20
 TELLING_WORDS = 12
 _NOISE = re.compile(
     r"https?://\S+|<a?:\w{1,32}:\d{1,20}>|<(?:@[!&]?|#)\d{1,20}>|</[\w -]{1,100}:\d{1,20}>"
-    r"|<t:\d{1,13}(?::\w)?>|```.*?```",
+    r"|<t:\d{1,13}(?::\w)?>|```.*?```|(?<!\S)(?:in|from|to):\S+",
     re.DOTALL,
 )
 
@@ -43,7 +43,8 @@ class NothingToLookUp(QuestionError):
 
 
 def message_text(text: str) -> str:
-    """A message without what cannot be searched: links, mentions, emoji, timestamps, code."""
+    """A message without what cannot be searched: links, mentions, emoji, timestamps, code, and
+    words that would read as search filters (``in:faq``)."""
     return strip_chatter(clean_question(_NOISE.sub(" ", text)))
 
 

@@ -29,6 +29,7 @@ from .errors import (
     UnknownDocument,
     UnknownNote,
 )
+from .filters import OPENING_CHARS, Catalogue, Filters
 from .index import DEFAULT_PARAMS, INDEX_FORMAT, BM25Index, BM25Params
 from .index_build import IndexBuilder
 from .ingest import (
@@ -129,6 +130,7 @@ class ArchiveService:
         self._counts: tuple[str | None, dict[str, int]] | None = None
         self._documents: tuple[str | None, int] | None = None
         self._searches = asyncio.Semaphore(1)
+        self._catalogue: tuple[str | None, Catalogue] | None = None
 
     # --- life cycle -------------------------------------------------------------------------
 
@@ -348,8 +350,12 @@ class ArchiveService:
         *,
         offset: int = 0,
         per_document: int = PER_DOCUMENT,
+        filters: Filters | None = None,
     ) -> Answer:
-        """Answer a question with verbatim quotes, or abstain when the archive has no good answer."""
+        """Answer a question with verbatim quotes, or abstain when the archive has no good answer.
+
+        ``filters`` narrows the search to a part of the archive and/or years (see :meth:`catalogue`).
+        """
         parsed = parse_question(question)
         await self.refresh()
         index = self._require_index()
@@ -362,6 +368,8 @@ class ArchiveService:
             )
         weights = term_weights(index, parsed.terms, parsed.names)
         allowed = self._phrase_rows(parsed, index)
+        if filters:
+            allowed = await self._filter_rows(filters, index, allowed)
         wanted = offset + limit + 1  # one more than shown, to know whether there are more
         # Scoring and quoting run in a thread so the event loop stays free; one search at a time:
         # quoting is Python code that holds the GIL, so a second thread adds no throughput and
@@ -471,6 +479,26 @@ class ArchiveService:
             lo, hi = ranges.get(p.doc_id, (p.para_first, p.para_last))
             ranges[p.doc_id] = (min(lo, p.para_first), max(hi, p.para_last))
         return await self.store.paragraph_ranges(ranges)
+
+    # --- filters (in:, from:, to:) -------------------------------------------------------------
+
+    async def catalogue(self) -> Catalogue:
+        """The parts and years of the serving index's documents (built once per index)."""
+        await self.refresh()
+        if self._catalogue is None or self._catalogue[0] != self._build_id:
+            build_id = self._build_id
+            rows = await self.store.document_openings(OPENING_CHARS)
+            ranges = await self.store.all_passage_id_ranges()
+            self._catalogue = (build_id, await asyncio.to_thread(Catalogue, rows, ranges))
+        return self._catalogue[1]
+
+    async def _filter_rows(
+        self, filters: Filters, index: BM25Index, allowed: np.ndarray | None
+    ) -> np.ndarray:
+        """The index rows ``filters`` keeps, within ``allowed`` when a phrase already narrowed."""
+        catalogue = await self.catalogue()
+        rows = catalogue.rows(catalogue.check(filters), index.passage_ids)
+        return rows if allowed is None else np.intersect1d(allowed, rows)
 
     # --- chat messages (the bot's "Find in archive") ------------------------------------------
 

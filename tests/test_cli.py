@@ -190,3 +190,31 @@ def test_ingest_names_merged_urls_and_collisions(capsys, db: str, tmp_path: Path
         f"skipped {tmp_path}/b/notes.txt: document id 'notes' is stored from {tmp_path}/a/notes.txt"
         in out
     )
+
+
+def test_ask_narrowed_to_a_part_and_years(capsys, db: str, tmp_path: Path) -> None:
+    mirror = tmp_path / "mirror"
+    (mirror / "mn").mkdir(parents=True)
+    (mirror / "mn" / "mn150.txt").write_text(
+        "MIM Notes 150, November 15, 1997\n\nDeng Xiaoping was a capitalist roader.\n"
+    )
+    assert run(capsys, "--db", db, "ingest", str(mirror))[0] == 0
+    code, out, _ = run(capsys, "--db", db, "parts")
+    assert code == 0
+    assert out.splitlines() == [
+        "mn\tMIM Notes\t1 document, 1 dated",
+        "ms\tms\t1 document, 0 dated",
+        "years: 1997–1997 (2 documents in 2 parts, 1 of them dated)",
+    ]
+    code, out, _ = run(
+        capsys, "--db", db, "ask", "Deng Xiaoping", "--in", "MIM Notes", "--from", "1990"
+    )
+    assert code == 0
+    assert out.splitlines()[:2] == [
+        "Q: Deng Xiaoping",
+        "Searched only documents in MIM Notes (mn), dated 1990 or later.",
+    ]
+    assert "Migrants in communist history" not in out and "capitalist roader" in out
+    code, _, err = run(capsys, "--db", db, "ask", "Deng", "--in", "ms", "--to", "1990")
+    assert code == 1
+    assert err == "archive-bot: error: no document of the archive is in ms, dated 1990 or earlier\n"

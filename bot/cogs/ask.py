@@ -11,10 +11,13 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from retrieval import RetrievalError
+from retrieval import Filters, RetrievalError, split_filters
+from retrieval.filters import EARLIEST, LATEST
+from retrieval.wording import plural
 
 from ..answers import first_page
 from ..mentions import fetch_mentioned, named
+from ..render import CHOICE_NAME, shorten
 from ..replies import NO_PINGS, new_ref, send, tell
 from ..views import answer_view
 
@@ -24,6 +27,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MAX_QUESTION = 500
+MAX_CHOICES = 25
 USAGE = (
     "Ask me about the archive: mention me with a question, e.g. "
     "`@{name} Where did Deng Xiaoping become a communist?`, or use `/ask`."
@@ -48,10 +52,14 @@ class Ask(commands.Cog):
         self.bot = bot
 
     @app_commands.command(name="ask")
+    @app_commands.rename(part="in", year_from="from", year_to="to")
     @app_commands.describe(
         question='What you want to know; put "quotes" around words that must appear together',
         results="How many excerpts to show (1-5, default 3)",
         only_me="Show the answer only to you",
+        part="Search only this part of the archive (MIM Notes, FAQ, film reviews…)",
+        year_from="Only documents dated this year or later (undated ones are left out)",
+        year_to="Only documents dated this year or earlier (undated ones are left out)",
     )
     async def ask(
         self,
@@ -59,10 +67,16 @@ class Ask(commands.Cog):
         question: app_commands.Range[str, 1, MAX_QUESTION],
         results: app_commands.Range[int, 1, 5] = 3,
         only_me: bool = False,
+        part: app_commands.Range[str, 1, 100] | None = None,
+        year_from: app_commands.Range[int, EARLIEST, LATEST] | None = None,
+        year_to: app_commands.Range[int, EARLIEST, LATEST] | None = None,
     ) -> None:
         """Ask the archive a question; the answer quotes it word for word, with sources."""
         try:
             self.bot.service.check_question(question)
+            filters = Filters(part, year_from, year_to)
+            if filters:  # autocomplete only suggests: what was sent is checked here
+                filters = (await self.bot.service.catalogue()).check(filters)
         except RetrievalError as exc:
             await tell(interaction, cannot_search(exc))
             return
@@ -74,7 +88,7 @@ class Ask(commands.Cog):
         users = await fetch_mentioned(self.bot, interaction.guild, question)
         shown = "Q: " + named(question, interaction.guild, users, self.bot)
         saved_id, page = await first_page(
-            self.bot.service, question, interaction.user.id, shown, results
+            self.bot.service, question, interaction.user.id, shown, results, filters
         )
         await send(
             interaction,
@@ -82,6 +96,36 @@ class Ask(commands.Cog):
             view=answer_view(saved_id, 0, results, page),
             ephemeral=only_me,
         )
+
+    @ask.autocomplete("part")
+    async def part_choices(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        """Parts of the archive whose folder or name contains what was typed, largest first."""
+        typed = current.casefold().strip()
+        catalogue = await self.bot.service.catalogue()
+        return [
+            app_commands.Choice(
+                name=shorten(f"{p.name} · {plural(p.documents, 'document')}", CHOICE_NAME),
+                value=p.path,
+            )
+            for p in catalogue.parts
+            if (not typed or typed in p.name.casefold()) and len(p.path) <= CHOICE_NAME
+        ][:MAX_CHOICES]
+
+    @ask.autocomplete("year_from")
+    @ask.autocomplete("year_to")
+    async def year_choices(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[int]]:
+        """Years documents are dated, with how many, starting with what was typed."""
+        typed = current.strip()
+        years = (await self.bot.service.catalogue()).year_counts()
+        return [
+            app_commands.Choice(name=f"{year} · {plural(count, 'document')}", value=year)
+            for year, count in years.items()
+            if str(year).startswith(typed)
+        ][:MAX_CHOICES]
 
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
@@ -104,7 +148,10 @@ class Ask(commands.Cog):
             await self._reply(message, content=USAGE.format(name=self.bot.user.display_name))
             return
         try:
-            self.bot.service.check_question(question)
+            searched, filters = split_filters(question)
+            self.bot.service.check_question(searched)
+            if filters:
+                filters = (await self.bot.service.catalogue()).check(filters)
         except RetrievalError as exc:
             await self._reply(message, content=cannot_search(exc))
             return
@@ -115,7 +162,7 @@ class Ask(commands.Cog):
         shown = "Q: " + named(question, message.guild, message.mentions, self.bot)
         async with message.channel.typing():
             saved_id, page = await first_page(
-                self.bot.service, question, message.author.id, shown, 3
+                self.bot.service, searched, message.author.id, shown, 3, filters
             )
         await self._reply(message, embed=page.embed, view=answer_view(saved_id, 0, 3, page))
 

@@ -125,10 +125,11 @@ def _convert(
         low, high = spec.get("min_length", 0), spec.get("max_length", 6000)
         if not low <= len(value) <= high:
             raise ValueError(f"option {spec['name']!r}: length must be in [{low}, {high}]")
-    elif otype == INTEGER:
-        value = int(value)
-    elif otype == NUMBER:
-        value = float(value)
+    elif otype in (INTEGER, NUMBER):
+        value = int(value) if otype == INTEGER else float(value)
+        low, high = spec.get("min_value"), spec.get("max_value")
+        if (low is not None and value < low) or (high is not None and value > high):
+            raise ValueError(f"option {spec['name']!r}: {value} is outside [{low}, {high}]")
     elif otype == BOOLEAN:
         value = bool(value)
     else:
