@@ -28,17 +28,25 @@ async def compose(
     """Search and render one page (``limit`` results from ``offset``) of a saved question; the
     filters it was saved with (``in:mn from:1990 …``) narrow the search and are named in the
     footer."""
+    answer, scope = await search(service, saved, offset, limit)
+    more = not answer.abstained and answer.total_candidates > offset + len(answer.results)
+    embed = render.answer_embed(answer, render.Page(offset, more), saved.shown, scope)
+    notes = any(notes for _, _, notes in await notes_on_screen(service, answer))
+    return Composed(embed, answer, more, notes)
+
+
+async def search(
+    service: ArchiveService, saved: SavedQuestion, offset: int, limit: int
+) -> tuple[Answer, str]:
+    """A page of a saved question's answer, narrowed by the filters it was saved with, and the
+    words that say how it was narrowed (empty when it was not)."""
     question, filters = split_filters(saved.question)
     scope = ""
     if filters:
         catalogue = await service.catalogue()
         filters = catalogue.check(filters)
         scope = catalogue.describe(filters)
-    answer = await service.ask(question, limit, offset=offset, filters=filters)
-    more = not answer.abstained and answer.total_candidates > offset + len(answer.results)
-    embed = render.answer_embed(answer, render.Page(offset, more), saved.shown, scope)
-    notes = any(notes for _, _, notes in await notes_on_screen(service, answer))
-    return Composed(embed, answer, more, notes)
+    return await service.ask(question, limit, offset=offset, filters=filters), scope
 
 
 async def first_page(

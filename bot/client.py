@@ -17,7 +17,7 @@ from retrieval import ArchiveService, DocumentInfo, RetrievalError
 from .ratelimit import RateLimiter
 from .replies import NO_PINGS, report_unexpected, tell
 from .settings import Settings
-from .views import NotesButton, PageButton
+from .views import FeedbackButton, NotesButton, PageButton
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +75,7 @@ class ArchiveBot(commands.Bot):
             self.heartbeat.start()
         for extension in EXTENSIONS:
             await self.load_extension(extension)
-        self.add_dynamic_items(PageButton, NotesButton)
+        self.add_dynamic_items(PageButton, NotesButton, FeedbackButton)
         self.forget_expired.start()  # now, then every hour
         await self.sync_commands_if_changed()
 

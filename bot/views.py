@@ -10,10 +10,10 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
-from retrieval import RetrievalError, SavedQuestion
+from retrieval import RetrievalError, SavedQuestion, Vote
 
 from . import render
-from .answers import Composed, compose, notes_on_screen
+from .answers import Composed, compose, notes_on_screen, search
 from .replies import NO_PINGS, report_unexpected, tell
 
 if TYPE_CHECKING:
@@ -33,6 +33,9 @@ def answer_view(question_id: int, offset: int, limit: int, page: Composed) -> di
         view.add_item(PageButton("more", question_id, offset + limit, limit))
     if page.notes:
         view.add_item(NotesButton(question_id, offset, limit))
+    if page.answer.results:
+        for helpful in (True, False):
+            view.add_item(FeedbackButton(helpful, question_id, offset, limit))
     return view
 
 
@@ -138,3 +141,64 @@ class NotesButton(
         await interaction.response.send_message(
             embed=embed, ephemeral=True, allowed_mentions=NO_PINGS
         )
+
+
+def thanks(vote: Vote) -> str:
+    """What a voter is told (privately): their vote, whether it changed, and the counts."""
+    said = "helpful" if vote.helpful else "not helpful"
+    counts = f"So far: {vote.helpful_count} helpful, {vote.not_helpful_count} not helpful."
+    if vote.previous is None:
+        text = f"Thanks: you found this answer {said}. {counts}"
+    elif vote.previous == vote.helpful:
+        text = f"You had already marked this answer {said}. {counts}"
+    else:
+        text = f"Changed your vote: {said}. {counts}"
+    if not vote.helpful:
+        text += ' Other words, a name, or a "quoted phrase" often find a better passage.'
+    return text
+
+
+class FeedbackButton(
+    discord.ui.DynamicItem[discord.ui.Button],
+    template=re.compile(
+        r"fb:(?P<vote>up|down):(?P<qid>\d{1,19}):(?P<offset>\d{1,4}):(?P<limit>[1-9])"
+    ),
+):
+    """Helpful / Not helpful: anyone may vote once on an answer and change their vote; the vote
+    counts the documents on screen. The voter is told privately."""
+
+    def __init__(self, helpful: bool, question_id: int, offset: int, limit: int) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="Helpful" if helpful else "Not helpful",
+                style=discord.ButtonStyle.secondary,
+                custom_id=f"fb:{'up' if helpful else 'down'}:{question_id}:{offset}:{limit}",
+                row=1,
+            )
+        )
+        self.helpful, self.question_id, self.offset, self.limit = (
+            helpful,
+            question_id,
+            offset,
+            limit,
+        )
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]
+    ) -> FeedbackButton:
+        return cls(
+            match["vote"] == "up", int(match["qid"]), int(match["offset"]), int(match["limit"])
+        )
+
+    async def callback(self, interaction: discord.Interaction) -> Any:
+        await _with_saved(interaction, self.question_id, self._vote)
+
+    async def _vote(self, interaction: discord.Interaction, saved: SavedQuestion) -> None:
+        bot: ArchiveBot = interaction.client  # type: ignore[assignment]
+        answer, _ = await search(bot.service, saved, self.offset, self.limit)
+        documents = list(dict.fromkeys(r.citation.doc_id for r in answer.results))
+        vote = await bot.service.vote(
+            self.question_id, str(interaction.user.id), self.helpful, answer.question, documents
+        )
+        await tell(interaction, thanks(vote))

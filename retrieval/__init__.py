@@ -20,6 +20,8 @@ from .models import (
     Answer,
     Citation,
     DocumentInfo,
+    FeedbackCount,
+    FeedbackSummary,
     FootnoteInfo,
     IndexStats,
     IngestReport,
@@ -27,6 +29,7 @@ from .models import (
     Result,
     SavedQuestion,
     SkippedFile,
+    Vote,
 )
 from .service import ArchiveService, bundled_corpus, default_db_path
 from .text import terms, tokenize
@@ -39,6 +42,8 @@ __all__ = [
     "Catalogue",
     "Citation",
     "DocumentInfo",
+    "FeedbackCount",
+    "FeedbackSummary",
     "FilterError",
     "Filters",
     "FootnoteInfo",
@@ -59,6 +64,7 @@ __all__ = [
     "StoreError",
     "UnknownDocument",
     "UnknownNote",
+    "Vote",
     "bundled_corpus",
     "default_db_path",
     "split_filters",

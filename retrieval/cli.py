@@ -273,6 +273,23 @@ def _cmd_parts(args: argparse.Namespace) -> int:
     return asyncio.run(_with_service(args, work))
 
 
+def _cmd_feedback(args: argparse.Namespace) -> int:
+    async def work(service: ArchiveService) -> int:
+        summary = await service.feedback()
+        if not summary.questions:
+            print("no votes yet")
+            return EXIT_OK
+        print("helpful\tnot helpful\tquestion")
+        for count in summary.questions[: args.top]:
+            print(f"{count.helpful}\t{count.not_helpful}\t{count.subject}")
+        print("\nhelpful\tnot helpful\tdocument quoted")
+        for count in summary.documents[: args.top]:
+            print(f"{count.helpful}\t{count.not_helpful}\t{count.subject}")
+        return EXIT_OK
+
+    return asyncio.run(_with_service(args, work))
+
+
 def _cmd_stats(args: argparse.Namespace) -> int:
     async def work(service: ArchiveService) -> int:
         stats = await service.stats()
@@ -411,6 +428,16 @@ def build_parser(extra: Sequence[ExtraCommand] = ()) -> argparse.ArgumentParser:
         "parts", parents=[common], help="list the parts of the archive (for --in) and its years"
     )
     parts.set_defaults(func=_cmd_parts)
+
+    feedback = sub.add_parser(
+        "feedback",
+        parents=[common],
+        help="votes (Helpful / Not helpful) per question and per quoted document",
+    )
+    feedback.add_argument(
+        "--top", type=_positive, default=20, help="how many of each to list (default 20)"
+    )
+    feedback.set_defaults(func=_cmd_feedback)
 
     stats = sub.add_parser("stats", parents=[common], help="show index size and settings")
     stats.set_defaults(func=_cmd_stats)

@@ -305,3 +305,31 @@ class SavedQuestion:
     created_at: float
     # How the question is echoed to people (``None``: as searched).
     shown: str | None = None
+
+
+@dataclass(frozen=True)
+class Vote:
+    """One person's vote on an answer as recorded: what it is now, what it was before (``None``:
+    a first vote), and the answer's counts after it."""
+
+    helpful: bool
+    previous: bool | None
+    helpful_count: int
+    not_helpful_count: int
+
+
+@dataclass(frozen=True)
+class FeedbackCount:
+    """Votes on something: an answered question, or a document quoted in answers."""
+
+    subject: str
+    helpful: int
+    not_helpful: int
+
+
+@dataclass(frozen=True)
+class FeedbackSummary:
+    """Votes per answered question and per quoted document, most votes first."""
+
+    questions: tuple[FeedbackCount, ...]
+    documents: tuple[FeedbackCount, ...]

@@ -8,8 +8,12 @@ until then (and forever, if it fails) questions are answered from the old one.
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
+import json
 import logging
 import os
+import secrets
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterable
@@ -48,6 +52,8 @@ from .models import (
     CitingSentence,
     Document,
     DocumentInfo,
+    FeedbackCount,
+    FeedbackSummary,
     FootnoteInfo,
     IndexStats,
     IngestReport,
@@ -59,6 +65,7 @@ from .models import (
     Result,
     SavedQuestion,
     SourceRoot,
+    Vote,
 )
 from .provenance import absolute, is_under, merge_roots, removals, resolved
 from .query import ParsedQuestion, clean_question, parse_question
@@ -88,6 +95,7 @@ DEFAULT_RESULTS = 3
 MAX_RESULTS = 10
 PER_DOCUMENT = 1
 _REFRESH_SECONDS = 1.0
+_FEEDBACK_KEY = "feedback_key"  # app_state: the key of the voters' hashes
 
 
 def default_db_path() -> Path:
@@ -596,6 +604,46 @@ class ArchiveService:
     async def forget_questions_older_than(self, seconds: float) -> None:
         """Drop remembered questions older than ``seconds``."""
         await self.store.forget_questions_before(time.time() - seconds)
+
+    # --- feedback ------------------------------------------------------------------------------
+
+    async def vote(
+        self, question_id: int, person: str, helpful: bool, question: str, documents: list[str]
+    ) -> Vote:
+        """Record one person's vote on an answer (a second vote replaces the first).
+
+        The person is stored only as a keyed hash of who and which answer, enough to find their
+        vote again and never to tie votes on different answers together.
+        """
+        key = await self.store.app_state_or(_FEEDBACK_KEY, secrets.token_hex(32))
+        voter = hmac.new(
+            key.encode(), f"{question_id}:{person}".encode(), hashlib.sha256
+        ).hexdigest()[:32]
+        previous = await self.store.vote(
+            question_id, voter, helpful, question, json.dumps(documents), time.time()
+        )
+        counts = next((v for v in await self.store.votes() if v[0] == question_id), None)
+        up, down = (counts[3], counts[4]) if counts else (0, 0)
+        return Vote(helpful, previous, up, down)
+
+    async def feedback(self) -> FeedbackSummary:
+        """Votes per answered question and per quoted document (for the admins' usage view)."""
+        rows = await self.store.votes()
+        per_document: dict[str, list[int]] = {}
+        for _, _, documents, up, down in rows:
+            for doc_id in dict.fromkeys(json.loads(documents)):
+                counts = per_document.setdefault(doc_id, [0, 0])
+                counts[0] += up
+                counts[1] += down
+        return FeedbackSummary(
+            tuple(FeedbackCount(question, up, down) for _, question, _, up, down in rows),
+            tuple(
+                FeedbackCount(doc_id, up, down)
+                for doc_id, (up, down) in sorted(
+                    per_document.items(), key=lambda x: (-(x[1][0] + x[1][1]), x[0])
+                )
+            ),
+        )
 
     async def state(self, key: str) -> str | None:
         """A value a front end stored with :meth:`set_state`."""

@@ -116,6 +116,21 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE saved_questions ADD COLUMN shown TEXT;
     """,
+    # 5: feedback: "Helpful" / "Not helpful" on an answer, one vote per person per answer (a new
+    # press replaces it). ``voter`` is a keyed hash of the person and the answer, kept only to
+    # find that vote again (no user id; votes on two answers cannot be tied to one person). The
+    # question and the documents quoted are copied, so counts outlive the saved question.
+    """
+    CREATE TABLE feedback (
+        question_id INTEGER NOT NULL,
+        voter TEXT NOT NULL,
+        helpful INTEGER NOT NULL,
+        question TEXT NOT NULL,
+        documents TEXT NOT NULL,
+        voted_at REAL NOT NULL,
+        PRIMARY KEY (question_id, voter)
+    );
+    """,
 )
 
 _BLOB_PART = 64 * 1024 * 1024
@@ -529,6 +544,47 @@ class Store:
         """Delete saved questions older than ``created_at``."""
         await self._write("DELETE FROM saved_questions WHERE created_at < ?", (created_at,))
 
+    async def vote(
+        self,
+        question_id: int,
+        voter: str,
+        helpful: bool,
+        question: str,
+        documents: str,
+        voted_at: float,
+    ) -> bool | None:
+        """Record (or replace) one person's vote on an answer; returns their previous vote."""
+        async with self.transaction() as w:
+            before = await w.fetch_one(
+                "SELECT helpful FROM feedback WHERE question_id = ? AND voter = ?",
+                (question_id, voter),
+            )
+            await w.execute(
+                """INSERT INTO feedback VALUES (?, ?, ?, ?, ?, ?)
+                   ON CONFLICT(question_id, voter) DO UPDATE SET
+                   helpful = excluded.helpful, documents = excluded.documents,
+                   voted_at = excluded.voted_at""",
+                (question_id, voter, int(helpful), question, documents, voted_at),
+            )
+        return None if before is None else bool(before[0])
+
+    async def votes(self) -> list[tuple[int, str, str, int, int]]:
+        """(question_id, question, documents, helpful, not helpful) of every answer voted on,
+        most votes first."""
+        rows = await self._fetchall(
+            """SELECT question_id, question, documents, SUM(helpful), SUM(1 - helpful)
+               FROM feedback GROUP BY question_id ORDER BY COUNT(*) DESC, question_id"""
+        )
+        return [tuple(row) for row in rows]
+
+    async def app_state_or(self, key: str, value: str) -> str:
+        """A front end's stored value; ``value`` is stored first when there is none (the first
+        process to store one wins)."""
+        async with self.transaction() as w:
+            await w.execute("INSERT OR IGNORE INTO app_state VALUES (?, ?)", (key, value))
+            row = await w.fetch_one("SELECT value FROM app_state WHERE key = ?", (key,))
+        return row[0] if row else value
+
     async def set_app_state(self, key: str, value: str) -> None:
         """Store a front end's value."""
         await self._write(
@@ -577,6 +633,12 @@ class Writer:
         """Run one statement; returns the last inserted row id."""
         async with self._conn.execute(sql, params) as cursor:
             return cursor.lastrowid or 0
+
+    async def fetch_one(self, sql: str, params: tuple = ()) -> tuple | None:
+        """The first row of a query inside the transaction, or ``None``."""
+        async with self._conn.execute(sql, params) as cursor:
+            row = await cursor.fetchone()
+        return tuple(row) if row is not None else None
 
     async def delete_documents(self, doc_ids: Iterable[str]) -> None:
         """Remove documents with their paragraphs, passages, notes and markers."""

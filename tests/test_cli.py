@@ -218,3 +218,29 @@ def test_ask_narrowed_to_a_part_and_years(capsys, db: str, tmp_path: Path) -> No
     code, _, err = run(capsys, "--db", db, "ask", "Deng", "--in", "ms", "--to", "1990")
     assert code == 1
     assert err == "archive-bot: error: no document of the archive is in ms, dated 1990 or earlier\n"
+
+
+def test_feedback_lists_votes(capsys, db: str) -> None:
+    import asyncio
+
+    from retrieval import ArchiveService
+
+    async def vote() -> None:
+        service = await ArchiveService.open(db)
+        try:
+            for person, helpful in (("1", True), ("2", False), ("1", False)):
+                await service.vote(7, person, helpful, "Where did Deng study?", ["ms/migrants"])
+        finally:
+            await service.close()
+
+    code, out, _ = run(capsys, "--db", db, "feedback")
+    assert (code, out) == (0, "no votes yet\n")
+    asyncio.run(vote())
+    code, out, _ = run(capsys, "--db", db, "feedback")
+    assert out.splitlines() == [
+        "helpful\tnot helpful\tquestion",
+        "0\t2\tWhere did Deng study?",
+        "",
+        "helpful\tnot helpful\tdocument quoted",
+        "0\t2\tms/migrants",
+    ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import shutil
+import sqlite3
 from pathlib import Path
 
 from conftest import Deployment, texts
@@ -64,7 +65,12 @@ async def test_ask_quotes_the_seed_and_links_to_it(emu: DiscordEmulator, bot: Ar
     assert "Migrants in communist history · Our own teachers · ¶ 18" in embed["description"]
     assert embed["title"] == f"Q: {DENG}"
     assert embed["footer"]["text"] == "Results 1–3 · More results shows the next ones"
-    assert message.custom_ids == ["ans:more:1:3:3", "ans:notes:1:0:3"]
+    assert message.custom_ids == [
+        "ans:more:1:3:3",
+        "ans:notes:1:0:3",
+        "fb:up:1:0:3",
+        "fb:down:1:0:3",
+    ]
     no_pings(emu)
     emu.assert_clean()
 
@@ -423,4 +429,40 @@ async def test_find_in_archive_on_a_message_without_words_gives_a_hint(
             "That message has no words I can look up in the archive (only links, mentions, "
             "emoji or code). Use /ask and say what you want to check in your own words."
         )
+    emu.assert_clean()
+
+
+async def test_feedback_votes_are_changed_and_counted(
+    emu: DiscordEmulator, deployment: Deployment, bot: ArchiveBot
+) -> None:
+    record = await emu.invoke_slash("ask", {"question": DENG})
+    message = await record.wait_for_message()
+    up = next(c for c in message.custom_ids if c.startswith("fb:up:"))
+    down = next(c for c in message.custom_ids if c.startswith("fb:down:"))
+    labels = [c.get("label") for c in message.components[1]["components"]]
+    assert labels == ["Helpful", "Not helpful"]
+    said = []
+    for custom_id, user in ((up, emu.user), (up, emu.user), (down, emu.user)):
+        click = await emu.click_button(message, custom_id, user=user)
+        reply = await click.wait_for_message()
+        assert reply.ephemeral
+        said.append(reply.content)
+    other = await emu.click_button(message, up, user=await emu.add_user("bob"))
+    said.append((await other.wait_for_message()).content)
+    better = ' Other words, a name, or a "quoted phrase" often find a better passage.'
+    assert said == [
+        "Thanks: you found this answer helpful. So far: 1 helpful, 0 not helpful.",
+        "You had already marked this answer helpful. So far: 1 helpful, 0 not helpful.",
+        "Changed your vote: not helpful. So far: 0 helpful, 1 not helpful." + better,
+        "Thanks: you found this answer helpful. So far: 1 helpful, 1 not helpful.",
+    ]
+    summary = await bot.service.feedback()
+    assert [(q.subject, q.helpful, q.not_helpful) for q in summary.questions] == [(DENG, 1, 1)]
+    quoted = {d.subject: (d.helpful, d.not_helpful) for d in summary.documents}
+    assert quoted["ms/migrantsincommunisthistory"] == (1, 1)
+    # Who voted is kept only as a keyed hash: no user id is stored with the votes.
+    with sqlite3.connect(deployment.settings.db_path) as conn:
+        stored = repr(conn.execute("SELECT * FROM feedback").fetchall())
+    assert str(emu.user.id) not in stored and len(stored) > 0
+    no_pings(emu)
     emu.assert_clean()
