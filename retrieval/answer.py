@@ -41,7 +41,9 @@ _LEANS_BACK = re.compile(
     r"instead|another|the other|one (?:is|was)|the (?:first|second|other) (?:is|was))\b",
     re.IGNORECASE,
 )
-# Lines without a sentence's closing punctuation (a record label, a book's imprint) are no prose.
+# Lines without a sentence's closing punctuation (a record label, a book's imprint, a short
+# label line like "IRTR It's Right to Rebel: Internet discussion forum") are no prose.
+LABEL_WORDS = 6
 _PROSE_END = re.compile(r"[.!?][\"”’')\]]*(?:\s?[(\[]\d{1,3}[)\]])?\s*$")
 _LEANS_ON = re.compile(r"(?::|\b(?:following|as follows)[.:]?)[\"”’')\]]*\s*$", re.IGNORECASE)
 # How many of a document's best passages are quoted to choose its quotes from.
@@ -112,7 +114,7 @@ class Wants:
         dangling = DANGLING * (
             bool(_LEANS_BACK.match(text))
             + bool(_LEANS_ON.search(text))
-            + ("\n" in text and not _PROSE_END.search(text))
+            + (not _PROSE_END.search(text) and ("\n" in text or len(text.split()) <= LABEL_WORDS))
         )
         return covered / total + bonus - dangling - SENTENCE_COST * extra
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 
 from .errors import QuestionError
-from .text import is_stop_word, terms, words
+from .spelling import edit_distance
+from .text import STOP_WORDS, is_stop_word, stem, terms, words
 
 MAX_QUESTION_CHARS = 1000
 _PHRASE = re.compile(r"[\"“”„«»]([^\"“”„«»]+)[\"“”„«»]")
@@ -90,4 +92,33 @@ def contains_phrase(text_words: list[str], phrase: tuple[str, ...]) -> bool:
     return any(
         text_words[i] == first and tuple(text_words[i : i + n]) == phrase
         for i in range(len(text_words) - n + 1)
+    )
+
+
+def without_stop_word_typos(
+    question: ParsedQuestion, known: Callable[[str], bool]
+) -> ParsedQuestion:
+    """``question`` without the words the index does not know that are one edit from a stop word
+    of four letters or more ("waht", "abut", "becuase"): typos of words search ignores, not
+    missing evidence. Shorter words are left alone ("eat" is one edit from "at")."""
+    typos = {
+        w
+        for w in question.surface
+        if len(w) >= 4 and not known(stem(w)) and any(_one_edit(w, s) for s in STOP_WORDS)
+    }
+    if not typos:
+        return question
+    dropped = {stem(w) for w in typos}
+    return replace(
+        question,
+        terms=tuple(t for t in question.terms if t not in dropped),
+        surface=tuple(w for w in question.surface if w not in typos),
+    )
+
+
+def _one_edit(word: str, stop_word: str) -> bool:
+    return (
+        len(stop_word) >= 4
+        and abs(len(word) - len(stop_word)) <= 1
+        and edit_distance(word, stop_word, 1) <= 1
     )

@@ -68,7 +68,7 @@ from .models import (
     Vote,
 )
 from .provenance import absolute, is_under, merge_roots, removals, resolved
-from .query import ParsedQuestion, clean_question, parse_question
+from .query import ParsedQuestion, clean_question, parse_question, without_stop_word_typos
 from .ranking import (
     Candidate,
     notable_names,
@@ -367,6 +367,7 @@ class ArchiveService:
         parsed = parse_question(question)
         await self.refresh()
         index = self._require_index()
+        parsed = without_stop_word_typos(parsed, index.vocab.__contains__)
         limit = max(1, min(limit, MAX_RESULTS))
         offset = max(0, offset)
         suggestions = self.suggestions(parsed)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from retrieval import QuestionError
-from retrieval.query import parse_question, strip_chatter
+from retrieval.query import parse_question, strip_chatter, without_stop_word_typos
 
 
 @pytest.mark.parametrize(
@@ -45,3 +45,17 @@ def test_capitalised_words_inside_a_question_are_names() -> None:
     parsed = parse_question("What did MIM say about Pol Pot and the Khmer Rouge movies?")
     # The first word is capitalised by grammar, not a name; names are runs of capitalised words.
     assert parsed.names == (("mim",), ("pol", "pot"), ("khmer", "roug"))
+
+
+def test_typos_of_stop_words_are_not_missing_evidence() -> None:
+    parsed = parse_question("waht did mim say abut the soccer dog movie")
+    cleaned = without_stop_word_typos(parsed, {"mim", "soccer", "dog", "movi"}.__contains__)
+    assert cleaned.terms == ("mim", "soccer", "dog", "movi")
+    assert "waht" not in cleaned.surface  # so no spelling suggestion for it either
+    # Short words are left alone: "eat" is one edit from "at" but is a word of its own.
+    lenin = parse_question("What did Lenin eat for breakfast?")
+    assert without_stop_word_typos(lenin, {"lenin"}.__contains__).terms == lenin.terms
+    # A known word one edit from a stop word stays.
+    assert (
+        "abut" in without_stop_word_typos(parse_question("the abut"), {"abut"}.__contains__).terms
+    )
