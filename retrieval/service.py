@@ -73,6 +73,15 @@ from .sources import ARCHIVE_BASE_URL
 from .spelling import Speller
 from .store import Store, Writer, utc_now
 from .text import TOKENIZER_VERSION, stem, terms
+from .usage import (
+    DEFAULT_REPORT_DAYS,
+    DEFAULT_REPORT_TOP,
+    LoggedQuestion,
+    QuestionReport,
+    every_day,
+    iso_time,
+    window_start,
+)
 
 log = logging.getLogger(__name__)
 
@@ -557,6 +566,39 @@ class ArchiveService:
     async def forget_questions_older_than(self, seconds: float) -> None:
         """Drop remembered questions older than ``seconds``."""
         await self.store.forget_questions_before(time.time() - seconds)
+
+    # --- the question log (usage insight for admins; no user ids) -----------------------------
+
+    async def log_question(self, answer: Answer, front_end: str) -> None:
+        """Add an answered question to the question log (its text, the time, whether it was
+        found, how many excerpts were shown; never who asked)."""
+        await self.store.log_question(LoggedQuestion.of(answer, front_end, time.time()))
+
+    async def forget_logged_questions_older_than(self, seconds: float) -> None:
+        """Drop question-log entries older than ``seconds``."""
+        await self.store.forget_logged_questions_before(time.time() - seconds)
+
+    async def question_report(
+        self,
+        days: int = DEFAULT_REPORT_DAYS,
+        top: int = DEFAULT_REPORT_TOP,
+        *,
+        now: float | None = None,
+    ) -> QuestionReport:
+        """The question log over the last ``days`` UTC days: per day, the ``top`` most asked,
+        the ``top`` most recently not found."""
+        now = time.time() if now is None else now
+        since = window_start(days, now)
+        counted = await self.store.questions_per_day(since)
+        return QuestionReport(
+            days=days,
+            since=iso_time(since),
+            asked=sum(a for a, _ in counted.values()),
+            not_found=sum(n for _, n in counted.values()),
+            per_day=every_day(days, now, counted),
+            most_asked=tuple(await self.store.most_asked(since, top)),
+            recent_not_found=tuple(await self.store.most_asked(since, top, not_found_only=True)),
+        )
 
     async def state(self, key: str) -> str | None:
         """A value a front end stored with :meth:`set_state`."""

@@ -27,6 +27,7 @@ from .models import (
     SourceRoot,
     StoredDocument,
 )
+from .usage import AskedQuestion, LoggedQuestion, iso_time
 
 MIGRATIONS: tuple[str, ...] = (
     # 1: the initial schema
@@ -110,6 +111,21 @@ MIGRATIONS: tuple[str, ...] = (
         recorded_at TEXT NOT NULL
     );
     ALTER TABLE documents ADD COLUMN text_hash TEXT NOT NULL DEFAULT '';
+    """,
+    # 4: the question log, for the admins' usage statistics: what was asked, when, through which
+    # front end, and whether it was found; never who asked (no user ids). ``question_key`` groups
+    # the same question written differently. Kept for QUESTION_RETENTION_DAYS.
+    """
+    CREATE TABLE question_log (
+        entry_id INTEGER PRIMARY KEY AUTOINCREMENT,
+        question TEXT NOT NULL,
+        question_key TEXT NOT NULL,
+        asked_at REAL NOT NULL,
+        not_found INTEGER NOT NULL,
+        results INTEGER NOT NULL,
+        front_end TEXT NOT NULL
+    );
+    CREATE INDEX question_log_by_time ON question_log(asked_at);
     """,
 )
 
@@ -508,6 +524,42 @@ class Store:
         """Delete saved questions older than ``created_at``."""
         await self._write("DELETE FROM saved_questions WHERE created_at < ?", (created_at,))
 
+    # --- the question log (no user ids) --------------------------------------------------------
+
+    async def log_question(self, entry: LoggedQuestion) -> None:
+        """Add one question to the question log."""
+        await self._write(_LOG_INSERT, _log_row(entry))
+
+    async def forget_logged_questions_before(self, asked_at: float) -> None:
+        """Delete question-log entries older than ``asked_at``."""
+        await self._write("DELETE FROM question_log WHERE asked_at < ?", (asked_at,))
+
+    async def questions_per_day(self, since: float) -> dict[str, tuple[int, int]]:
+        """UTC day (YYYY-MM-DD) -> (questions asked, of them not found), from ``since`` on."""
+        rows = await self._fetchall(
+            "SELECT date(asked_at, 'unixepoch'), count(*), sum(not_found) FROM question_log "
+            "WHERE asked_at >= ? GROUP BY 1",
+            (since,),
+        )
+        return {day: (asked, not_found) for day, asked, not_found in rows}
+
+    async def most_asked(
+        self, since: float, limit: int, *, not_found_only: bool = False
+    ) -> list[AskedQuestion]:
+        """The questions asked most often from ``since`` on (the same question written
+        differently counts once), ties broken by the latest; or, with ``not_found_only``, the
+        questions most recently not found."""
+        where = "asked_at >= ?" + (" AND not_found = 1" if not_found_only else "")
+        order = "last DESC" if not_found_only else "count(*) DESC, last DESC"
+        # With exactly one max() in a grouped query SQLite takes the bare column `question`
+        # from the row that has the maximum: the question as it was last written.
+        rows = await self._fetchall(
+            "SELECT question, count(*), sum(not_found), max(asked_at) AS last FROM question_log "
+            f"WHERE {where} GROUP BY question_key ORDER BY {order} LIMIT ?",
+            (since, limit),
+        )
+        return [AskedQuestion(q, times, missed, iso_time(last)) for q, times, missed, last in rows]
+
     async def set_app_state(self, key: str, value: str) -> None:
         """Store a front end's value."""
         await self._write(
@@ -694,6 +746,55 @@ class Writer:
             "INSERT INTO meta VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
             list(values.items()),
         )
+
+
+_LOG_INSERT = (
+    "INSERT INTO question_log (question, question_key, asked_at, not_found, results, front_end) "
+    "VALUES (?, ?, ?, ?, ?, ?)"
+)
+
+
+def _log_row(entry: LoggedQuestion) -> tuple:
+    return (
+        entry.question,
+        entry.key,
+        entry.asked_at,
+        int(entry.not_found),
+        entry.results,
+        entry.front_end,
+    )
+
+
+async def log_question_to(
+    path: Path, entry: LoggedQuestion, keep_seconds: float, *, wait_seconds: float = 2.0
+) -> None:
+    """Add a question to the log of the database at ``path`` on a short connection of its own,
+    and delete entries older than ``keep_seconds``: for a process that opened the database
+    read-only (the CLI's ``ask``). Never creates the file; waits at most ``wait_seconds`` for
+    another writer. Raises :class:`StoreError`."""
+    try:
+        await asyncio.to_thread(_append_log, path, entry, keep_seconds, wait_seconds)
+    except sqlite3.Error as exc:
+        raise _explain(path, exc) from exc
+
+
+def _append_log(path: Path, entry: LoggedQuestion, keep_seconds: float, wait: float) -> None:
+    conn = sqlite3.connect(
+        path.resolve().as_uri() + "?mode=rw", uri=True, isolation_level=None, timeout=wait
+    )
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            conn.execute(_LOG_INSERT, _log_row(entry))
+            conn.execute(
+                "DELETE FROM question_log WHERE asked_at < ?", (entry.asked_at - keep_seconds,)
+            )
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+    finally:
+        conn.close()
 
 
 def _backup(source: str, uri: bool, target: Path) -> int:

@@ -1,11 +1,12 @@
-"""/reindex: rebuild the index from its recorded and configured sources, for admins only (checked
-every time)."""
+"""Admin commands, each checked at run time: /reindex rebuilds the index from its recorded and
+configured sources; /stats shows what people ask (from the question log, no user ids)."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import time
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 import discord
@@ -14,9 +15,10 @@ from discord.ext import commands
 
 from retrieval import IngestProgress, IngestReport, ReindexInProgress, RetrievalError
 from retrieval.models import ReindexPlan
+from retrieval.usage import QuestionReport
 
 from ..render import COLOUR, escape, shorten
-from ..replies import NO_PINGS, new_ref, tell
+from ..replies import NO_PINGS, new_ref, send, tell
 
 if TYPE_CHECKING:
     from ..client import ArchiveBot
@@ -27,6 +29,7 @@ PROGRESS_EVERY = 3.0
 # Interaction tokens last 15 minutes; stop editing the reply a little before that.
 EDIT_WINDOW = 14 * 60
 REFUSED = "Only the bot's admins can reindex (ADMIN_USER_IDS / ADMIN_ROLE_IDS)."
+STATS_REFUSED = "Only the bot's admins can see what is asked (ADMIN_USER_IDS / ADMIN_ROLE_IDS)."
 
 
 def is_admin(bot: ArchiveBot, user: discord.abc.User) -> bool:
@@ -119,6 +122,39 @@ def summary_embed(report: IngestReport) -> discord.Embed:
     return embed
 
 
+def stats_embed(report: QuestionReport, retention_days: float) -> discord.Embed:
+    """The question log summed up for admins: per day, the most asked, the recent "not found"."""
+    embed = discord.Embed(title=f"Questions, last {report.days} days", colour=COLOUR)
+    embed.description = (
+        f"**{report.asked}** asked, **{report.not_found}** not found (days in UTC). The log "
+        f"keeps question texts for {retention_days:g} days and never who asked."
+    )
+    days = [
+        f"`{d.day}` {d.asked}" + (f" ({d.not_found} not found)" if d.not_found else "")
+        for d in report.per_day
+    ]
+    embed.add_field(name="Per day", value=_field(days, len(days)), inline=False)
+    asked = [
+        f"{q.times}× {escape(shorten(q.question, 120))}"
+        + (f" — not found {q.not_found}×" if q.not_found else "")
+        for q in report.most_asked
+    ]
+    embed.add_field(
+        name="Most asked", value=_field(asked, len(asked)) if asked else "none", inline=False
+    )
+    missed = [
+        f"<t:{int(datetime.fromisoformat(q.last_asked).timestamp())}:R> "
+        f"{escape(shorten(q.question, 120))}"
+        for q in report.recent_not_found
+    ]
+    embed.add_field(
+        name="Recently not found",
+        value=_field(missed, len(missed)) if missed else "none",
+        inline=False,
+    )
+    return embed
+
+
 class Admin(commands.Cog):
     """Admin commands."""
 
@@ -139,6 +175,25 @@ class Admin(commands.Cog):
             return
         await interaction.response.defer(thinking=True, ephemeral=True)
         self._task = asyncio.create_task(self._run(interaction))
+
+    @app_commands.command(name="stats")
+    @app_commands.describe(days="How many days back to count (1-31, default 14)")
+    @app_commands.default_permissions(manage_guild=True)
+    @app_commands.guild_only()
+    async def stats(
+        self, interaction: discord.Interaction, days: app_commands.Range[int, 1, 31] = 14
+    ) -> None:
+        """What people ask: questions per day, the most asked, the recent "not found" (admins only)."""
+        if not is_admin(self.bot, interaction.user):
+            await tell(interaction, STATS_REFUSED)
+            return
+        retention = self.bot.settings.question_retention_days
+        if retention <= 0:
+            await tell(interaction, "The question log is off (QUESTION_RETENTION_DAYS=0).")
+            return
+        await interaction.response.defer(thinking=True, ephemeral=True)
+        report = await self.bot.service.question_report(max(1, min(days, 31)))
+        await send(interaction, embed=stats_embed(report, retention), ephemeral=True)
 
     async def _run(self, interaction: discord.Interaction) -> None:
         progress: list[IngestProgress] = []

@@ -11,7 +11,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from retrieval import RetrievalError
+from retrieval import Answer, RetrievalError
 
 from ..answers import compose
 from ..replies import NO_PINGS, new_ref, send, tell
@@ -33,6 +33,17 @@ def slow_down(seconds: float) -> str:
     """The rate-limit reply: when the user may ask again."""
     when = int(time.time() + seconds + 0.999)
     return f"You're asking quickly. You can ask again <t:{when}:R> (in {seconds:.0f} s)."
+
+
+async def log_question(bot: ArchiveBot, answer: Answer) -> None:
+    """Add an answered question to the question log (no user id), unless the log is off; a
+    failure to log never fails the answer."""
+    if bot.settings.question_retention_days <= 0:
+        return
+    try:
+        await bot.service.log_question(answer, "discord")
+    except RetrievalError as exc:
+        log.warning("could not log a question: %s", exc)
 
 
 class Ask(commands.Cog):
@@ -74,6 +85,7 @@ class Ask(commands.Cog):
             view=answer_view(saved_id, 0, results, page.more),
             ephemeral=only_me,
         )
+        await log_question(self.bot, page.answer)
 
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
@@ -109,6 +121,7 @@ class Ask(commands.Cog):
             saved = await self.bot.service.saved_question(saved_id)
             page = await compose(self.bot.service, saved, 0, 3)
         await self._reply(message, embed=page.embed, view=answer_view(saved_id, 0, 3, page.more))
+        await log_question(self.bot, page.answer)
 
     async def _reply(self, message: discord.Message, **kwargs) -> None:
         await message.reply(allowed_mentions=NO_PINGS, mention_author=False, **kwargs)

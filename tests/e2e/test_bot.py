@@ -29,7 +29,7 @@ def no_pings(emu: DiscordEmulator) -> None:
 
 async def test_login_ready_and_command_sync(emu: DiscordEmulator, bot: ArchiveBot) -> None:
     names = {c["name"] for c in emu.commands(emu.guild)}
-    assert names == {"ask", "footnote", "reindex", "about"}
+    assert names == {"ask", "footnote", "reindex", "about", "stats"}
     for command in emu.commands(emu.guild):
         assert 1 <= len(command["description"]) <= 100
         for option in command.get("options", []):
