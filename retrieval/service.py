@@ -211,6 +211,25 @@ class ArchiveService:
             log.warning("stored index is unreadable (%s); rebuilding", exc)
             await self._rebuild(rechunk=False)
 
+    async def index_freshness(self) -> tuple[str, ...]:
+        """Why the next read-write open would rebuild the stored index (empty when it is
+        current): the code's settings against the store's ``meta``, and the stored documents
+        against the ones the index was built from. Reads only; loads nothing."""
+        meta = await self.store.meta()
+        if "created_at" not in meta:
+            return ("the database has not been filled yet",)
+        reasons = [
+            f"{key} {meta.get(key, 'unset')} -> {value}"
+            for key, value in self._expected_meta().items()
+            if meta.get(key) != value
+        ]
+        hashes = await self.store.document_hashes()
+        if not meta.get("build_id"):
+            reasons.append("no index was built")
+        elif meta.get("corpus_hash") != corpus_digest({d: h for d, (h, _) in hashes.items()}):
+            reasons.append("the stored documents changed after the index was built")
+        return tuple(reasons)
+
     async def _load(self, build_id: str) -> None:
         blobs = await self.store.load_blobs(build_id)
         index = await asyncio.to_thread(BM25Index.from_blobs, blobs, self.params)

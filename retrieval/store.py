@@ -174,12 +174,16 @@ class Store:
         self._write_lock = asyncio.Lock()
 
     @classmethod
-    async def open(cls, path: str | Path, *, read_only: bool = False) -> Store:
+    async def open(
+        cls, path: str | Path, *, read_only: bool = False, any_schema: bool = False
+    ) -> Store:
         """Open the database at ``path``: read-write (creating it if needed and applying pending
         migrations), or ``read_only`` (an existing file, as it is; nothing is ever written, so a
         read-only file or folder serves, and a running ingest's write lock is never waited for).
 
-        Raises :class:`StoreNeedsWrite` when a read-only database is of an older schema.
+        Raises :class:`StoreNeedsWrite` when a read-only database is of an older schema, unless
+        ``any_schema`` (to inspect it: only :meth:`schema_version` and :meth:`integrity_ok`
+        are then safe to call).
         """
         path = Path(path).expanduser()
         if path.is_dir():
@@ -198,7 +202,8 @@ class Store:
             await reader.execute("PRAGMA busy_timeout = 10000")
             await reader.execute("PRAGMA query_only = ON")
             if read_only:
-                await _check_version(reader)
+                if not any_schema:
+                    await _check_version(reader)
             else:
                 writer = await aiosqlite.connect(path, isolation_level=None)
                 await writer.execute("PRAGMA busy_timeout = 10000")
@@ -237,6 +242,11 @@ class Store:
     async def meta(self) -> dict[str, str]:
         """The ``meta`` table as a dict."""
         return {k: v for k, v in await self._fetchall("SELECT key, value FROM meta")}
+
+    async def schema_version(self) -> int:
+        """The file's schema version (``PRAGMA user_version``: the migrations it has seen)."""
+        rows = await self._fetchall("PRAGMA user_version")
+        return int(rows[0][0])
 
     async def integrity_ok(self) -> bool:
         """``PRAGMA integrity_check`` says ok."""
