@@ -200,3 +200,10 @@ def test_unreadable_sources_and_an_unwritable_database_are_problems(
     problems = [line for line in result.stdout.splitlines() if line.startswith("PROBLEM")]
     assert any(f"this user cannot read {secret}" in line for line in problems), problems
     assert any(f"{db} not writable by this user" in line for line in problems), problems
+
+
+def test_readme_settings_table_lists_every_setting() -> None:
+    readme = (ROOT / "README.md").read_text()
+    table = readme.split("### Settings", 1)[1].split("\n## ", 1)[0]
+    for name in SETTINGS:
+        assert f"`{name}`" in table, name
