@@ -1,4 +1,5 @@
-"""The ``archive-bot`` console script: the retrieval CLI plus ``run``, which starts the bot."""
+"""The ``archive-bot`` console script: the retrieval CLI plus ``run``, which starts the bot, and
+``doctor``, which checks what ``run`` needs."""
 
 from __future__ import annotations
 
@@ -28,9 +29,29 @@ RUN = ExtraCommand(
 )
 
 
+def _doctor(args: argparse.Namespace) -> int:
+    from .doctor import run_doctor  # the settings and checks; no discord.py
+
+    return run_doctor(args)
+
+
+def _configure_doctor(parser: argparse.ArgumentParser) -> None:
+    from .doctor import configure_doctor
+
+    configure_doctor(parser)
+
+
+DOCTOR = ExtraCommand(
+    "doctor",
+    "check settings, token form, database, index and sources without the network; say what to fix",
+    _configure_doctor,
+    _doctor,
+)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``archive-bot``."""
-    return retrieval_main(argv, extra=[RUN])
+    return retrieval_main(argv, extra=[RUN, DOCTOR])
 
 
 if __name__ == "__main__":

@@ -81,10 +81,14 @@ class ArchiveBot(commands.Bot):
 
     @tasks.loop(hours=1)
     async def forget_expired(self) -> None:
-        """Delete saved questions (and who asked them) once their buttons have expired: every
-        hour, not only at start-up, since a bot may run for months."""
+        """Delete saved questions (and who asked them) once their buttons have expired, and
+        question-log entries older than QUESTION_RETENTION_DAYS: every hour, not only at
+        start-up, since a bot may run for months."""
         try:
             await self.service.forget_questions_older_than(self.settings.answer_expiry_hours * 3600)
+            await self.service.forget_logged_questions_older_than(
+                self.settings.question_retention_days * 86400
+            )
         except RetrievalError as exc:
             log.warning("could not delete expired questions: %s", exc)
 
@@ -158,3 +162,17 @@ class ArchiveBot(commands.Bot):
             self.user.id if self.user else "?",
             len(self.guilds),
         )
+
+
+class ShardedArchiveBot(ArchiveBot, commands.AutoShardedBot):
+    """The same bot over several gateway connections (``SHARD_COUNT``): Discord requires shards
+    from 2,500 servers on, each connection carrying the events of its share of the servers."""
+
+
+def new_bot(service: ArchiveService, settings: Settings, **options: Any) -> ArchiveBot:
+    """The bot ``settings`` ask for: sharded when ``SHARD_COUNT`` is set (``auto`` asks Discord
+    how many shards to run), one connection otherwise."""
+    if settings.shard_count is None:
+        return ArchiveBot(service, settings, **options)
+    count = None if settings.shard_count == "auto" else settings.shard_count
+    return ShardedArchiveBot(service, settings, shard_count=count, **options)

@@ -18,7 +18,7 @@ import discord
 
 from retrieval import ArchiveService
 
-from .client import ArchiveBot
+from .client import ArchiveBot, new_bot
 from .logs import NETWORK_ERRORS, describe_network_error
 from .settings import Settings
 
@@ -70,7 +70,7 @@ class BotRunner:
         options = dict(self.bot_options)
         if self.connector is not None:
             options["connector"] = self.connector()
-        return ArchiveBot(self.service, self.settings, **options)
+        return new_bot(self.service, self.settings, **options)
 
     async def run(self) -> None:
         """Connect, and connect again after each network failure, until :meth:`stop`."""

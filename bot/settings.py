@@ -9,8 +9,11 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 from dotenv import dotenv_values
+
+from retrieval.usage import DEFAULT_RETENTION_DAYS, retention_days
 
 # Name -> what it is; `.env.example` lists exactly these (a test checks both ways).
 SETTINGS: dict[str, str] = {
@@ -27,6 +30,8 @@ SETTINGS: dict[str, str] = {
     "LOG_LEVEL": "DEBUG, INFO, WARNING or ERROR",
     "LOG_FORMAT": "text (a line a record) or json (one JSON object a line)",
     "HEALTH_FILE": "a file touched every 30 s while connected to Discord (for health checks)",
+    "QUESTION_RETENTION_DAYS": "days the question log (no user ids) keeps each question; 0: none",
+    "SHARD_COUNT": "gateway shards: empty for one connection, auto or a number (big bots)",
 }
 
 
@@ -51,6 +56,10 @@ class Settings:
     log_level: str = "INFO"
     log_format: str = "text"
     health_file: Path | None = None
+    question_retention_days: float = DEFAULT_RETENTION_DAYS
+    # None: one gateway connection (discord.py's Bot); "auto": as many shards as Discord
+    # recommends; a number: that many (discord.py's AutoShardedBot either way).
+    shard_count: int | Literal["auto"] | None = None
 
 
 def _ids(name: str, raw: str, problems: list[str]) -> frozenset[int]:
@@ -76,6 +85,18 @@ def _number(name: str, raw: str, default: float, problems: list[str], *, whole: 
     return value
 
 
+def _shards(raw: str, problems: list[str]) -> int | Literal["auto"] | None:
+    raw = raw.strip().lower()
+    if not raw:
+        return None
+    if raw == "auto":
+        return "auto"
+    if not raw.isdigit() or int(raw) < 1:
+        problems.append(f"SHARD_COUNT must be auto or a whole number of 1 or more (got {raw!r})")
+        return None
+    return int(raw)
+
+
 def load_settings(
     environ: Mapping[str, str] | None = None,
     env_file: str | Path | None = ".env",
@@ -86,6 +107,24 @@ def load_settings(
 ) -> Settings:
     """Read settings; the environment wins over ``env_file``, and ``db`` (the command line's
     ``--db``) over both. Raises :class:`SettingsError`."""
+    settings, problems = read_settings(
+        environ, env_file, default_db=default_db, default_sources=default_sources, db=db
+    )
+    if problems:
+        raise SettingsError("; ".join(problems))
+    return settings
+
+
+def read_settings(
+    environ: Mapping[str, str] | None = None,
+    env_file: str | Path | None = ".env",
+    *,
+    default_db: Path,
+    default_sources: tuple[Path, ...],
+    db: Path | None = None,
+) -> tuple[Settings, list[str]]:
+    """Settings as :func:`load_settings` reads them, with every problem found instead of an
+    error (a malformed value is replaced by its default): for ``archive-bot doctor``."""
     values: dict[str, str] = {}
     if env_file is not None and Path(env_file).is_file():
         values.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
@@ -126,6 +165,12 @@ def load_settings(
     if not base_url.startswith(("http://", "https://")):
         problems.append(f"ARCHIVE_BASE_URL must start with http:// or https:// (got {base_url!r})")
 
+    try:
+        retention = retention_days(values.get("QUESTION_RETENTION_DAYS"))
+    except ValueError as exc:
+        problems.append(str(exc))
+        retention = DEFAULT_RETENTION_DAYS
+
     settings = Settings(
         token=token,
         base_url=base_url,
@@ -158,7 +203,7 @@ def load_settings(
         health_file=Path(values["HEALTH_FILE"].strip())
         if values.get("HEALTH_FILE", "").strip()
         else None,
+        question_retention_days=retention,
+        shard_count=_shards(values.get("SHARD_COUNT", ""), problems),
     )
-    if problems:
-        raise SettingsError("; ".join(problems))
-    return settings
+    return settings, problems

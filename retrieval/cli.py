@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
 import os
 import sys
 import time
@@ -23,10 +24,20 @@ from .ingest import IngestProgress
 from .models import Answer, FootnoteInfo, IngestReport, MergedSource
 from .service import DEFAULT_RESULTS, MAX_RESULTS, ArchiveService, default_db_path
 from .sources import ARCHIVE_BASE_URL
-from .store import Store
+from .store import Store, log_question_to
+from .usage import (
+    DEFAULT_REPORT_DAYS,
+    MAX_REPORT_DAYS,
+    RETENTION_SETTING,
+    LoggedQuestion,
+    QuestionReport,
+    retention_days,
+)
 from .wording import DASH, missing_notes, plural
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -202,6 +213,11 @@ async def _with_service(args: argparse.Namespace, work: Callable, *, writes: boo
 
 
 def _cmd_ask(args: argparse.Namespace) -> int:
+    try:
+        keep_days = 0.0 if args.no_log else retention_days(os.environ.get(RETENTION_SETTING))
+    except ValueError as exc:
+        raise RetrievalError(str(exc)) from None
+
     async def work(service: ArchiveService) -> int:
         filters = Filters(args.part, args.year_from, args.year_to)
         scope = ""
@@ -215,6 +231,13 @@ def _cmd_ask(args: argparse.Namespace) -> int:
         else:
             text = format_answer(answer, tty=sys.stdout.isatty())
             print(text.replace("\n", f"\nSearched only documents {scope}.\n", 1) if scope else text)
+        sys.stdout.flush()  # the answer is out before the log is written
+        if keep_days > 0:
+            entry = LoggedQuestion.of(answer, "cli", time.time())
+            try:
+                await log_question_to(service.store.path, entry, keep_days * 86400)
+            except StoreError as exc:  # a read-only or busy database answers all the same
+                log.debug("question not logged: %s", exc)
         return EXIT_OK
 
     return asyncio.run(_with_service(args, work))
@@ -290,7 +313,31 @@ def _cmd_feedback(args: argparse.Namespace) -> int:
     return asyncio.run(_with_service(args, work))
 
 
+def format_question_report(report: QuestionReport) -> str:
+    """The question log's summary as a person reads it in a terminal."""
+    lines = [
+        f"questions asked in the last {report.days} days (UTC, since {report.since}): "
+        f"{report.asked}, not found {report.not_found}",
+        "",
+        "per day      asked  not found",
+    ]
+    lines += [f"{d.day}  {d.asked:>5}  {d.not_found:>9}" for d in report.per_day]
+    lines += ["", "most asked:"]
+    lines += [
+        f"{q.times:>5}x  {q.question}" + (f"  (not found {q.not_found}x)" if q.not_found else "")
+        for q in report.most_asked
+    ] or ["  none"]
+    lines += ["", "recently not found:"]
+    lines += [f"  {q.last_asked}  {q.question}" for q in report.recent_not_found] or ["  none"]
+    return "\n".join(lines)
+
+
 def _cmd_stats(args: argparse.Namespace) -> int:
+    if args.questions:
+        return _cmd_question_stats(args)
+    if args.json or args.days is not None:
+        raise RetrievalError("--json and --days go with --questions")
+
     async def work(service: ArchiveService) -> int:
         stats = await service.stats()
         print(f"database   {stats.db_path}")
@@ -301,6 +348,18 @@ def _cmd_stats(args: argparse.Namespace) -> int:
         print(f"built at   {stats.built_at}")
         for key, value in stats.settings.items():
             print(f"{key:<10} {value}")
+        return EXIT_OK
+
+    return asyncio.run(_with_service(args, work))
+
+
+def _cmd_question_stats(args: argparse.Namespace) -> int:
+    async def work(service: ArchiveService) -> int:
+        report = await service.question_report(args.days or DEFAULT_REPORT_DAYS)
+        if args.json:
+            print(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
+        else:
+            print(format_question_report(report))
         return EXIT_OK
 
     return asyncio.run(_with_service(args, work))
@@ -347,6 +406,13 @@ def _year(value: str) -> int:
     if not (value.isdigit() and len(value) == 4):
         raise argparse.ArgumentTypeError(f"'{value}' is not a year such as 1995")
     return int(value)
+
+
+def _days(value: str) -> int:
+    number = _positive(value)
+    if number > MAX_REPORT_DAYS:
+        raise argparse.ArgumentTypeError(f"at most {MAX_REPORT_DAYS}")
+    return number
 
 
 def _results(value: str) -> int:
@@ -396,6 +462,11 @@ def build_parser(extra: Sequence[ExtraCommand] = ()) -> argparse.ArgumentParser:
         metavar="YEAR",
         help="only documents dated this year or earlier (undated ones are left out)",
     )
+    ask.add_argument(
+        "--no-log",
+        action="store_true",
+        help=f"keep the question out of the question log (also: {RETENTION_SETTING}=0)",
+    )
     ask.set_defaults(func=_cmd_ask)
 
     ingest = sub.add_parser(
@@ -439,7 +510,21 @@ def build_parser(extra: Sequence[ExtraCommand] = ()) -> argparse.ArgumentParser:
     )
     feedback.set_defaults(func=_cmd_feedback)
 
-    stats = sub.add_parser("stats", parents=[common], help="show index size and settings")
+    stats = sub.add_parser(
+        "stats", parents=[common], help="show index size and settings, or what was asked"
+    )
+    stats.add_argument(
+        "--questions",
+        action="store_true",
+        help="summarise the question log instead: per day, most asked, recently not found",
+    )
+    stats.add_argument(
+        "--days",
+        type=_days,
+        default=None,
+        help=f"with --questions: how many days back (1-{MAX_REPORT_DAYS}, default {DEFAULT_REPORT_DAYS})",
+    )
+    stats.add_argument("--json", action="store_true", help="with --questions: print JSON")
     stats.set_defaults(func=_cmd_stats)
 
     backup = sub.add_parser(

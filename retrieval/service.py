@@ -82,6 +82,15 @@ from .sources import ARCHIVE_BASE_URL
 from .spelling import Speller
 from .store import Store, Writer, utc_now
 from .text import TOKENIZER_VERSION, stem, terms
+from .usage import (
+    DEFAULT_REPORT_DAYS,
+    DEFAULT_REPORT_TOP,
+    LoggedQuestion,
+    QuestionReport,
+    every_day,
+    iso_time,
+    window_start,
+)
 
 log = logging.getLogger(__name__)
 
@@ -212,6 +221,25 @@ class ArchiveService:
         except (ValueError, KeyError) as exc:
             log.warning("stored index is unreadable (%s); rebuilding", exc)
             await self._rebuild(rechunk=False)
+
+    async def index_freshness(self) -> tuple[str, ...]:
+        """Why the next read-write open would rebuild the stored index (empty when it is
+        current): the code's settings against the store's ``meta``, and the stored documents
+        against the ones the index was built from. Reads only; loads nothing."""
+        meta = await self.store.meta()
+        if "created_at" not in meta:
+            return ("the database has not been filled yet",)
+        reasons = [
+            f"{key} {meta.get(key, 'unset')} -> {value}"
+            for key, value in self._expected_meta().items()
+            if meta.get(key) != value
+        ]
+        hashes = await self.store.document_hashes()
+        if not meta.get("build_id"):
+            reasons.append("no index was built")
+        elif meta.get("corpus_hash") != corpus_digest({d: h for d, (h, _) in hashes.items()}):
+            reasons.append("the stored documents changed after the index was built")
+        return tuple(reasons)
 
     async def _load(self, build_id: str) -> None:
         blobs = await self.store.load_blobs(build_id)
@@ -644,6 +672,39 @@ class ArchiveService:
                     per_document.items(), key=lambda x: (-(x[1][0] + x[1][1]), x[0])
                 )
             ),
+        )
+
+    # --- the question log (usage insight for admins; no user ids) -----------------------------
+
+    async def log_question(self, answer: Answer, front_end: str) -> None:
+        """Add an answered question to the question log (its text, the time, whether it was
+        found, how many excerpts were shown; never who asked)."""
+        await self.store.log_question(LoggedQuestion.of(answer, front_end, time.time()))
+
+    async def forget_logged_questions_older_than(self, seconds: float) -> None:
+        """Drop question-log entries older than ``seconds``."""
+        await self.store.forget_logged_questions_before(time.time() - seconds)
+
+    async def question_report(
+        self,
+        days: int = DEFAULT_REPORT_DAYS,
+        top: int = DEFAULT_REPORT_TOP,
+        *,
+        now: float | None = None,
+    ) -> QuestionReport:
+        """The question log over the last ``days`` UTC days: per day, the ``top`` most asked,
+        the ``top`` most recently not found."""
+        now = time.time() if now is None else now
+        since = window_start(days, now)
+        counted = await self.store.questions_per_day(since)
+        return QuestionReport(
+            days=days,
+            since=iso_time(since),
+            asked=sum(a for a, _ in counted.values()),
+            not_found=sum(n for _, n in counted.values()),
+            per_day=every_day(days, now, counted),
+            most_asked=tuple(await self.store.most_asked(since, top)),
+            recent_not_found=tuple(await self.store.most_asked(since, top, not_found_only=True)),
         )
 
     async def state(self, key: str) -> str | None:

@@ -27,6 +27,7 @@ from .models import (
     SourceRoot,
     StoredDocument,
 )
+from .usage import AskedQuestion, LoggedQuestion, iso_time
 
 MIGRATIONS: tuple[str, ...] = (
     # 1: the initial schema
@@ -131,6 +132,21 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (question_id, voter)
     );
     """,
+    # 6: the question log, for the admins' usage statistics: what was asked, when, through which
+    # front end, and whether it was found; never who asked (no user ids). ``question_key`` groups
+    # the same question written differently. Kept for QUESTION_RETENTION_DAYS.
+    """
+    CREATE TABLE question_log (
+        entry_id INTEGER PRIMARY KEY AUTOINCREMENT,
+        question TEXT NOT NULL,
+        question_key TEXT NOT NULL,
+        asked_at REAL NOT NULL,
+        not_found INTEGER NOT NULL,
+        results INTEGER NOT NULL,
+        front_end TEXT NOT NULL
+    );
+    CREATE INDEX question_log_by_time ON question_log(asked_at);
+    """,
 )
 
 _BLOB_PART = 64 * 1024 * 1024
@@ -176,14 +192,19 @@ class Store:
         self._reader = reader
         # One transaction at a time on the writer connection (SQLite allows one writer anyway).
         self._write_lock = asyncio.Lock()
+        self._closed = False
 
     @classmethod
-    async def open(cls, path: str | Path, *, read_only: bool = False) -> Store:
+    async def open(
+        cls, path: str | Path, *, read_only: bool = False, any_schema: bool = False
+    ) -> Store:
         """Open the database at ``path``: read-write (creating it if needed and applying pending
         migrations), or ``read_only`` (an existing file, as it is; nothing is ever written, so a
         read-only file or folder serves, and a running ingest's write lock is never waited for).
 
-        Raises :class:`StoreNeedsWrite` when a read-only database is of an older schema.
+        Raises :class:`StoreNeedsWrite` when a read-only database is of an older schema, unless
+        ``any_schema`` (to inspect it: only :meth:`schema_version` and :meth:`integrity_ok`
+        are then safe to call).
         """
         path = Path(path).expanduser()
         if path.is_dir():
@@ -202,7 +223,8 @@ class Store:
             await reader.execute("PRAGMA busy_timeout = 10000")
             await reader.execute("PRAGMA query_only = ON")
             if read_only:
-                await _check_version(reader)
+                if not any_schema:
+                    await _check_version(reader)
             else:
                 writer = await aiosqlite.connect(path, isolation_level=None)
                 await writer.execute("PRAGMA busy_timeout = 10000")
@@ -223,14 +245,22 @@ class Store:
         return cls(path, writer, reader, target=target, read_only=read_only)
 
     async def close(self) -> None:
-        """Close both connections (the WAL is checkpointed by SQLite on the last close)."""
+        """Close both connections (the WAL is checkpointed by SQLite on the last close), after
+        a write in progress has ended; later calls get a :class:`StoreError`, not a crash."""
+        self._closed = True
         await self._reader.close()
         if self._writer is not None:
-            await self._writer.close()
+            async with self._write_lock:
+                await self._writer.close()
 
     # --- reads ----------------------------------------------------------------------------------
 
+    def _check_open(self) -> None:
+        if self._closed:
+            raise StoreError(f"database {self.path}: the store is closed (the bot is stopping)")
+
     async def _fetchall(self, sql: str, params: Iterable = ()) -> list[sqlite3.Row]:
+        self._check_open()
         try:
             # Execute and fetch in one call: a cursor left open between awaits would keep a read
             # snapshot alive and other queries on this connection would not see newer commits.
@@ -241,6 +271,11 @@ class Store:
     async def meta(self) -> dict[str, str]:
         """The ``meta`` table as a dict."""
         return {k: v for k, v in await self._fetchall("SELECT key, value FROM meta")}
+
+    async def schema_version(self) -> int:
+        """The file's schema version (``PRAGMA user_version``: the migrations it has seen)."""
+        rows = await self._fetchall("PRAGMA user_version")
+        return int(rows[0][0])
 
     async def integrity_ok(self) -> bool:
         """``PRAGMA integrity_check`` says ok."""
@@ -585,6 +620,42 @@ class Store:
             row = await w.fetch_one("SELECT value FROM app_state WHERE key = ?", (key,))
         return row[0] if row else value
 
+    # --- the question log (no user ids) --------------------------------------------------------
+
+    async def log_question(self, entry: LoggedQuestion) -> None:
+        """Add one question to the question log."""
+        await self._write(_LOG_INSERT, _log_row(entry))
+
+    async def forget_logged_questions_before(self, asked_at: float) -> None:
+        """Delete question-log entries older than ``asked_at``."""
+        await self._write("DELETE FROM question_log WHERE asked_at < ?", (asked_at,))
+
+    async def questions_per_day(self, since: float) -> dict[str, tuple[int, int]]:
+        """UTC day (YYYY-MM-DD) -> (questions asked, of them not found), from ``since`` on."""
+        rows = await self._fetchall(
+            "SELECT date(asked_at, 'unixepoch'), count(*), sum(not_found) FROM question_log "
+            "WHERE asked_at >= ? GROUP BY 1",
+            (since,),
+        )
+        return {day: (asked, not_found) for day, asked, not_found in rows}
+
+    async def most_asked(
+        self, since: float, limit: int, *, not_found_only: bool = False
+    ) -> list[AskedQuestion]:
+        """The questions asked most often from ``since`` on (the same question written
+        differently counts once), ties broken by the latest; or, with ``not_found_only``, the
+        questions most recently not found."""
+        where = "asked_at >= ?" + (" AND not_found = 1" if not_found_only else "")
+        order = "last DESC" if not_found_only else "count(*) DESC, last DESC"
+        # With exactly one max() in a grouped query SQLite takes the bare column `question`
+        # from the row that has the maximum: the question as it was last written.
+        rows = await self._fetchall(
+            "SELECT question, count(*), sum(not_found), max(asked_at) AS last FROM question_log "
+            f"WHERE {where} GROUP BY question_key ORDER BY {order} LIMIT ?",
+            (since, limit),
+        )
+        return [AskedQuestion(q, times, missed, iso_time(last)) for q, times, missed, last in rows]
+
     async def set_app_state(self, key: str, value: str) -> None:
         """Store a front end's value."""
         await self._write(
@@ -600,6 +671,7 @@ class Store:
         if self._writer is None:
             raise StoreError(f"database {self.path}: opened read-only; this needs write access")
         async with self._write_lock:
+            self._check_open()
             try:
                 await self._writer.execute("BEGIN IMMEDIATE")
             except sqlite3.Error as exc:
@@ -777,6 +849,55 @@ class Writer:
             "INSERT INTO meta VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
             list(values.items()),
         )
+
+
+_LOG_INSERT = (
+    "INSERT INTO question_log (question, question_key, asked_at, not_found, results, front_end) "
+    "VALUES (?, ?, ?, ?, ?, ?)"
+)
+
+
+def _log_row(entry: LoggedQuestion) -> tuple:
+    return (
+        entry.question,
+        entry.key,
+        entry.asked_at,
+        int(entry.not_found),
+        entry.results,
+        entry.front_end,
+    )
+
+
+async def log_question_to(
+    path: Path, entry: LoggedQuestion, keep_seconds: float, *, wait_seconds: float = 2.0
+) -> None:
+    """Add a question to the log of the database at ``path`` on a short connection of its own,
+    and delete entries older than ``keep_seconds``: for a process that opened the database
+    read-only (the CLI's ``ask``). Never creates the file; waits at most ``wait_seconds`` for
+    another writer. Raises :class:`StoreError`."""
+    try:
+        await asyncio.to_thread(_append_log, path, entry, keep_seconds, wait_seconds)
+    except sqlite3.Error as exc:
+        raise _explain(path, exc) from exc
+
+
+def _append_log(path: Path, entry: LoggedQuestion, keep_seconds: float, wait: float) -> None:
+    conn = sqlite3.connect(
+        path.resolve().as_uri() + "?mode=rw", uri=True, isolation_level=None, timeout=wait
+    )
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            conn.execute(_LOG_INSERT, _log_row(entry))
+            conn.execute(
+                "DELETE FROM question_log WHERE asked_at < ?", (entry.asked_at - keep_seconds,)
+            )
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+    finally:
+        conn.close()
 
 
 def _backup(source: str, uri: bool, target: Path) -> int:

@@ -94,3 +94,12 @@ async def test_a_version_2_file_is_migrated_with_its_documents(tmp_path: Path) -
         assert await store.source_roots() == [SourceRoot("/srv/mirror", "https://example.org/")]
     finally:
         await store.close()
+
+
+async def test_a_closed_store_says_so_instead_of_crashing(tmp_path) -> None:
+    store = await Store.open(tmp_path / "closed.sqlite3")
+    await store.close()
+    with pytest.raises(StoreError, match="closed"):
+        await store.meta()
+    with pytest.raises(StoreError, match="closed"):
+        await store.set_app_state("k", "v")

@@ -1,11 +1,12 @@
-"""/reindex: rebuild the index from its recorded and configured sources, for admins only (checked
-every time)."""
+"""Admin commands, each checked at run time: /reindex rebuilds the index from its recorded and
+configured sources; /stats shows what people ask (from the question log, no user ids)."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import time
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 import discord
@@ -14,10 +15,11 @@ from discord.ext import commands
 
 from retrieval import IngestProgress, IngestReport, ReindexInProgress, RetrievalError
 from retrieval.models import ReindexPlan
+from retrieval.usage import QuestionReport
 from retrieval.wording import plural
 
 from ..render import COLOUR, escape, shorten
-from ..replies import NO_PINGS, new_ref, tell
+from ..replies import NO_PINGS, new_ref, send, tell
 
 if TYPE_CHECKING:
     from ..client import ArchiveBot
@@ -30,6 +32,10 @@ EDIT_WINDOW = 14 * 60
 REFUSED = (
     "Sorry, only the bot's admins can rebuild the index. "
     "If it needs rebuilding, ask the person who runs the bot."
+)
+STATS_REFUSED = (
+    "Sorry, only the bot's admins can see what people ask. "
+    "If you need these figures, ask the person who runs the bot."
 )
 
 
@@ -124,6 +130,39 @@ def summary_embed(report: IngestReport) -> discord.Embed:
     return embed
 
 
+def stats_embed(report: QuestionReport, retention_days: float) -> discord.Embed:
+    """The question log summed up for admins: per day, the most asked, the recent "not found"."""
+    embed = discord.Embed(title=f"Questions, last {report.days} days", colour=COLOUR)
+    embed.description = (
+        f"**{report.asked}** asked, **{report.not_found}** not found (days in UTC). The log "
+        f"keeps question texts for {retention_days:g} days and never who asked."
+    )
+    days = [
+        f"`{d.day}` {d.asked}" + (f" ({d.not_found} not found)" if d.not_found else "")
+        for d in report.per_day
+    ]
+    embed.add_field(name="Per day", value=_field(days, len(days)), inline=False)
+    asked = [
+        f"{q.times}× {escape(shorten(q.question, 120))}"
+        + (f" — not found {q.not_found}×" if q.not_found else "")
+        for q in report.most_asked
+    ]
+    embed.add_field(
+        name="Most asked", value=_field(asked, len(asked)) if asked else "none", inline=False
+    )
+    missed = [
+        f"<t:{int(datetime.fromisoformat(q.last_asked).timestamp())}:R> "
+        f"{escape(shorten(q.question, 120))}"
+        for q in report.recent_not_found
+    ]
+    embed.add_field(
+        name="Recently not found",
+        value=_field(missed, len(missed)) if missed else "none",
+        inline=False,
+    )
+    return embed
+
+
 class Admin(commands.Cog):
     """Admin commands."""
 
@@ -144,6 +183,25 @@ class Admin(commands.Cog):
             return
         await interaction.response.defer(thinking=True, ephemeral=True)
         self._task = asyncio.create_task(self._run(interaction))
+
+    @app_commands.command(name="stats")
+    @app_commands.describe(days="How many days back to count (1-31, default 14)")
+    @app_commands.default_permissions(manage_guild=True)
+    @app_commands.guild_only()
+    async def stats(
+        self, interaction: discord.Interaction, days: app_commands.Range[int, 1, 31] = 14
+    ) -> None:
+        """What people ask: questions per day, the most asked, the recent "not found" (admins only)."""
+        if not is_admin(self.bot, interaction.user):
+            await tell(interaction, STATS_REFUSED)
+            return
+        retention = self.bot.settings.question_retention_days
+        if retention <= 0:
+            await tell(interaction, "The question log is off (QUESTION_RETENTION_DAYS=0).")
+            return
+        await interaction.response.defer(thinking=True, ephemeral=True)
+        report = await self.bot.service.question_report(max(1, min(days, 31)))
+        await send(interaction, embed=stats_embed(report, retention), ephemeral=True)
 
     async def _run(self, interaction: discord.Interaction) -> None:
         progress: list[IngestProgress] = []

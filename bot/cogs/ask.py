@@ -11,7 +11,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from retrieval import Filters, RetrievalError, split_filters
+from retrieval import Answer, Filters, RetrievalError, split_filters
 from retrieval.filters import EARLIEST, LATEST
 from retrieval.wording import plural
 
@@ -43,6 +43,17 @@ def slow_down(seconds: float) -> str:
 def cannot_search(error: RetrievalError) -> str:
     """Why a question cannot be searched, in the words the user reads."""
     return f"I can't search that: {error}."
+
+
+async def log_question(bot: ArchiveBot, answer: Answer) -> None:
+    """Add an answered question to the question log (no user id), unless the log is off; a
+    failure to log never fails the answer."""
+    if bot.settings.question_retention_days <= 0:
+        return
+    try:
+        await bot.service.log_question(answer, "discord")
+    except RetrievalError as exc:
+        log.warning("could not log a question: %s", exc)
 
 
 class Ask(commands.Cog):
@@ -96,6 +107,7 @@ class Ask(commands.Cog):
             view=answer_view(saved_id, 0, results, page),
             ephemeral=only_me,
         )
+        await log_question(self.bot, page.answer)
 
     @ask.autocomplete("part")
     async def part_choices(
@@ -165,6 +177,7 @@ class Ask(commands.Cog):
                 self.bot.service, searched, message.author.id, shown, 3, filters
             )
         await self._reply(message, embed=page.embed, view=answer_view(saved_id, 0, 3, page))
+        await log_question(self.bot, page.answer)
 
     async def _reply(self, message: discord.Message, **kwargs) -> None:
         await message.reply(allowed_mentions=NO_PINGS, mention_author=False, **kwargs)

@@ -30,7 +30,7 @@ def no_pings(emu: DiscordEmulator) -> None:
 
 async def test_login_ready_and_command_sync(emu: DiscordEmulator, bot: ArchiveBot) -> None:
     names = {(c["type"], c["name"]) for c in emu.commands(emu.guild)}
-    assert names == {(1, "ask"), (1, "footnote"), (1, "reindex"), (1, "about")} | {
+    assert names == {(1, "ask"), (1, "footnote"), (1, "reindex"), (1, "about"), (1, "stats")} | {
         (3, "Find in archive")
     }
     for command in emu.commands(emu.guild):

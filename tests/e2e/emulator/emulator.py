@@ -53,6 +53,7 @@ class DiscordEmulator(UserActions):
         interaction_timeout: float = 3.0,
         token_ttl: float = 15 * 60.0,
         privileged_intents: int = 0,
+        recommended_shards: int = 1,
     ) -> None:
         self.world = World(bot_name=bot_name)
         self.guild: Guild = self.world.add_guild(guild_name, channels=channels)
@@ -64,6 +65,7 @@ class DiscordEmulator(UserActions):
         self.interaction_timeout = interaction_timeout
         self.token_ttl = token_ttl
         self.privileged_intents = privileged_intents
+        self.recommended_shards = recommended_shards  # GET /gateway/bot's "shards"
         self.waiters = Waiters()
         self.faults = Faults()
         self.gateway = Gateway(self)

@@ -2,7 +2,9 @@
 
 One :class:`Session` is the bot's logical gateway session (id, sequence,
 buffer of every dispatch for RESUME replay); a :class:`Connection` is one
-websocket.  Only a single shard is supported.
+websocket.  A bot may identify as several shards (``shard: [id, count]``), as
+Discord allows: each shard is its own session and gets the events of the
+guilds with ``(guild_id >> 22) % count == id``; DMs go to shard 0.
 """
 
 from __future__ import annotations
@@ -98,6 +100,17 @@ class Session:
     seq: int = 0
     buffer: list[dict[str, Any]] = field(default_factory=list)
     connection: Connection | None = None
+    shard: tuple[int, int] = (0, 1)
+
+
+def _valid_shard(shard: Any) -> bool:
+    """``[shard_id, shard_count]`` with ``0 <= shard_id < shard_count``."""
+    return (
+        isinstance(shard, list)
+        and len(shard) == 2
+        and all(isinstance(n, int) and not isinstance(n, bool) for n in shard)
+        and 0 <= shard[0] < shard[1]
+    )
 
 
 class Gateway:
@@ -105,8 +118,10 @@ class Gateway:
 
     def __init__(self, emu: DiscordEmulator) -> None:
         self.emu = emu
-        self.session: Session | None = None
+        self.session: Session | None = None  # the last to identify or resume
         self.sessions: dict[str, Session] = {}
+        self.shards: dict[int, Session] = {}  # shard id -> its current session
+        self.shard_count = 1
         self.connections: list[Connection] = []
         self.events: list[GatewayEvent] = []
         self.heartbeats = 0
@@ -225,39 +240,53 @@ class Gateway:
             self._event("disallowed_intents", intents=intents)
             await conn.close(4014, "Disallowed intent(s).")
             return
-        shard = data.get("shard")
-        if shard is not None and list(shard) != [0, 1]:
+        shard = data.get("shard", [0, 1])
+        if not _valid_shard(shard):
             await conn.close(4010, "Invalid shard.")
             return
-        session = Session(id=secrets.token_hex(16), intents=intents, connection=conn)
+        shard_id, count = shard
+        if count != self.shard_count:  # the bot was started again with another shard count
+            self.shards.clear()
+        session = Session(
+            id=secrets.token_hex(16), intents=intents, connection=conn, shard=(shard_id, count)
+        )
         conn.session = session
         self.session = session
         self.sessions[session.id] = session
-        self._event("identify", session, intents=intents, properties=data.get("properties"))
-        await self._dispatch_to(session, "READY", self._ready_payload())
+        self.shards[shard_id] = session
+        self.shard_count = count
+        self._event(
+            "identify", session, intents=intents, properties=data.get("properties"), shard=shard
+        )
+        guilds = [g for g in self.emu.world.guilds.values() if self.shard_of(g.id) == shard_id]
+        await self._dispatch_to(session, "READY", self._ready_payload(session, guilds))
         if intents & GUILDS:
-            for guild in self.emu.world.guilds.values():
+            for guild in guilds:
                 await self._dispatch_to(session, "GUILD_CREATE", guild.payload())
         self._event("ready", session)
 
-    def _ready_payload(self) -> dict[str, Any]:
+    def shard_of(self, guild_id: int | None) -> int:
+        """The shard that gets a guild's events (DMs: shard 0), as Discord computes it."""
+        return (guild_id >> 22) % self.shard_count if guild_id else 0
+
+    def _ready_payload(self, session: Session, guilds: list[Any]) -> dict[str, Any]:
         world = self.emu.world
         return {
             "v": 10,
             "user": world.bot.me_payload(),
             "user_settings": {},
-            "guilds": [{"id": str(g), "unavailable": True} for g in world.guilds],
+            "guilds": [{"id": str(g.id), "unavailable": True} for g in guilds],
             "private_channels": [],
             "relationships": [],
             "presences": [],
             "guild_join_requests": [],
             "geo_ordered_rtc_regions": ["emulator"],
-            "session_id": self.session.id if self.session else "",
+            "session_id": session.id,
             "session_type": "normal",
             "resume_gateway_url": RESUME_URL,
             "application": {"id": str(world.application_id), "flags": self.emu.application_flags()},
             "auth": {},
-            "shard": [0, 1],
+            "shard": list(session.shard),
         }
 
     async def _resume(self, conn: Connection, data: dict[str, Any]) -> None:
@@ -278,6 +307,7 @@ class Gateway:
         session.connection = conn
         conn.session = session
         self.session = session
+        self.shards[session.shard[0]] = session
         if previous is not None and previous is not conn:
             previous.session = None
             await previous.close(4000, "Session resumed elsewhere.")
@@ -323,8 +353,10 @@ class Gateway:
         return session.seq
 
     async def dispatch(self, event: str, data: dict[str, Any], intent: int = 0) -> int | None:
-        """Dispatch an event to the bot's session; None if its intents filter it out."""
-        session = self.session
+        """Dispatch an event to the session of the shard its guild belongs to (DMs and events
+        of no guild: shard 0); None if its intents filter it out."""
+        guild_id = data.get("guild_id") if isinstance(data, dict) else None
+        session = self.shards.get(self.shard_of(int(guild_id) if guild_id else None))
         if session is None:
             raise RuntimeError("no gateway session: the bot has not identified")
         if intent and not session.intents & intent:
@@ -333,14 +365,16 @@ class Gateway:
 
     async def dispatch_message(self, event: str, msg: StoredMessage) -> int | None:
         """MESSAGE_CREATE/UPDATE, honouring message intents and MESSAGE_CONTENT redaction."""
-        if msg.ephemeral or self.session is None:
-            return None
         store = self.emu.world.messages
-        is_dm = store.is_dm(msg)
         data = store.gateway_payload(msg)
+        guild_id = data.get("guild_id")
+        session = self.shards.get(self.shard_of(int(guild_id) if guild_id else None))
+        if msg.ephemeral or session is None:
+            return None
+        is_dm = store.is_dm(msg)
         bot_id = self.emu.world.bot.id
         readable = (
-            self.session.intents & MESSAGE_CONTENT
+            session.intents & MESSAGE_CONTENT
             or is_dm
             or msg.author.id == bot_id
             or bot_id in msg.mentions
@@ -371,6 +405,7 @@ class Gateway:
         session = self.session
         if not resumable and session is not None:
             self.sessions.pop(session.id, None)
+            self.shards.pop(session.shard[0], None)
             self.session = None
         await conn.send({"op": 9, "s": None, "t": None, "d": resumable})
         self._event("invalidate_sent", session, resumable=resumable)

@@ -38,7 +38,11 @@ def register(router: Router, emu: DiscordEmulator) -> None:
 
     async def get_gateway_bot(call: Call) -> tuple[int, Any]:
         limit = {"total": 1000, "remaining": 999, "reset_after": 14_400_000, "max_concurrency": 1}
-        return 200, {"url": GATEWAY_URL, "shards": 1, "session_start_limit": limit}
+        return 200, {
+            "url": GATEWAY_URL,
+            "shards": emu.recommended_shards,
+            "session_start_limit": limit,
+        }
 
     async def get_application(call: Call) -> tuple[int, Any]:
         return 200, {
