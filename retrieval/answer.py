@@ -19,7 +19,7 @@ from .links import text_fragment_link
 from .models import Citation, NoteRef, Paragraph, PassageRow, Result
 from .query import ParsedQuestion, contains_phrase
 from .ranking import Candidate, support
-from .text import Token, sentence_spans, terms, tokenize, words
+from .text import Token, sentence_spans, stem, terms, tokenize, words
 
 # The best page must hold at least this share of the question's term weight to be an answer.
 EVIDENCE_THRESHOLD = 0.25
@@ -97,6 +97,12 @@ class Wants:
         words_asked = frozenset(words(question.text))
         return cls(weights, kind, words_asked, from_opening(question.text, kind), notable)
 
+    def _notable_beside(self, labels: frozenset[str]) -> Notable:
+        """Names worth answering with in a span whose page and heading are named by ``labels``:
+        not the page's own name ("IRTR" on the IRTR page answers no "who")."""
+        notable = self.notable
+        return lambda word: stem(word) not in labels and (notable is None or notable(word))
+
     def value(
         self, matched: frozenset[str], labels: frozenset[str], text: str, extra: int
     ) -> float:
@@ -109,7 +115,7 @@ class Wants:
         covered = sum(
             self.weights.get(t, 0.0) * (LABEL_SHARE if t in labels else 1.0) for t in matched
         )
-        held = holds_answer(text, self.asks, self.question_words, self.notable)
+        held = holds_answer(text, self.asks, self.question_words, self._notable_beside(labels))
         bonus = ANSWER_BONUS if held else 0.0
         dangling = DANGLING * (
             bool(_LEANS_BACK.match(text))
