@@ -36,9 +36,13 @@ SENTENCE_COST = 0.03
 # ("...these reasons:") leans on a sentence it leaves out: it loses this much.
 DANGLING = 0.1
 _LEANS_BACK = re.compile(
-    r"[\"“‘'(\[]*(?:(?:this|that|these|those)(?! (?:month|week|year|day|time|morning|evening|"
-    r"summer|winter|spring|fall|autumn|issue|page|article|book|film|site)\b)|such|thus|therefore|hence|however|but|and|yet|"
-    r"instead|another|the other|one (?:is|was)|the (?:first|second|other) (?:is|was))\b",
+    r"[\"“‘'(\[]*(?:"
+    # "This is...", "That means...", "Those were...": a pronoun standing for what came before
+    # ("This cell's work...", "This month..." name their subject and stand alone).
+    r"(?:this|that|these|those)(?=\s+(?:is|was|are|were|means?|meant|shows?|showed|has|had|"
+    r"will|would|can|could|does|did|explains?|makes?|made)\b|\s*[,.;:])"
+    r"|such|thus|therefore|hence|however|but|and|yet|instead|another|the other"
+    r"|one (?:is|was)|the (?:first|second|other) (?:is|was))\b",
     re.IGNORECASE,
 )
 # Lines without a sentence's closing punctuation (a record label, a book's imprint, a short
