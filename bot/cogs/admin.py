@@ -14,7 +14,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from retrieval import IngestProgress, IngestReport, ReindexInProgress, RetrievalError
-from retrieval.models import ReindexPlan
+from retrieval.models import FeedbackSummary, ReindexPlan
 from retrieval.usage import QuestionReport
 from retrieval.wording import plural
 
@@ -33,6 +33,8 @@ REFUSED = (
     "Sorry, only the bot's admins can rebuild the index. "
     "If it needs rebuilding, ask the person who runs the bot."
 )
+# How many quoted documents /stats lists with their votes.
+FEEDBACK_DOCUMENTS = 5
 STATS_REFUSED = (
     "Sorry, only the bot's admins can see what people ask. "
     "If you need these figures, ask the person who runs the bot."
@@ -130,8 +132,11 @@ def summary_embed(report: IngestReport) -> discord.Embed:
     return embed
 
 
-def stats_embed(report: QuestionReport, retention_days: float) -> discord.Embed:
-    """The question log summed up for admins: per day, the most asked, the recent "not found"."""
+def stats_embed(
+    report: QuestionReport, retention_days: float, feedback: FeedbackSummary
+) -> discord.Embed:
+    """The question log summed up for admins: per day, the most asked, the recent "not found",
+    and the Helpful / Not helpful votes (all time), most voted documents first."""
     embed = discord.Embed(title=f"Questions, last {report.days} days", colour=COLOUR)
     embed.description = (
         f"**{report.asked}** asked, **{report.not_found}** not found (days in UTC). The log "
@@ -158,6 +163,17 @@ def stats_embed(report: QuestionReport, retention_days: float) -> discord.Embed:
     embed.add_field(
         name="Recently not found",
         value=_field(missed, len(missed)) if missed else "none",
+        inline=False,
+    )
+    up = sum(q.helpful for q in feedback.questions)
+    down = sum(q.not_helpful for q in feedback.questions)
+    votes = [
+        f"`{escape(d.subject)}` {d.helpful} helpful, {d.not_helpful} not"
+        for d in feedback.documents[:FEEDBACK_DOCUMENTS]
+    ]
+    embed.add_field(
+        name=f"Feedback: {up} helpful, {down} not helpful",
+        value=_field(votes, len(votes)) if votes else "no votes yet",
         inline=False,
     )
     return embed
@@ -201,7 +217,8 @@ class Admin(commands.Cog):
             return
         await interaction.response.defer(thinking=True, ephemeral=True)
         report = await self.bot.service.question_report(max(1, min(days, 31)))
-        await send(interaction, embed=stats_embed(report, retention), ephemeral=True)
+        feedback = await self.bot.service.feedback()
+        await send(interaction, embed=stats_embed(report, retention, feedback), ephemeral=True)
 
     async def _run(self, interaction: discord.Interaction) -> None:
         progress: list[IngestProgress] = []

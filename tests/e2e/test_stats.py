@@ -67,7 +67,24 @@ async def test_stats_shows_admins_what_is_asked_privately(
     assert f"2× {FOUND}" in shown
     assert MISSING in shown.split("Recently not found")[1]
     assert "never who asked" in shown
+    assert "Feedback: 0 helpful, 0 not helpful" in shown and "no votes yet" in shown
     emu.assert_clean()
+
+
+async def test_stats_counts_the_votes_on_answers(
+    emu: DiscordEmulator, deployment: Deployment, bot: ArchiveBot
+) -> None:
+    record = await emu.invoke_slash("ask", {"question": FOUND})
+    message = await record.wait_for_message()
+    up = next(c for c in message.custom_ids if c.startswith("fb:up:"))
+    down = next(c for c in message.custom_ids if c.startswith("fb:down:"))
+    for custom_id, user in ((up, emu.user), (down, await emu.add_user("bob"))):
+        click = await emu.click_button(message, custom_id, user=user)
+        await click.wait_for_message()
+    stats = await emu.invoke_slash("stats", {}, user=deployment.admin)
+    shown = texts(await stats.wait_for_message())
+    assert "Feedback: 1 helpful, 1 not helpful" in shown
+    assert "`ms/migrantsincommunisthistory` 1 helpful, 1 not" in shown
 
 
 async def test_stats_refused_for_non_admin_even_if_visible(
