@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from retrieval.encoding import declared_charset, decode_html, decode_text, repair
 from retrieval.errors import SourceError
-from retrieval.sources import decode
+from retrieval.sources.encoding import declared_charset, decode_html, decode_text, repair
+from retrieval.sources.plain import decode
 
 SEED = Path(__file__).parent.parent / "data" / "000_3b9707020bd53a84.txt"
 HTML = Path(__file__).parent / "data" / "html"

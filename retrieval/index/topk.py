@@ -1,4 +1,4 @@
-"""Exact top-k over a :class:`~retrieval.index.BM25Index` without scoring every passage.
+"""Exact top-k over a :class:`~retrieval.index.bm25.BM25Index` without scoring every passage.
 
 MaxScore (Turtle and Flood; as in Lucene and PISA) with block-max skipping, done a list at a time
 with numpy, since per-passage loops in Python would cost more than they save:
@@ -30,10 +30,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .index_build import BLOCK, QUANT_LEVELS
+from .build import BLOCK, QUANT_LEVELS
 
 if TYPE_CHECKING:
-    from .index import BM25Index
+    from .bm25 import BM25Index
 
 SLACK = 1e-9
 # Score the allowed rows directly when they are few next to the postings the query would read.

@@ -15,13 +15,13 @@ from urllib.parse import urljoin, urlsplit
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from .boilerplate import clean_title
+from ..boilerplate import clean_title
+from ..errors import SourceError
+from ..layout import NOTES_HEADING, is_site_boilerplate
+from ..models import Block, SourceDocument
+from .base import SourceFile, content_hash, file_url, read_meta
 from .encoding import decode_html, repair
-from .errors import SourceError
 from .html_blocks import NOTE_START, RawBlock, drop_navigation, find_notes
-from .layout import NOTES_HEADING, is_site_boilerplate
-from .models import Block, SourceDocument
-from .source_base import SourceFile, content_hash, file_url, read_meta
 from .titles import (
     fallback_title,
     guess_title,
@@ -385,9 +385,9 @@ def read_html(
     """An HTML page (``.html``, ``.htm``, ``.php``), with an optional ``NAME.meta.json`` sidecar.
 
     Its URL: the sidecar's, else the page's ``<link rel=canonical>``, else where it lies in a
-    mirror (:func:`retrieval.source_base.file_url`), else ``base_url`` plus its path; always in
+    mirror (:func:`retrieval.sources.base.file_url`), else ``base_url`` plus its path; always in
     the canonical spelling. Its title: the sidecar's, "MIM Notes N, date" for an issue page, the
-    page's own title or headline (:func:`extract`), else its opening lines (:mod:`retrieval.titles`).
+    page's own title or headline (:func:`extract`), else its opening lines (:mod:`retrieval.sources.titles`).
     """
     data = file.read()
     meta, meta_raw = read_meta(sidecar)

@@ -14,13 +14,13 @@ import queue
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .errors import RetrievalError
+from ..errors import RetrievalError
 
 if TYPE_CHECKING:
-    from .chunking import ChunkSettings
-    from .index import BM25Params
-    from .ingest import ProgressCallback
-    from .models import IngestReport
+    from ..chunking import ChunkSettings
+    from ..index.bm25 import BM25Params
+    from ..models import IngestReport
+    from .pipeline import ProgressCallback
 
 _POLL_SECONDS = 0.5
 
@@ -36,8 +36,8 @@ def _child(
     messages: multiprocessing.Queue,
 ) -> None:
     """Entry point of the child process: run the ingest, send progress and the outcome."""
-    from .ingest import die_with_parent
-    from .service import ArchiveService
+    from ..service import ArchiveService
+    from .pipeline import die_with_parent
 
     die_with_parent()  # a bot that is killed takes its reindex with it
 
