@@ -775,6 +775,7 @@ class ArchiveService:
             if not isolated:
                 return await self._ingest(paths, prune, exact, progress, base_url)
             report = await ingest_in_child(
+                ArchiveService.open,
                 self.store.path,
                 paths,
                 prune=prune,
