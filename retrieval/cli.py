@@ -35,7 +35,7 @@ from .usage import (
 )
 from .wording import DASH, missing_notes, plural
 
-EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_ERROR = 0, 1
 
 log = logging.getLogger(__name__)
 

@@ -21,12 +21,6 @@ from .markdown import front_matter, markdown_blocks
 from .titles import fallback_title, guess_title, text_lines
 from .urls import ARCHIVE_BASE_URL, canonical_url, doc_id_from_path, doc_id_from_url
 
-
-def decode(data: bytes, name: str) -> str:
-    """Decode a text file (see :func:`retrieval.sources.encoding.decode_text`); refuse binary files."""
-    return decode_text(data, name)
-
-
 # --- plain text ------------------------------------------------------------------------------
 
 _HEADING_END = re.compile(r"[.!?,;:\"”’)\]]$")
@@ -154,7 +148,7 @@ def read_text(
     """A plain-text page, with an optional ``NAME.meta.json`` sidecar (``sections``, ``title``...)."""
     data = file.read()
     meta, meta_raw = read_meta(sidecar)
-    text = decode(data, file.path)
+    text = decode_text(data, file.path)
     sections = meta.get("sections") if isinstance(meta.get("sections"), list) else None
     doc = _document(
         text,
@@ -175,7 +169,7 @@ def read_markdown(
     """A Markdown file: the title from the sidecar, the front matter or the first heading."""
     data = file.read()
     sidecar_meta, meta_raw = read_meta(sidecar)
-    front, body = front_matter(decode(data, file.path))
+    front, body = front_matter(decode_text(data, file.path))
     meta = {**front, **sidecar_meta}
     blocks = markdown_blocks(body)
     if not meta.get("title"):
@@ -229,7 +223,7 @@ def _jsonl_document(line: bytes, where: str, relative: str, base_url: str) -> So
     try:
         text = line.decode("utf-8")
     except UnicodeDecodeError:
-        text = decode(line, where)
+        text = decode_text(line, where)
     try:
         record = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -250,4 +244,4 @@ def _jsonl_document(line: bytes, where: str, relative: str, base_url: str) -> So
     )
 
 
-__all__ = ["decode", "read_jsonl", "read_markdown", "read_text", "text_blocks"]
+__all__ = ["read_jsonl", "read_markdown", "read_text", "text_blocks"]
