@@ -11,14 +11,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ..layout import MARKER, NOTES_HEADING
+from ..layout import NOTES_HEADING
+from ..markers import MARKER, NOTE_START
 
 # A paragraph, heading or list whose text is more than this share links is navigation.
 LINK_SHARE = 0.5
 # An unnumbered paragraph inside a notes list continues the previous note when this short.
 NOTE_CONTINUATION_CHARS = 600
-# The number that opens a note: `1.`, `1)`, `(1)`, `[1]`, `(1).` (a converted back-link).
-NOTE_START = re.compile(r"(?:\[(\d{1,3})\]|\((\d{1,3})\)|(\d{1,3})[.)])[.:]?\s*(?=\S)")
 _BARE_NUMBER = re.compile(r"(\d{1,3})\s+(?=\S)")
 
 
