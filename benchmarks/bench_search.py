@@ -118,8 +118,8 @@ def sample_indices(questions: list[synthetic.Question], count: int) -> list[int]
 
 
 def build_ours(n: int, words: list[str]) -> tuple[Any, float, dict[str, Any]]:
-    from retrieval.index import BM25Index, BM25Params
-    from retrieval.index_build import IndexBuilder
+    from retrieval.index.bm25 import BM25Index, BM25Params
+    from retrieval.index.build import IndexBuilder
 
     builder = IndexBuilder(K1, B, EPSILON)
     spent = 0.0
@@ -145,7 +145,7 @@ def persist_ours(index: Any, folder: Path) -> None:
 
 
 def load_ours(folder: Path) -> Any:
-    from retrieval.index import BM25Index, BM25Params
+    from retrieval.index.bm25 import BM25Index, BM25Params
 
     blobs = {path.name: path.read_bytes() for path in folder.iterdir()}
     return BM25Index.from_blobs(blobs, BM25Params(K1, B, EPSILON))

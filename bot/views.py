@@ -6,18 +6,25 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import discord
 
-from retrieval import RetrievalError, SavedQuestion, Vote
+from retrieval import ArchiveService, RetrievalError, SavedQuestion, Vote
 
 from . import render
 from .answers import Composed, compose, notes_on_screen, search
 from .replies import NO_PINGS, report_unexpected, tell
+from .settings import Settings
 
-if TYPE_CHECKING:
-    from .client import ArchiveBot
+
+class _Bot(Protocol):
+    """What the buttons need of the bot (:class:`bot.client.ArchiveBot`, which registers them, so
+    this module does not import it)."""
+
+    service: ArchiveService
+    settings: Settings
+
 
 EXPIRED = "This answer has expired; ask again with /ask."
 NOT_YOURS = "Only the person who asked can page this answer. Ask your own question with /ask."
@@ -41,7 +48,7 @@ def answer_view(question_id: int, offset: int, limit: int, page: Composed) -> di
 
 async def _saved(interaction: discord.Interaction, question_id: int) -> SavedQuestion | None:
     """The saved question if it exists and has not expired (else the user is told)."""
-    bot: ArchiveBot = interaction.client  # type: ignore[assignment]
+    bot: _Bot = interaction.client  # type: ignore[assignment]
     saved = await bot.service.saved_question(question_id)
     expiry = bot.settings.answer_expiry_hours * 3600
     if saved is None or time.time() - saved.created_at > expiry:
@@ -100,7 +107,7 @@ class PageButton(
         if saved.owner != str(interaction.user.id):
             await tell(interaction, NOT_YOURS)
             return
-        bot: ArchiveBot = interaction.client  # type: ignore[assignment]
+        bot: _Bot = interaction.client  # type: ignore[assignment]
         page = await compose(bot.service, saved, self.offset, self.limit)
         await interaction.response.edit_message(
             embed=page.embed,
@@ -135,7 +142,7 @@ class NotesButton(
         await _with_saved(interaction, self.question_id, self._notes)
 
     async def _notes(self, interaction: discord.Interaction, saved: SavedQuestion) -> None:
-        bot: ArchiveBot = interaction.client  # type: ignore[assignment]
+        bot: _Bot = interaction.client  # type: ignore[assignment]
         answer = await bot.service.ask(saved.question, self.limit, offset=self.offset)
         embed = render.notes_embed(await notes_on_screen(bot.service, answer))
         await interaction.response.send_message(
@@ -195,7 +202,7 @@ class FeedbackButton(
         await _with_saved(interaction, self.question_id, self._vote)
 
     async def _vote(self, interaction: discord.Interaction, saved: SavedQuestion) -> None:
-        bot: ArchiveBot = interaction.client  # type: ignore[assignment]
+        bot: _Bot = interaction.client  # type: ignore[assignment]
         answer, _ = await search(bot.service, saved, self.offset, self.limit)
         documents = list(dict.fromkeys(r.citation.doc_id for r in answer.results))
         vote = await bot.service.vote(

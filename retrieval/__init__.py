@@ -13,8 +13,8 @@ from .errors import (
     UnknownNote,
 )
 from .filters import Catalogue, FilterError, Filters, Part, split_filters
-from .index import BM25Index, BM25Params
-from .ingest import IngestProgress
+from .index.bm25 import BM25Index, BM25Params
+from .ingest.pipeline import IngestProgress
 from .lookup import NothingToLookUp
 from .models import (
     Answer,

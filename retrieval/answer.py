@@ -14,8 +14,8 @@ from functools import lru_cache
 
 from .chunking import label_terms
 from .expect import Asks, Notable, asks, from_opening, holds_answer, opening_answer
-from .layout import MARKER
 from .links import text_fragment_link
+from .markers import MARKER
 from .models import Citation, NoteRef, Paragraph, PassageRow, Result
 from .query import ParsedQuestion, contains_phrase
 from .ranking import Candidate, support

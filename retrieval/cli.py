@@ -20,10 +20,10 @@ from typing import TextIO
 
 from .errors import RetrievalError, StoreError, StoreNeedsWrite
 from .filters import Filters
-from .ingest import IngestProgress
+from .ingest.pipeline import IngestProgress
 from .models import Answer, FootnoteInfo, IngestReport, MergedSource
 from .service import DEFAULT_RESULTS, MAX_RESULTS, ArchiveService, default_db_path
-from .sources import ARCHIVE_BASE_URL
+from .sources.urls import ARCHIVE_BASE_URL
 from .store import Store, log_question_to
 from .usage import (
     DEFAULT_REPORT_DAYS,
@@ -35,7 +35,7 @@ from .usage import (
 )
 from .wording import DASH, missing_notes, plural
 
-EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_ERROR = 0, 1
 
 log = logging.getLogger(__name__)
 

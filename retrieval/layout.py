@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from .markers import MARKER, NOTE_ITEM
 from .models import Block, Document, Marker, Paragraph, SourceDocument
 from .text import sentence_spans
 
@@ -22,9 +23,6 @@ SITE_BOILERPLATE = (
 NOTES_HEADING = re.compile(
     r"^\s*(?:end\s*)?(?:notes?|foot\s*notes?|references|sources|endnotes)\s*:?\s*$", re.IGNORECASE
 )
-NOTE_ITEM = re.compile(r"^\s*(?:\[(\d{1,3})\]|\((\d{1,3})\)|(\d{1,3})[.)])\s*(\S.*)$", re.DOTALL)
-# A marker is attached to the text before it: `Belgium.(3)`, `fields." (1)`, `France[2]`.
-MARKER = re.compile(r"(?<=[\w.,;:!?\"”’')\]])\s?(?:\((\d{1,3})\)|\[(\d{1,3})\])")
 
 _JOIN = "\n\n"
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 import re
 from urllib.parse import quote
 
+from .markers import TRAILING_MARKER
+
 _EDGE_WORDS = 5
 # Characters the text version of a page has but its HTML may render differently (a "*" that was a
 # link bullet, a footnote marker that is a superscript link): kept out of the fragment's edges.
 _LEAD = re.compile(r"^[*•\-–—\s]+")
-_TRAIL_MARKER = re.compile(r"\s*(?:\(\d{1,3}\)|\[\d{1,3}\])\s*$")
 
 
 def _encode(text: str) -> str:
@@ -25,7 +26,7 @@ def text_fragment_link(url: str | None, quoted: str) -> str | None:
     pieces = [p.strip() for p in quoted.replace("\u2026", "\n").split("\n") if p.strip()]
     if pieces:
         pieces[0] = _LEAD.sub("", pieces[0])
-        pieces[-1] = _TRAIL_MARKER.sub("", pieces[-1])
+        pieces[-1] = TRAILING_MARKER.sub("", pieces[-1])
         pieces = [p for p in pieces if p]
     if not pieces:
         return base

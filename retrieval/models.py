@@ -187,7 +187,6 @@ class DocumentInfo:
     source: str
     paragraphs: int
     notes_cited: int
-    notes_with_text: int
 
 
 @dataclass(frozen=True)

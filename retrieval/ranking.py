@@ -4,7 +4,7 @@ passage scores, and how much of the question a page holds.
 A passage is found by its own BM25 score, but the page around it is better evidence of whether it
 is the right document: on the dev set, ranking passages by their page's BM25 (computed from the
 same index over the page's passages) fused with their own score finds the gold page first more
-often than either alone. Pure functions over a :class:`~retrieval.index.BM25Index`.
+often than either alone. Pure functions over a :class:`~retrieval.index.bm25.BM25Index`.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from itertools import pairwise
 
 import numpy as np
 
-from .index import BM25Index
+from .index.bm25 import BM25Index
 from .models import PassageRow
 from .text import stem
 

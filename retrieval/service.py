@@ -34,9 +34,10 @@ from .errors import (
     UnknownNote,
 )
 from .filters import OPENING_CHARS, Catalogue, Filters
-from .index import DEFAULT_PARAMS, INDEX_FORMAT, BM25Index, BM25Params
-from .index_build import IndexBuilder
-from .ingest import (
+from .index.bm25 import DEFAULT_PARAMS, INDEX_FORMAT, BM25Index, BM25Params
+from .index.build import IndexBuilder
+from .ingest.child import ingest_in_child
+from .ingest.pipeline import (
     IngestProgress,
     ProgressCallback,
     corpus_digest,
@@ -44,7 +45,7 @@ from .ingest import (
     prepare,
     word_counts,
 )
-from .ingest_process import ingest_in_child
+from .ingest.provenance import absolute, is_under, merge_roots, removals, resolved
 from .links import text_fragment_link
 from .lookup import telling_words
 from .models import (
@@ -67,7 +68,6 @@ from .models import (
     SourceRoot,
     Vote,
 )
-from .provenance import absolute, is_under, merge_roots, removals, resolved
 from .query import ParsedQuestion, clean_question, parse_question, without_stop_word_typos
 from .ranking import (
     Candidate,
@@ -78,7 +78,7 @@ from .ranking import (
     rank_candidates,
     term_weights,
 )
-from .sources import ARCHIVE_BASE_URL
+from .sources.urls import ARCHIVE_BASE_URL
 from .spelling import Speller
 from .store import Store, Writer, utc_now
 from .text import TOKENIZER_VERSION, stem, terms
@@ -775,6 +775,7 @@ class ArchiveService:
             if not isolated:
                 return await self._ingest(paths, prune, exact, progress, base_url)
             report = await ingest_in_child(
+                ArchiveService.open,
                 self.store.path,
                 paths,
                 prune=prune,

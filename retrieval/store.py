@@ -449,8 +449,7 @@ class Store:
             f"""SELECT d.doc_id, d.title, d.url, d.source,
                   (SELECT count(*) FROM paragraphs p WHERE p.doc_id = d.doc_id),
                   (SELECT count(*) FROM (SELECT number FROM markers m WHERE m.doc_id = d.doc_id
-                     UNION SELECT number FROM notes n WHERE n.doc_id = d.doc_id)),
-                  (SELECT count(*) FROM notes n WHERE n.doc_id = d.doc_id)
+                     UNION SELECT number FROM notes n WHERE n.doc_id = d.doc_id))
                 FROM documents d {where} ORDER BY d.doc_id""",
             params,
         )

@@ -14,6 +14,8 @@ from functools import lru_cache
 
 import Stemmer
 
+from .markers import ANY_MARKER
+
 # Bump whenever the output of `terms` can change: a stored index built with another version is rebuilt.
 TOKENIZER_VERSION = "2"
 
@@ -98,7 +100,6 @@ _WORD = re.compile(
     rf"|{_WORD_CHARS}+(?:['’]{_WORD_CHARS}+)*"
 )
 _USA = ("united", "states")
-_FOOTNOTE_MARKER = re.compile(r"[(\[](\d{1,3})[)\]]")
 
 
 @dataclass(frozen=True)
@@ -167,7 +168,7 @@ def _terms_of_word(raw: str) -> tuple[str, ...]:
 def tokenize(text: str) -> list[Token]:
     """Terms of ``text`` with their character spans (footnote markers are not words)."""
     tokens: list[Token] = []
-    masked = _FOOTNOTE_MARKER.sub(lambda m: " " * len(m.group(0)), text)
+    masked = ANY_MARKER.sub(lambda m: " " * len(m.group(0)), text)
     for match in _WORD.finditer(masked):
         for term in _terms_of_word(match.group(0)):
             tokens.append(Token(term, match.start(), match.end()))
@@ -176,7 +177,7 @@ def tokenize(text: str) -> list[Token]:
 
 def terms(text: str) -> list[str]:
     """Terms of ``text`` in order: the tokenizer used for passages and questions alike."""
-    masked = _FOOTNOTE_MARKER.sub(" ", text)
+    masked = ANY_MARKER.sub(" ", text)
     out: list[str] = []
     for raw in _WORD.findall(masked):
         out.extend(_terms_of_word(raw))
@@ -185,7 +186,7 @@ def terms(text: str) -> list[str]:
 
 def words(text: str) -> list[str]:
     """Normalised words of ``text`` with stop words kept and no stemming (for phrase matching)."""
-    masked = _FOOTNOTE_MARKER.sub(" ", text)
+    masked = ANY_MARKER.sub(" ", text)
     out: list[str] = []
     for raw in _WORD.findall(masked):
         out.extend(normalize_word(raw))

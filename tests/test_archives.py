@@ -7,10 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from retrieval import ArchiveService, archives
-from retrieval.archives import unsafe_reason, zip_files
+from retrieval import ArchiveService
 from retrieval.models import SkippedFile, SourceDocument
-from retrieval.sources import ARCHIVE_BASE_URL, SourceFile, read_all, source_files
+from retrieval.sources import read_all, source_files, zipfiles
+from retrieval.sources.base import SourceFile
+from retrieval.sources.urls import ARCHIVE_BASE_URL
+from retrieval.sources.zipfiles import unsafe_reason, zip_files
 
 HTML = Path(__file__).parent / "data" / "html"
 PAGE = b"<html><title>MIM: A page</title><body><p>Some article text.</p></body></html>"
@@ -106,7 +108,7 @@ def test_highly_compressed_entry_is_refused_as_a_bomb(tmp_path: Path) -> None:
 def test_zip_expanding_past_the_total_limit_is_refused(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(archives, "MAX_ZIP_TOTAL_BYTES", 150)
+    monkeypatch.setattr(zipfiles, "MAX_ZIP_TOTAL_BYTES", 150)
     path = _zip(tmp_path / "big.zip", {"a.html": PAGE, "b.html": PAGE})
     assert _skipped(list(zip_files(path))) == {
         str(path): f"expands to {2 * len(PAGE)} bytes, over the 150 limit (zip bomb?)"
@@ -114,7 +116,7 @@ def test_zip_expanding_past_the_total_limit_is_refused(
 
 
 def test_too_many_entries_are_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(archives, "MAX_ZIP_ENTRIES", 1)
+    monkeypatch.setattr(zipfiles, "MAX_ZIP_ENTRIES", 1)
     path = _zip(tmp_path / "many.zip", {"a.html": PAGE, "b.html": PAGE})
     assert _skipped(list(zip_files(path))) == {str(path): "2 entries, over the 1 limit"}
 
@@ -122,7 +124,7 @@ def test_too_many_entries_are_refused(tmp_path: Path, monkeypatch: pytest.Monkey
 def test_entry_over_the_size_limit_is_refused(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(archives, "MAX_FILE_BYTES", 50)
+    monkeypatch.setattr(zipfiles, "MAX_FILE_BYTES", 50)
     path = _zip(tmp_path / "large.zip", {"large.html": PAGE, "small.txt": b"Small"})
     items = list(zip_files(path))
     assert _skipped(items) == {

@@ -9,9 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from retrieval.encoding import declared_charset, decode_html, decode_text, repair
 from retrieval.errors import SourceError
-from retrieval.sources import decode
+from retrieval.sources.encoding import declared_charset, decode_html, decode_text, repair
 
 SEED = Path(__file__).parent.parent / "data" / "000_3b9707020bd53a84.txt"
 HTML = Path(__file__).parent / "data" / "html"
@@ -110,7 +109,7 @@ def test_correct_text_is_left_alone(text: str) -> None:
 
 def test_seed_text_is_unchanged() -> None:
     data = SEED.read_bytes()
-    assert decode(data, str(SEED)) == data.decode("utf-8")
+    assert decode_text(data, str(SEED)) == data.decode("utf-8")
 
 
 def test_control_characters_are_dropped() -> None:
@@ -131,7 +130,7 @@ def test_binary_files_are_refused(data: bytes) -> None:
     with pytest.raises(SourceError, match=r"^pic: binary file"):
         decode_text(data, "pic")
     with pytest.raises(SourceError, match="binary file"):
-        decode(data, "pic")
+        decode_text(data, "pic")
 
 
 @settings(max_examples=300, deadline=None)

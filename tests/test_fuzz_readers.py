@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 
 from retrieval import ArchiveService, SourceError
 from retrieval.models import SkippedFile, SourceDocument
-from retrieval.sources import SourceFile, read_all, read_source
+from retrieval.sources import read_all, read_source
+from retrieval.sources.base import SourceFile
 
 SUFFIXES = [".txt", ".md", ".jsonl", ".html", ".htm", ".php"]
 TIME_BOUND = 5.0
@@ -75,10 +76,10 @@ def test_unclosed_tags_and_truncated_pages() -> None:
 
 
 def test_huge_file_is_refused_with_its_size(tmp_path: Path) -> None:
-    from retrieval import sources
+    from retrieval.sources import base
 
     big = tmp_path / "huge.txt"
-    big.write_bytes(b"word " * (sources.MAX_FILE_BYTES // 5 + 10))
+    big.write_bytes(b"word " * (base.MAX_FILE_BYTES // 5 + 10))
     (item,) = [i for i in read_all([big])]
     assert isinstance(item, SkippedFile) and "limit" in item.reason
 

@@ -11,13 +11,14 @@ from hypothesis import strategies as st
 
 from retrieval import ArchiveService
 from retrieval.boilerplate import clean_title
-from retrieval.encoding import decode_html
 from retrieval.errors import SourceError
-from retrieval.html import HtmlPage, extract, read_html
 from retrieval.layout import structure
 from retrieval.models import SkippedFile, SourceDocument
-from retrieval.sources import ARCHIVE_BASE_URL, SourceFile, read_all, source_files
-from retrieval.urls import page_url
+from retrieval.sources import read_all, source_files
+from retrieval.sources.base import SourceFile
+from retrieval.sources.encoding import decode_html
+from retrieval.sources.html import HtmlPage, extract, read_html
+from retrieval.sources.urls import ARCHIVE_BASE_URL, page_url
 
 HTML = Path(__file__).parent / "data" / "html"
 FIXTURES = sorted(p.name for p in HTML.glob("*.html"))

@@ -9,7 +9,7 @@ import pytest
 from rank_bm25 import BM25Okapi
 
 from retrieval.chunking import passages_for
-from retrieval.index import BM25Index, BM25Params
+from retrieval.index.bm25 import BM25Index, BM25Params
 from retrieval.layout import structure
 from retrieval.service import bundled_corpus
 from retrieval.sources import read_all

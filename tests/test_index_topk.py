@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from rank_bm25 import BM25Okapi
 
-from retrieval.index import BM25Index, BM25Params
+from retrieval.index.bm25 import BM25Index, BM25Params
 
 
 def _brute_force(
@@ -128,8 +128,8 @@ def test_long_passages_with_large_term_frequencies() -> None:
 def test_every_pruning_path_stays_exact(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
     # Thresholds sized for a million passages would leave some paths unused on a small corpus:
     # shrink them so that long lists, refinement by lookups and small batches all happen.
-    import retrieval.index_build as index_build
-    import retrieval.index_topk as index_topk
+    import retrieval.index.build as index_build
+    import retrieval.index.topk as index_topk
 
     monkeypatch.setattr(index_build, "CHAMPIONS", 4)
     monkeypatch.setattr(index_build, "BLOCK", 8)
@@ -150,7 +150,7 @@ def test_every_pruning_path_stays_exact(seed: int, monkeypatch: pytest.MonkeyPat
 
 
 def test_a_build_from_term_ids_equals_one_from_strings() -> None:
-    from retrieval.index_build import IndexBuilder
+    from retrieval.index.build import IndexBuilder
 
     corpus = _corpus(13, docs=400)
     words = sorted({t for passage in corpus for t in passage})

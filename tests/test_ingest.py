@@ -10,7 +10,7 @@ import pytest
 from retrieval import ArchiveService, SkippedFile
 from retrieval.layout import structure
 from retrieval.sources import read_all
-from retrieval.urls import doc_id_from_url
+from retrieval.sources.urls import doc_id_from_url
 
 
 def test_doc_ids_come_from_urls_and_paths() -> None:
@@ -228,8 +228,8 @@ async def test_documents_from_a_zip_are_pruned_with_it(
 def test_worker_processes_prepare_exactly_what_this_process_would(
     tiny_corpus: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from retrieval import ingest as service
     from retrieval.chunking import DEFAULT_CHUNKING
+    from retrieval.ingest import pipeline as service
 
     sources = [d for d in read_all([tiny_corpus]) if not isinstance(d, SkippedFile)] * 3
     inline = [service.prepare_document(s, set(), DEFAULT_CHUNKING) for s in sources]

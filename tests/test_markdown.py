@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from retrieval.layout import structure
-from retrieval.markdown import front_matter, markdown_blocks
 from retrieval.models import SourceDocument
 from retrieval.sources import read_all
+from retrieval.sources.markdown import front_matter, markdown_blocks
 
 PAGE = """---
 title: "On the labor aristocracy"

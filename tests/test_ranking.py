@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from retrieval.index import BM25Index
+from retrieval.index.bm25 import BM25Index
 from retrieval.models import PassageRow
 from retrieval.ranking import (
     COMMON_TERM_FLOOR,

@@ -10,9 +10,10 @@ import pytest
 
 from retrieval import sources
 from retrieval.models import SkippedFile, SourceDocument
-from retrieval.source_base import SourceFile, looks_like_html
-from retrieval.sources import read_all, read_source, source_files, text_blocks
-from retrieval.urls import page_key
+from retrieval.sources import plain, read_all, read_source, source_files
+from retrieval.sources.base import SourceFile, looks_like_html
+from retrieval.sources.plain import text_blocks
+from retrieval.sources.urls import page_key
 
 SITE = "https://www.prisoncensorship.info/archive/etext/"
 HEADER = (
@@ -180,6 +181,7 @@ def test_a_bad_jsonl_line_skips_that_line_only(tmp_path: Path) -> None:
 
 def test_jsonl_size_limit_applies_per_line_not_per_file(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setattr(sources, "MAX_FILE_BYTES", 200)
+    monkeypatch.setattr(plain, "MAX_FILE_BYTES", 200)
     pages = tmp_path / "big.jsonl"
     lines = [
         json.dumps({"url": SITE + f"p{i}.html", "text": f"Page {i} of many."}) for i in range(20)
@@ -196,10 +198,11 @@ def test_jsonl_size_limit_applies_per_line_not_per_file(tmp_path: Path, monkeypa
 def test_jsonl_in_a_zip_is_streamed_past_the_page_limit(tmp_path: Path, monkeypatch) -> None:
     import zipfile
 
-    from retrieval import archives
+    from retrieval.sources import zipfiles
 
-    monkeypatch.setattr(archives, "MAX_FILE_BYTES", 300)
+    monkeypatch.setattr(zipfiles, "MAX_FILE_BYTES", 300)
     monkeypatch.setattr(sources, "MAX_FILE_BYTES", 300)
+    monkeypatch.setattr(plain, "MAX_FILE_BYTES", 300)
     rows = "".join(
         json.dumps({"url": SITE + f"p{i}.html", "text": f"Page {i}."}) + "\n" for i in range(30)
     )

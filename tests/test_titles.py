@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from retrieval.html import extract, read_html
-from retrieval.source_base import SourceFile
 from retrieval.sources import read_source
-from retrieval.titles import clean_date, guess_title, is_masthead, issue_title, text_lines
+from retrieval.sources.base import SourceFile
+from retrieval.sources.html import extract, read_html
+from retrieval.sources.titles import clean_date, guess_title, is_masthead, issue_title, text_lines
 
 HEADER = (
     "This is an archive of the former website of the Maoist Internationalist Movement, which was "

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from retrieval.urls import (
+from retrieval.sources.urls import (
     ARCHIVE_BASE_URL,
     canonical_url,
     doc_id_from_url,

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import discord
 from discord import app_commands
 from discord.ext import commands
 
+from ..client import ArchiveBot
 from ..render import COLOUR, index_footer
 from ..replies import send
-
-if TYPE_CHECKING:
-    from ..client import ArchiveBot
 
 ABOUT = (
     "I answer questions about the archive of the former website of the Maoist Internationalist "

@@ -7,7 +7,6 @@ import asyncio
 import logging
 import time
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
@@ -18,11 +17,9 @@ from retrieval.models import FeedbackSummary, ReindexPlan
 from retrieval.usage import QuestionReport
 from retrieval.wording import plural
 
+from ..client import ArchiveBot
 from ..render import COLOUR, escape, shorten
 from ..replies import NO_PINGS, new_ref, send, tell
-
-if TYPE_CHECKING:
-    from ..client import ArchiveBot
 
 log = logging.getLogger(__name__)
 

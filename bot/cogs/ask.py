@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import re
 import time
-from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
@@ -16,13 +15,11 @@ from retrieval.filters import EARLIEST, LATEST
 from retrieval.wording import plural
 
 from ..answers import first_page
+from ..client import ArchiveBot
 from ..mentions import fetch_mentioned, named
 from ..render import CHOICE_NAME, shorten
 from ..replies import NO_PINGS, new_ref, send, tell
 from ..views import answer_view
-
-if TYPE_CHECKING:
-    from ..client import ArchiveBot
 
 log = logging.getLogger(__name__)
 

@@ -4,8 +4,6 @@ checked without retyping it."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import discord
 from discord import app_commands
 from discord.ext import commands
@@ -13,14 +11,12 @@ from discord.ext import commands
 from retrieval import NothingToLookUp
 
 from ..answers import first_page
+from ..client import ArchiveBot
 from ..mentions import named
 from ..render import shorten
 from ..replies import send, tell
 from ..views import answer_view
 from .ask import slow_down
-
-if TYPE_CHECKING:
-    from ..client import ArchiveBot
 
 NAME = "Find in archive"
 NOTHING_TO_FIND = (

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import discord
 from discord import app_commands
 from discord.ext import commands
@@ -11,10 +9,8 @@ from discord.ext import commands
 from retrieval import RetrievalError
 
 from .. import render
+from ..client import ArchiveBot
 from ..replies import send, tell
-
-if TYPE_CHECKING:
-    from ..client import ArchiveBot
 
 MAX_CHOICES = 25
 

@@ -1,58 +1,25 @@
-"""Read archive files into :class:`SourceDocument` records: text, Markdown, JSONL, HTML, folders, zips.
+"""Plain readers: a text page, a Markdown file, a JSONL file of one document a line.
 
-A file is read by what it holds: a page (``.html``, ``.php``, ``.txt``, a mirrored query-string
-name such as ``mn.php?issue=049``) is HTML when its bytes are markup and plain text otherwise.
-A reader gets the file's bytes and returns documents or raises :class:`SourceError` with the
-reason; the caller reports that file as skipped and goes on with the rest. A ``.jsonl`` is read as
-a stream, a line at a time: a bad line is reported as skipped (``file.jsonl:7``) and the rest read.
-
-A page found in a mirror (a host folder such as ``www.prisoncensorship.info/`` or the archive's
-``archive/etext/`` in its absolute path) gets the URL it has on the site, whether the whole mirror,
-a sub-folder or the one file was given; :mod:`retrieval.urls` has the rules.
+Each gets a :class:`SourceFile` (and its ``NAME.meta.json`` sidecar, when there is one) and returns
+:class:`SourceDocument` records; the id and URL come from the metadata, the mirror or the path
+(:mod:`retrieval.sources.urls`), the title from the metadata or the text (:mod:`.titles`).
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import replace
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
-from .archives import zip_files
+from ..errors import SourceError
+from ..layout import NOTES_HEADING
+from ..models import Block, SkippedFile, SourceDocument
+from .base import MAX_FILE_BYTES, SourceFile, content_hash, file_url, lines, read_meta
 from .encoding import check_text, decode_text
-from .errors import SourceError
-from .html import read_html
-from .layout import NOTES_HEADING
 from .markdown import front_matter, markdown_blocks
-from .models import Block, SkippedFile, SourceDocument
-from .source_base import (
-    HTML_SUFFIXES,
-    MAX_FILE_BYTES,
-    TEXT_SUFFIXES,
-    ZIP_SUFFIX,
-    SourceFile,
-    content_hash,
-    file_kind,
-    file_url,
-    lines,
-    looks_like_html,
-    read_meta,
-    sidecar_path,
-    supported,
-)
 from .titles import fallback_title, guess_title, text_lines
 from .urls import ARCHIVE_BASE_URL, canonical_url, doc_id_from_path, doc_id_from_url
-
-_ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
-
-
-def decode(data: bytes, name: str) -> str:
-    """Decode a text file (see :func:`retrieval.encoding.decode_text`); refuse binary files."""
-    return decode_text(data, name)
-
 
 # --- plain text ------------------------------------------------------------------------------
 
@@ -181,7 +148,7 @@ def read_text(
     """A plain-text page, with an optional ``NAME.meta.json`` sidecar (``sections``, ``title``...)."""
     data = file.read()
     meta, meta_raw = read_meta(sidecar)
-    text = decode(data, file.path)
+    text = decode_text(data, file.path)
     sections = meta.get("sections") if isinstance(meta.get("sections"), list) else None
     doc = _document(
         text,
@@ -202,7 +169,7 @@ def read_markdown(
     """A Markdown file: the title from the sidecar, the front matter or the first heading."""
     data = file.read()
     sidecar_meta, meta_raw = read_meta(sidecar)
-    front, body = front_matter(decode(data, file.path))
+    front, body = front_matter(decode_text(data, file.path))
     meta = {**front, **sidecar_meta}
     blocks = markdown_blocks(body)
     if not meta.get("title"):
@@ -256,7 +223,7 @@ def _jsonl_document(line: bytes, where: str, relative: str, base_url: str) -> So
     try:
         text = line.decode("utf-8")
     except UnicodeDecodeError:
-        text = decode(line, where)
+        text = decode_text(line, where)
     try:
         record = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -277,137 +244,4 @@ def _jsonl_document(line: bytes, where: str, relative: str, base_url: str) -> So
     )
 
 
-# --- finding and dispatching files ---------------------------------------------------------
-
-
-def source_files(paths: Iterable[str | Path]) -> Iterator[SourceFile | SkippedFile]:
-    """The files under ``paths`` (folders recursively, zips entry by entry) in a stable order.
-
-    A path that is missing, and a zip or zip entry that is refused, is reported as skipped.
-    """
-    for given in paths:
-        path = Path(given)
-        if path.is_dir():
-            for child in sorted(path.rglob("*")):
-                rel = child.relative_to(path).as_posix()
-                if any(part.startswith(".") for part in PurePosixPath(rel).parts):
-                    continue
-                if child.is_file() and child.name.lower().endswith(ZIP_SUFFIX):
-                    yield from _zip_or_page(child, rel)
-                elif child.is_file() and supported(child.name):
-                    yield _file(child, rel)
-        elif path.is_file():
-            if path.name.lower().endswith(ZIP_SUFFIX):
-                yield from _zip_or_page(path, path.name)
-            elif supported(path.name):
-                yield _file(path, path.name)
-            else:
-                known = ", ".join((*TEXT_SUFFIXES, *HTML_SUFFIXES, ZIP_SUFFIX))
-                yield SkippedFile(str(path), f"unsupported file type (expected {known})")
-        else:
-            yield SkippedFile(str(path), "no such file or folder")
-
-
-def _zip_or_page(path: Path, relative: str) -> Iterator[SourceFile | SkippedFile]:
-    """A zip's entries; a mirror's page saved under a ``.zip`` name but holding HTML is a page."""
-    try:
-        with path.open("rb") as handle:
-            head = handle.read(4096)
-    except OSError:
-        head = b""
-    if head and not head.startswith(_ZIP_MAGIC) and looks_like_html(head, path.name):
-        yield _file(path, relative)
-    else:
-        yield from zip_files(path)
-
-
-def _file(path: Path, relative: str) -> SourceFile:
-    def read() -> bytes:
-        try:
-            size = path.stat().st_size
-            if size > MAX_FILE_BYTES:
-                raise SourceError(
-                    f"{path}: file is {size:,} bytes, over the {MAX_FILE_BYTES:,} limit"
-                )
-            return path.read_bytes()
-        except OSError as exc:
-            raise SourceError(f"{path}: cannot read ({exc.strerror or exc})") from exc
-
-    @contextlib.contextmanager
-    def stream() -> Iterator:
-        try:
-            handle = path.open("rb")
-        except OSError as exc:
-            raise SourceError(f"{path}: cannot read ({exc.strerror or exc})") from exc
-        with handle:
-            try:
-                yield handle
-            except OSError as exc:
-                raise SourceError(f"{path}: cannot read ({exc.strerror or exc})") from exc
-
-    return SourceFile(str(path), relative, read, os.path.abspath(path), stream)
-
-
-def read_source(
-    file: SourceFile, base_url: str = ARCHIVE_BASE_URL
-) -> Iterator[SourceDocument | SkippedFile]:
-    """The documents of one file, by its kind and content (raises :class:`SourceError`).
-
-    ``base_url`` is where the archive was published: a mirrored page's URL is ``base_url`` plus
-    its path below the mirror's root, and document ids are URL paths below it. A ``.jsonl`` line
-    that cannot be read comes out as a :class:`SkippedFile`, and the file goes on.
-    """
-    name = PurePosixPath(file.relative.replace("\\", "/")).name
-    kind = "page" if name.lower().endswith(ZIP_SUFFIX) else file_kind(name)
-    if kind is None:
-        raise SourceError(f"{file.path}: unsupported file type")
-    sidecar = sidecar_path(Path(file.path))
-    found = sidecar if sidecar.is_file() else None
-    try:
-        if kind == "jsonl":
-            yield from read_jsonl(file, found, base_url=base_url)
-        elif kind == "markdown":
-            yield from read_markdown(file, found, base_url=base_url)
-        else:
-            data = file.read()
-            page = replace(file, read=lambda: data)
-            reader = read_html if looks_like_html(data, name) else read_text
-            yield from reader(page, found, base_url=base_url)
-    except SourceError:
-        raise
-    except (ValueError, UnicodeError, RecursionError) as exc:
-        raise SourceError(f"{file.path}: cannot parse ({exc})") from exc
-
-
-def read_all(
-    paths: Iterable[str | Path], base_url: str = ARCHIVE_BASE_URL
-) -> Iterator[SourceDocument | SkippedFile]:
-    """Every document under ``paths``; unreadable files (and ``.jsonl`` lines) as :class:`SkippedFile`."""
-    for item in source_files(paths):
-        if isinstance(item, SkippedFile):
-            yield item
-            continue
-        try:
-            yield from read_source(item, base_url)
-        except SourceError as exc:
-            yield SkippedFile(item.path, str(exc).removeprefix(f"{item.path}: "))
-
-
-__all__ = [
-    "ARCHIVE_BASE_URL",
-    "MAX_FILE_BYTES",
-    "SourceFile",
-    "content_hash",
-    "decode",
-    "doc_id_from_path",
-    "doc_id_from_url",
-    "file_url",
-    "read_all",
-    "read_jsonl",
-    "read_markdown",
-    "read_source",
-    "read_text",
-    "source_files",
-    "supported",
-    "text_blocks",
-]
+__all__ = ["read_jsonl", "read_markdown", "read_text", "text_blocks"]

@@ -1,7 +1,7 @@
 """What every reader shares: the file to read, its kind (by name and by content), metadata sidecars.
 
-A leaf module: the readers (:mod:`retrieval.sources`, :mod:`retrieval.html`) and the zip walker
-(:mod:`retrieval.archives`) import it, and it imports none of them.
+A leaf module: the readers (:mod:`retrieval.sources.plain`, :mod:`retrieval.sources.html`) and the zip walker
+(:mod:`retrieval.sources.zipfiles`) import it, and it imports none of them.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
-from .errors import SourceError
+from ..errors import SourceError
 from .urls import ARCHIVE_BASE_URL, mirror_url, split_mirror_name
 
 HTML_SUFFIXES = (".html", ".htm", ".shtml", ".xhtml", ".php")

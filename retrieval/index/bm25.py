@@ -5,7 +5,7 @@ int32, ``tf`` uint8 unless some term repeats more than 255 times in a passage). 
 ``idf(t) * (tf * (k1 + 1)) / (tf + k1 * (1 - b + b * dl / avgdl))`` is computed when needed with the
 same operations in the same order as rank-bm25, and a query's score is the sum of its terms'
 contributions in query order (repeated terms counted each time), so scores equal rank-bm25's bit
-for bit. For pruning (:mod:`retrieval.index_topk`) each term also keeps its largest contribution
+for bit. For pruning (:mod:`retrieval.index.topk`) each term also keeps its largest contribution
 and its best passages, and each posting a one-byte upper bound of its contribution: about 6 bytes a
 posting in all. No file or database access here: the store persists the arrays.
 """
@@ -19,7 +19,7 @@ from functools import cached_property
 
 import numpy as np
 
-from .index_build import (
+from .build import (
     BuiltArrays,
     IndexBuilder,
     block_offsets,
@@ -27,7 +27,7 @@ from .index_build import (
     doc_norm,
     idf_of,
 )
-from .index_topk import Scratch, top_k
+from .topk import Scratch, top_k
 
 INDEX_FORMAT = "2"
 
@@ -108,7 +108,7 @@ class BM25Index:
         passage_ids: Sequence[int] | np.ndarray | None = None,
         params: BM25Params = DEFAULT_PARAMS,
     ) -> BM25Index:
-        """Finish an :class:`~retrieval.index_build.IndexBuilder` fed in batches by the caller."""
+        """Finish an :class:`~retrieval.index.build.IndexBuilder` fed in batches by the caller."""
         arrays = builder.finish()
         n = len(arrays.doc_len)
         ids = np.arange(n, dtype=np.int64) if passage_ids is None else passage_ids

@@ -11,21 +11,42 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 import queue
+from collections.abc import Awaitable, Callable, Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-from .errors import RetrievalError
+from ..chunking import ChunkSettings
+from ..errors import RetrievalError
+from ..index.bm25 import BM25Params
+from ..models import IngestReport
+from .pipeline import ProgressCallback, die_with_parent
 
-if TYPE_CHECKING:
-    from .chunking import ChunkSettings
-    from .index import BM25Params
-    from .ingest import ProgressCallback
-    from .models import IngestReport
+
+class Ingests(Protocol):
+    """What the child needs of the service it opens (:class:`~retrieval.service.ArchiveService`)."""
+
+    async def ingest(
+        self,
+        paths: Iterable[str | Path],
+        *,
+        prune: bool,
+        exact: bool,
+        progress: ProgressCallback | None,
+        base_url: str,
+    ) -> IngestReport: ...
+
+    async def close(self) -> None: ...
+
+
+# Opens a service on a database in the child: ``ArchiveService.open``, passed in by the service
+# (pickled by reference) so that this module does not import the service that calls it.
+Opener = Callable[..., Awaitable[Ingests]]
 
 _POLL_SECONDS = 0.5
 
 
 def _child(
+    open_service: Opener,
     db_path: str,
     paths: list[str],
     prune: bool,
@@ -36,13 +57,10 @@ def _child(
     messages: multiprocessing.Queue,
 ) -> None:
     """Entry point of the child process: run the ingest, send progress and the outcome."""
-    from .ingest import die_with_parent
-    from .service import ArchiveService
-
     die_with_parent()  # a bot that is killed takes its reindex with it
 
     async def run() -> IngestReport:
-        service = await ArchiveService.open(db_path, seed=[], params=params, chunking=chunking)
+        service = await open_service(db_path, seed=[], params=params, chunking=chunking)
         try:
             return await service.ingest(
                 paths,
@@ -64,6 +82,7 @@ def _child(
 
 
 async def ingest_in_child(
+    open_service: Opener,
     db_path: Path,
     paths: list[str | Path],
     *,
@@ -74,12 +93,15 @@ async def ingest_in_child(
     params: BM25Params,
     progress: ProgressCallback,
 ) -> IngestReport:
-    """Run an ingest in a new process and return its report (raises what the child raised)."""
+    """Run an ingest in a new process and return its report (raises what the child raised).
+
+    ``open_service`` opens the service the child ingests with, on ``db_path``."""
     context = multiprocessing.get_context("spawn")
     messages = context.Queue()
     process = context.Process(
         target=_child,
         args=(
+            open_service,
             str(db_path),
             [str(p) for p in paths],
             prune,

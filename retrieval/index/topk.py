@@ -1,4 +1,4 @@
-"""Exact top-k over a :class:`~retrieval.index.BM25Index` without scoring every passage.
+"""Exact top-k over a :class:`~retrieval.index.bm25.BM25Index` without scoring every passage.
 
 MaxScore (Turtle and Flood; as in Lucene and PISA) with block-max skipping, done a list at a time
 with numpy, since per-passage loops in Python would cost more than they save:
@@ -26,14 +26,11 @@ never drop one: the result is exact, not approximate.
 from __future__ import annotations
 
 import threading
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import numpy as np
 
-from .index_build import BLOCK, QUANT_LEVELS
-
-if TYPE_CHECKING:
-    from .index import BM25Index
+from .build import BLOCK, QUANT_LEVELS
 
 SLACK = 1e-9
 # Score the allowed rows directly when they are few next to the postings the query would read.
@@ -54,6 +51,37 @@ _BATCH_GROWTH = 4
 _CLEAR_SHARE = 8
 
 
+class _K1(Protocol):
+    @property
+    def k1(self) -> float: ...
+
+
+class Postings(Protocol):
+    """What top-k reads of an index (:class:`~retrieval.index.bm25.BM25Index` has it all); named
+    here so that this module does not import the index type that calls it."""
+
+    idf: np.ndarray
+    indptr: np.ndarray
+    rows: np.ndarray
+    tf: np.ndarray
+    impact: np.ndarray
+    max_contrib: np.ndarray
+    champ_indptr: np.ndarray
+    champ_rows: np.ndarray
+    block_max: np.ndarray
+    block_offsets: np.ndarray
+    norm: np.ndarray
+    scratch: Scratch
+
+    @property
+    def size(self) -> int: ...
+
+    @property
+    def params(self) -> _K1: ...
+
+    def dense_scores(self, query: list[int]) -> np.ndarray: ...
+
+
 class Scratch(threading.local):
     """Per-thread accumulators of one index, all zero between queries."""
 
@@ -66,7 +94,7 @@ class Scratch(threading.local):
 
 
 def top_k(
-    index: BM25Index, query: list[int], k: int, allowed: np.ndarray | None
+    index: Postings, query: list[int], k: int, allowed: np.ndarray | None
 ) -> list[tuple[int, float]]:
     """The ``k`` best (row, score) with a positive score, best first, ties by lower row."""
     if k <= 0 or not query:
@@ -205,7 +233,7 @@ def top_k(
     return _select(np.concatenate(pool_rows), np.concatenate(pool_scores), k)
 
 
-def _selective(index: BM25Index, t: int, need: float, ub: float) -> bool:
+def _selective(index: Postings, t: int, need: float, ub: float) -> bool:
     """Whether few blocks of ``t`` have an impact bound reaching ``need`` (block maxima only)."""
     level = int(np.floor(need * QUANT_LEVELS / (ub * (1 + SLACK))))
     if level <= 0:
@@ -214,7 +242,7 @@ def _selective(index: BM25Index, t: int, need: float, ub: float) -> bool:
     return int(np.count_nonzero(index.block_max[b0:b1] >= level)) * _HUGE_SHARE < b1 - b0
 
 
-def _impacts(index: BM25Index, t: int, rows: np.ndarray) -> np.ndarray:
+def _impacts(index: Postings, t: int, rows: np.ndarray) -> np.ndarray:
     """The impacts of term ``t`` on ``rows`` (ascending), 0 where ``t`` is absent."""
     lo, hi = int(index.indptr[t]), int(index.indptr[t + 1])
     pos = lo + np.searchsorted(index.rows[lo:hi], rows)
@@ -222,7 +250,7 @@ def _impacts(index: BM25Index, t: int, rows: np.ndarray) -> np.ndarray:
     return np.where(index.rows[pos] == rows, index.impact[pos], 0)
 
 
-def _single_list(index: BM25Index, t: int, need: float, ub: float) -> tuple[np.ndarray, np.ndarray]:
+def _single_list(index: Postings, t: int, need: float, ub: float) -> tuple[np.ndarray, np.ndarray]:
     """Rows of ``t`` whose impact bound reaches ``need``, and the bounds; block-max skipping."""
     lo, hi = int(index.indptr[t]), int(index.indptr[t + 1])
     step = ub * (1 + SLACK) / QUANT_LEVELS
@@ -241,7 +269,7 @@ def _single_list(index: BM25Index, t: int, need: float, ub: float) -> tuple[np.n
 
 
 def _accumulate(
-    index: BM25Index, essential: list[int], tighter: list[int], need: float, ub: dict[int, float]
+    index: Postings, essential: list[int], tighter: list[int], need: float, ub: dict[int, float]
 ) -> tuple[np.ndarray, np.ndarray]:
     """Rows of the essential lists whose summed impact bounds (over the essential and the
     ``tighter`` lists) reach ``need``, and those bounds; term at a time."""
@@ -281,7 +309,7 @@ def _accumulate(
 
 
 def exact_scores(
-    index: BM25Index, rows: np.ndarray, query: list[int], uniq: list[int]
+    index: Postings, rows: np.ndarray, query: list[int], uniq: list[int]
 ) -> np.ndarray:
     """rank-bm25's scores of ``rows`` (distinct): terms added in query order, bit for bit."""
     if len(rows) == 0:
@@ -324,7 +352,7 @@ def _select(rows: np.ndarray, scores: np.ndarray, k: int) -> list[tuple[int, flo
 
 
 def _dense_top(
-    index: BM25Index, query: list[int], k: int, allowed: np.ndarray | None
+    index: Postings, query: list[int], k: int, allowed: np.ndarray | None
 ) -> list[tuple[int, float]]:
     scores = index.dense_scores(query)
     if allowed is not None:

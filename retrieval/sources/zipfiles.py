@@ -3,7 +3,7 @@
 Each entry a reader knows becomes a :class:`SourceFile` named ``archive.zip!/ms/page.html``.
 Refused, each with its reason as a :class:`SkippedFile` while the rest goes on: an entry whose path
 escapes (``../``, absolute, a drive letter), an encrypted entry, a nested zip, an entry over
-:data:`retrieval.sources.MAX_FILE_BYTES` or compressed more than :data:`MAX_COMPRESSION_RATIO`
+:data:`retrieval.sources.base.MAX_FILE_BYTES` or compressed more than :data:`MAX_COMPRESSION_RATIO`
 (a bomb); and the whole zip when it is corrupt, has more than :data:`MAX_ZIP_ENTRIES` entries, or
 would expand to more than :data:`MAX_ZIP_TOTAL_BYTES`.
 
@@ -21,9 +21,9 @@ from collections.abc import Callable, Iterator
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
-from .errors import SourceError
-from .models import SkippedFile
-from .source_base import MAX_FILE_BYTES, ZIP_SUFFIX, SourceFile, file_kind, supported
+from ..errors import SourceError
+from ..models import SkippedFile
+from .base import MAX_FILE_BYTES, ZIP_SUFFIX, SourceFile, file_kind, supported
 
 # Real pages deflate 3-10x; a ratio this high is a bomb made of repeated bytes.
 MAX_COMPRESSION_RATIO = 100

@@ -17,7 +17,7 @@ import re
 from pathlib import PurePosixPath
 from urllib.parse import quote, unquote, unquote_plus, urljoin, urlsplit, urlunsplit
 
-from .errors import SourceError
+from ..errors import SourceError
 
 ARCHIVE_BASE_URL = "https://www.prisoncensorship.info/archive/etext/"
 ARCHIVE_HOST = "www.prisoncensorship.info"

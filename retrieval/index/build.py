@@ -1,4 +1,4 @@
-"""Building a :class:`~retrieval.index.BM25Index` in chunks, within a bounded amount of memory.
+"""Building a :class:`~retrieval.index.bm25.BM25Index` in chunks, within a bounded amount of memory.
 
 Passages are read a chunk at a time; each chunk's tokens become term ids at once, so no Python object
 per token outlives its chunk. A chunk keeps only its (term, row, tf) postings, run-length coded by
@@ -40,7 +40,7 @@ class _Chunk:
 
 @dataclass(frozen=True)
 class BuiltArrays:
-    """Every array an index is made of (see :class:`~retrieval.index.BM25Index`)."""
+    """Every array an index is made of (see :class:`~retrieval.index.bm25.BM25Index`)."""
 
     terms: list[str]
     idf: np.ndarray

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from .models import (
+from ..models import (
     MergedSource,
     RemovedDocument,
     SkippedFile,

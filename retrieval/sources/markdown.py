@@ -15,7 +15,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 from selectolax.lexbor import LexborHTMLParser
 
-from .models import Block
+from ..models import Block
 
 # A YAML front matter block: `---` on the first line, up to a `---` or `...` line.
 _FRONT_MATTER = re.compile(

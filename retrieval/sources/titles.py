@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable
 from urllib.parse import unquote, urlsplit
 
-from .layout import NOTES_HEADING, is_site_boilerplate, without_site_header
+from ..layout import NOTES_HEADING, is_site_boilerplate, without_site_header
 
 # A title is one line: longer lines are the text itself.
 MAX_TITLE_CHARS = 160

@@ -3,7 +3,7 @@
 Parsed with selectolax's lexbor backend, an HTML5 parser: old markup with unclosed ``<p>`` and
 ``<font>`` tags comes out as a browser shows it. Scripts, styles, navigation and paragraphs or lists
 that are mostly links are dropped. Footnote markers come out as ``(3)`` / ``[3]`` so that
-:data:`retrieval.layout.MARKER` finds them, and the notes list as ``note`` blocks.
+:data:`retrieval.markers.MARKER` finds them, and the notes list as ``note`` blocks.
 """
 
 from __future__ import annotations
@@ -15,13 +15,14 @@ from urllib.parse import urljoin, urlsplit
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from .boilerplate import clean_title
+from ..boilerplate import clean_title
+from ..errors import SourceError
+from ..layout import NOTES_HEADING, is_site_boilerplate
+from ..markers import MARKER_TEXT, NOTE_START
+from ..models import Block, SourceDocument
+from .base import SourceFile, content_hash, file_url, read_meta
 from .encoding import decode_html, repair
-from .errors import SourceError
-from .html_blocks import NOTE_START, RawBlock, drop_navigation, find_notes
-from .layout import NOTES_HEADING, is_site_boilerplate
-from .models import Block, SourceDocument
-from .source_base import SourceFile, content_hash, file_url, read_meta
+from .html_blocks import RawBlock, drop_navigation, find_notes
 from .titles import (
     fallback_title,
     guess_title,
@@ -58,7 +59,6 @@ _LISTS = frozenset({"ol", "ul", "menu", "dir", "dl"})
 _HEADINGS = {f"h{n}": n for n in range(1, 7)}
 _BOLD_STYLE = re.compile(r"font-weight\s*:\s*(?:bold|[6-9]00)", re.IGNORECASE)
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
-_MARKER_TEXT = re.compile(r"\[(\d{1,3})\]|\((\d{1,3})\)|(\d{1,3})")
 _BACKLINKS = frozenset({"↩", "↩︎", "^", "↑", "back", "[back]", "return", "top", "[top]"})
 _INVISIBLE = str.maketrans("", "", "\u00ad\u200b\u200c\u200d\u2060\ufeff")
 
@@ -198,7 +198,7 @@ class _Walker:
         text = node.text(deep=True).strip()
         if tag == "a" and text.casefold() in _BACKLINKS:
             return True  # a "back to the text" link inside a note: not text
-        match = _MARKER_TEXT.fullmatch(text)
+        match = MARKER_TEXT.fullmatch(text)
         if not match:
             return False
         number = int(next(g for g in match.groups() if g))
@@ -385,9 +385,9 @@ def read_html(
     """An HTML page (``.html``, ``.htm``, ``.php``), with an optional ``NAME.meta.json`` sidecar.
 
     Its URL: the sidecar's, else the page's ``<link rel=canonical>``, else where it lies in a
-    mirror (:func:`retrieval.source_base.file_url`), else ``base_url`` plus its path; always in
+    mirror (:func:`retrieval.sources.base.file_url`), else ``base_url`` plus its path; always in
     the canonical spelling. Its title: the sidecar's, "MIM Notes N, date" for an issue page, the
-    page's own title or headline (:func:`extract`), else its opening lines (:mod:`retrieval.titles`).
+    page's own title or headline (:func:`extract`), else its opening lines (:mod:`retrieval.sources.titles`).
     """
     data = file.read()
     meta, meta_raw = read_meta(sidecar)

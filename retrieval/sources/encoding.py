@@ -22,7 +22,7 @@ import charset_normalizer
 import ftfy
 import ftfy.bad_codecs  # registers "sloppy-windows-1252": cp1252 that maps every byte
 
-from .errors import SourceError
+from ..errors import SourceError
 
 # The HTML spec pre-scans 1,024 bytes; old pages put the <meta> after long comments or scripts.
 SNIFF_BYTES = 4096

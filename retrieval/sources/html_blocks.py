@@ -1,6 +1,6 @@
 """Sorting the blocks extracted from an HTML page: the notes list and navigation.
 
-The walker in :mod:`retrieval.html` turns the DOM into :class:`RawBlock` records in reading order;
+The walker in :mod:`retrieval.sources.html` turns the DOM into :class:`RawBlock` records in reading order;
 here a trailing notes list (after a "Notes" heading, ``<ol>`` items, anchors that markers point
 to, or a numbered run that the body cites) becomes note blocks, and paragraphs, headings and lists
 that are mostly links are dropped.
@@ -11,14 +11,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .layout import MARKER, NOTES_HEADING
+from ..layout import NOTES_HEADING
+from ..markers import MARKER, NOTE_START
 
 # A paragraph, heading or list whose text is more than this share links is navigation.
 LINK_SHARE = 0.5
 # An unnumbered paragraph inside a notes list continues the previous note when this short.
 NOTE_CONTINUATION_CHARS = 600
-# The number that opens a note: `1.`, `1)`, `(1)`, `[1]`, `(1).` (a converted back-link).
-NOTE_START = re.compile(r"(?:\[(\d{1,3})\]|\((\d{1,3})\)|(\d{1,3})[.)])[.:]?\s*(?=\S)")
 _BARE_NUMBER = re.compile(r"(\d{1,3})\s+(?=\S)")
 
 

@@ -1,6 +1,6 @@
 """Reading sources for an ingest: boilerplate found from the corpus, documents structured and
 chunked (in worker processes for big ingests), and what an ingest changes (which documents are
-stored, merged or refused is decided by :mod:`retrieval.provenance`).
+stored, merged or refused is decided by :mod:`retrieval.ingest.provenance`).
 
 Everything here is CPU work on plain data; the service runs it off the event loop and writes the
 result in one transaction.
@@ -22,13 +22,13 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 
-from .boilerplate import repeated_paragraphs, strip_boilerplate
-from .chunking import ChunkSettings, passages_for
-from .layout import structure
-from .models import Document, Passage, SkippedFile, SourceDocument, SourceRoot, StoredDocument
+from ..boilerplate import repeated_paragraphs, strip_boilerplate
+from ..chunking import ChunkSettings, passages_for
+from ..layout import structure
+from ..models import Document, Passage, SkippedFile, SourceDocument, SourceRoot, StoredDocument
+from ..sources import read_all
+from ..text import surface_words
 from .provenance import Ledger, text_hash
-from .sources import read_all
-from .text import surface_words
 
 log = logging.getLogger(__name__)
 

@@ -1,0 +1,3 @@
+"""Ingest: :mod:`.pipeline` (files -> documents -> passages, in worker processes), :mod:`.provenance`
+(which file a document came from; what is stored, merged, refused or removed) and :mod:`.child` (an
+ingest run in a child process, so that the bot's event loop stays free)."""

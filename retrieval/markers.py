@@ -1,0 +1,33 @@
+"""Footnote markers and note numbers: the one place their patterns are written (a leaf).
+
+A marker is a note's number, one to three digits, in square brackets or parentheses: ``[3]``,
+``(3)``. In running text it is attached to the word or punctuation before it (:data:`MARKER`);
+at the start of a note the number may also stand bare with a dot or a parenthesis (``3.``,
+``3)``); a superscript link may hold the bare number alone (:data:`MARKER_TEXT`).
+"""
+
+from __future__ import annotations
+
+import re
+
+_NUMBER = r"(\d{1,3})"
+_IN_BRACKETS = rf"\[{_NUMBER}\]"
+_IN_PARENS = rf"\({_NUMBER}\)"
+# The number that opens a note: `[1]`, `(1)`, `1.`, `1)`; groups: bracketed, parenthesised, bare.
+_NOTE_NUMBER = rf"(?:{_IN_BRACKETS}|{_IN_PARENS}|{_NUMBER}[.)])"
+
+# A marker is attached to the text before it: `Belgium.(3)`, `fields." (1)`, `France[2]`.
+# Groups: parenthesised, bracketed.
+MARKER = re.compile(rf"(?<=[\w.,;:!?\"”’')\]])\s?(?:{_IN_PARENS}|{_IN_BRACKETS})")
+# A marker ending a text, with the space around it.
+TRAILING_MARKER = re.compile(rf"\s*(?:{_IN_PARENS}|{_IN_BRACKETS})\s*$")
+# Any bracketed number, brackets matched or not (`(3]`): what the tokenizer masks out of words.
+ANY_MARKER = re.compile(rf"[(\[]{_NUMBER}[)\]]")
+# The whole text of a superscript or a back-link: `[3]`, `(3)` or `3`.
+MARKER_TEXT = re.compile(rf"{_IN_BRACKETS}|{_IN_PARENS}|{_NUMBER}")
+# A note item: its number, then its text (group 4).
+NOTE_ITEM = re.compile(rf"^\s*{_NOTE_NUMBER}\s*(\S.*)$", re.DOTALL)
+# The number that opens a note in a page: `1.`, `1)`, `(1)`, `[1]`, `(1).` (a converted back-link).
+NOTE_START = re.compile(rf"{_NOTE_NUMBER}[.:]?\s*(?=\S)")
+
+__all__ = ["ANY_MARKER", "MARKER", "MARKER_TEXT", "NOTE_ITEM", "NOTE_START", "TRAILING_MARKER"]
