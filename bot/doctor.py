@@ -24,6 +24,7 @@ from pathlib import Path
 from retrieval import ArchiveService, RetrievalError, bundled_corpus, default_db_path
 from retrieval.errors import StoreError
 from retrieval.store import MIGRATIONS, Store
+from retrieval.wording import plural
 
 from .settings import Settings, read_settings
 
@@ -288,7 +289,7 @@ def _readable(path: Path, what: str) -> Finding:
             + (f" and {more} more" if more > 0 else "")
             + "; /reindex keeps their old documents: give the bot's user read access",
         )
-    return Finding(OK, "sources", f"{path} ({what}) readable, {files} file(s)")
+    return Finding(OK, "sources", f"{path} ({what}) readable, {plural(files, 'file')}")
 
 
 async def diagnose(env_file: Path | None, db: Path | None) -> list[Finding]:
@@ -312,7 +313,7 @@ def run_doctor(args: argparse.Namespace) -> int:
     problems = sum(f.level == PROBLEM for f in findings)
     if problems:
         print(
-            f"\n{problems} problem(s) to fix (the PROBLEM lines); `archive-bot run` may fail or answer wrongly until then"
+            f"\n{plural(problems, 'problem')} to fix (the PROBLEM lines); `archive-bot run` may fail or answer wrongly until then"
         )
         return EXIT_PROBLEMS
     print("\nnothing to fix")

@@ -94,7 +94,7 @@ def test_a_missing_token_and_bad_settings_are_problems_and_the_rest_is_still_che
     for says in ("DISCORD_TOKEN is not set", "LOG_LEVEL", "/nowhere/at/all", "SHARD_COUNT"):
         assert says in problems
     assert any(line.startswith("ok       index: current") for line in lines)
-    assert lines[-1].startswith("4 problem(s) to fix")
+    assert lines[-1].startswith("4 problems to fix")
 
 
 def test_a_world_readable_env_file_is_a_problem(env: Path, db: Path, capsys) -> None:
