@@ -470,7 +470,8 @@ class ArchiveService:
 
         ranked = await asyncio.to_thread(rank)
         quoted_docs = list(dict.fromkeys(c.passage.doc_id for c in ranked))[: wanted + SPARE_PAGES]
-        ranked = [c for c in ranked if c.passage.doc_id in set(quoted_docs)]
+        quoted = set(quoted_docs)
+        ranked = [c for c in ranked if c.passage.doc_id in quoted]
         # Each page's first passages: its headline, dateline or byline may be the answer.
         opening_ids = [
             ranges[doc][0] + k

@@ -949,14 +949,20 @@ def _read_schema(target: str, uri: bool) -> None:
         conn.close()
 
 
-async def _check_version(conn: aiosqlite.Connection) -> None:
-    """A read-only database must have exactly this program's schema."""
+async def _known_version(conn: aiosqlite.Connection) -> int:
+    """The file's schema version; a version newer than this program's is an error."""
     async with conn.execute("PRAGMA user_version") as cursor:
         (version,) = await cursor.fetchone()
     if version > len(MIGRATIONS):
         raise sqlite3.DatabaseError(
             f"schema version {version} is newer than this program knows ({len(MIGRATIONS)})"
         )
+    return version
+
+
+async def _check_version(conn: aiosqlite.Connection) -> None:
+    """A read-only database must have exactly this program's schema."""
+    version = await _known_version(conn)
     if version < len(MIGRATIONS):
         raise StoreNeedsWrite(
             f"database of schema version {version}: it must be upgraded to {len(MIGRATIONS)} first"
@@ -965,12 +971,7 @@ async def _check_version(conn: aiosqlite.Connection) -> None:
 
 async def _migrate(conn: aiosqlite.Connection) -> None:
     """Apply the migrations the file has not seen yet, each in its own transaction."""
-    async with conn.execute("PRAGMA user_version") as cursor:
-        (version,) = await cursor.fetchone()
-    if version > len(MIGRATIONS):
-        raise sqlite3.DatabaseError(
-            f"schema version {version} is newer than this program knows ({len(MIGRATIONS)})"
-        )
+    version = await _known_version(conn)
     for number in range(version + 1, len(MIGRATIONS) + 1):
         await conn.execute("BEGIN IMMEDIATE")
         try:

@@ -46,14 +46,16 @@ def is_admin(bot: ArchiveBot, user: discord.abc.User) -> bool:
     return any(role.id in bot.settings.admin_role_ids for role in roles)
 
 
-def _field(lines: list[str], total: int) -> str:
-    """Lines joined to fit an embed field (1,024 characters), with how many were left out."""
+def _add_list(embed: discord.Embed, name: str, lines: list[str], empty: str = "none") -> None:
+    """A full-width field of ``lines``, cut to fit Discord's 1,024 characters with how many were
+    left out (``empty`` when there are none)."""
     value = ""
     for shown, line in enumerate(lines):
         if len(value) + len(line) + 30 > 1024:
-            return value + f"\n… and {total - shown} more"
+            value += f"\n… and {len(lines) - shown} more"
+            break
         value += ("\n" if value else "") + line
-    return value
+    embed.add_field(name=name, value=value or empty, inline=False)
 
 
 def short_path(path: str, limit: int = 90) -> str:
@@ -100,32 +102,22 @@ def summary_embed(report: IngestReport) -> discord.Embed:
             + ")"
             for reason, ids in by_reason.items()
         ]
-        embed.add_field(
-            name=f"Removed {plural(len(report.removals), 'document')}, because",
-            value=_field(lines, len(lines)),
-            inline=False,
-        )
+        _add_list(embed, f"Removed {plural(len(report.removals), 'document')}, because", lines)
     if report.merged:
         lines = [
             f"• {escape(shorten(m.url or m.source, 100))} → {escape(shorten(m.doc_id, 80))}"
             + ("" if m.same_text else " (different text; kept the first copy)")
             for m in report.merged
         ]
-        embed.add_field(
-            name=f"Merged {plural(len(report.merged), 'copy', 'copies')} of stored pages",
-            value=_field(lines, len(lines)),
-            inline=False,
+        _add_list(
+            embed, f"Merged {plural(len(report.merged), 'copy', 'copies')} of stored pages", lines
         )
     if report.skipped:
         lines = [
             f"• {escape(shorten(s.path, 80))}: {escape(shorten(s.reason, 160))}"
             for s in report.skipped
         ]
-        embed.add_field(
-            name=f"Skipped {plural(len(report.skipped), 'file')}",
-            value=_field(lines, len(lines)),
-            inline=False,
-        )
+        _add_list(embed, f"Skipped {plural(len(report.skipped), 'file')}", lines)
     return embed
 
 
@@ -143,36 +135,26 @@ def stats_embed(
         f"`{d.day}` {d.asked}" + (f" ({d.not_found} not found)" if d.not_found else "")
         for d in report.per_day
     ]
-    embed.add_field(name="Per day", value=_field(days, len(days)), inline=False)
+    _add_list(embed, "Per day", days)
     asked = [
         f"{q.times}× {escape(shorten(q.question, 120))}"
         + (f" — not found {q.not_found}×" if q.not_found else "")
         for q in report.most_asked
     ]
-    embed.add_field(
-        name="Most asked", value=_field(asked, len(asked)) if asked else "none", inline=False
-    )
+    _add_list(embed, "Most asked", asked)
     missed = [
         f"<t:{int(datetime.fromisoformat(q.last_asked).timestamp())}:R> "
         f"{escape(shorten(q.question, 120))}"
         for q in report.recent_not_found
     ]
-    embed.add_field(
-        name="Recently not found",
-        value=_field(missed, len(missed)) if missed else "none",
-        inline=False,
-    )
+    _add_list(embed, "Recently not found", missed)
     up = sum(q.helpful for q in feedback.questions)
     down = sum(q.not_helpful for q in feedback.questions)
     votes = [
         f"`{escape(d.subject)}` {d.helpful} helpful, {d.not_helpful} not"
         for d in feedback.documents[:FEEDBACK_DOCUMENTS]
     ]
-    embed.add_field(
-        name=f"Feedback: {up} helpful, {down} not helpful",
-        value=_field(votes, len(votes)) if votes else "no votes yet",
-        inline=False,
-    )
+    _add_list(embed, f"Feedback: {up} helpful, {down} not helpful", votes, "no votes yet")
     return embed
 
 

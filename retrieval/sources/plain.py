@@ -150,17 +150,7 @@ def read_text(
     meta, meta_raw = read_meta(sidecar)
     text = decode_text(data, file.path)
     sections = meta.get("sections") if isinstance(meta.get("sections"), list) else None
-    doc = _document(
-        text,
-        text_blocks(text, sections),
-        relative=file.relative,
-        source=file.path,
-        digest=content_hash(data, meta_raw),
-        meta=meta,
-        url=file_url(file, base_url),
-        base_url=base_url,
-    )
-    return [doc]
+    return [_file_document(file, text, text_blocks(text, sections), data, meta, meta_raw, base_url)]
 
 
 def read_markdown(
@@ -178,8 +168,22 @@ def read_markdown(
             meta["title"] = heading.text
             if blocks[0] is heading:
                 blocks = blocks[1:]
-    doc = _document(
-        "\n\n".join(b.text for b in blocks),
+    text = "\n\n".join(b.text for b in blocks)
+    return [_file_document(file, text, blocks, data, meta, meta_raw, base_url)]
+
+
+def _file_document(
+    file: SourceFile,
+    text: str,
+    blocks: list[Block],
+    data: bytes,
+    meta: dict,
+    meta_raw: bytes,
+    base_url: str,
+) -> SourceDocument:
+    """The document of a whole file (its bytes and sidecar make the hash, its path the URL)."""
+    return _document(
+        text,
         blocks,
         relative=file.relative,
         source=file.path,
@@ -188,7 +192,6 @@ def read_markdown(
         url=file_url(file, base_url),
         base_url=base_url,
     )
-    return [doc]
 
 
 def read_jsonl(
