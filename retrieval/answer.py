@@ -50,6 +50,12 @@ _LEANS_BACK = re.compile(
 LABEL_WORDS = 6
 _PROSE_END = re.compile(r"[.!?][\"”’')\]]*(?:\s?[(\[]\d{1,3}[)\]])?\s*$")
 _LEANS_ON = re.compile(r"(?::|\b(?:following|as follows)[.:]?)[\"”’')\]]*\s*$", re.IGNORECASE)
+# A sentence opening a list ("One is that...", "First, ...", "(1) ...") answers the sentence
+# before it ("...two negative aspects of the report."): a quote ending right before it leans on it.
+_ITEM = re.compile(
+    r"[\"“‘'(\[]*(?:one (?:is|was|of them)|first(?:ly)?\b|the first\b|\(?1[.)]|\(?a[.)]\s)",
+    re.IGNORECASE,
+)
 # How many of a document's best passages are quoted to choose its quotes from.
 QUOTED_PER_DOCUMENT = 4
 # A dateline or byline is looked for in this many opening paragraphs of a page.
@@ -108,13 +114,19 @@ class Wants:
         return lambda word: stem(word) not in labels and (notable is None or notable(word))
 
     def value(
-        self, matched: frozenset[str], labels: frozenset[str], text: str, extra: int
+        self,
+        matched: frozenset[str],
+        labels: frozenset[str],
+        text: str,
+        extra: int,
+        announces: bool = False,
     ) -> float:
         """How well a span of ``extra`` + 1 sentences answers: the share of the question's weight
         it covers (terms that name its document count ``LABEL_SHARE``: they found the page, not
         the answer), plus ``ANSWER_BONUS`` when it holds what the question asks for, less
         ``DANGLING`` for each end that leans on a sentence left out ("Those are the reasons...",
-        "...as follows:")."""
+        "...as follows:", or ``announces``: the next sentence opens the list this one
+        announces)."""
         total = sum(self.weights.values()) or 1.0
         covered = sum(
             self.weights.get(t, 0.0) * (LABEL_SHARE if t in labels else 1.0) for t in matched
@@ -123,7 +135,7 @@ class Wants:
         bonus = ANSWER_BONUS if held else 0.0
         dangling = DANGLING * (
             bool(_LEANS_BACK.match(text))
-            + bool(_LEANS_ON.search(text))
+            + (announces or bool(_LEANS_ON.search(text)))
             + (not _PROSE_END.search(text) and ("\n" in text or len(text.split()) <= LABEL_WORDS))
         )
         return covered / total + bonus - dangling - SENTENCE_COST * extra
@@ -169,7 +181,13 @@ def best_spans(
                 quoted_words = words(quoted)
                 if not all(contains_phrase(quoted_words, p) for p in question.phrases):
                     continue  # a quoted phrase must be in the quote, not only near it
-            value = wants.value(matched | heading, labels | heading, quoted, n)
+            following = sentences[j + 1] if j + 1 < len(sentences) else None
+            announces = (
+                following is not None
+                and following[0] is sentences[j][0]
+                and _ITEM.match(text[following[1] - base : following[2] - base]) is not None
+            )
+            value = wants.value(matched | heading, labels | heading, quoted, n, announces)
             number = sentences[i][0].number
             if number not in best or value > best[number].value + 1e-12:
                 best[number] = QuoteSpan(start, end, sentences[i][0], value, matched)

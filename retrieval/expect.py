@@ -40,6 +40,10 @@ _ASKS = (
             r"book|film|movie|prisoner|winner|word|team)\b|\bwhat (?:\w+ )?(?:is|was) "
             r"(?:the )?(?:name|title)\b|\bwhat (?:\w+ )?(?:word|title|name|team|"
             r"station|frequency|address)\b"
+            # "what was the alternative group...", "what is X called?"
+            r"|\bwhat (?:is|was|are|were) (?:the |an? )?(?:\w+ )?(?:person|group|site|website|"
+            r"organi[sz]ation|party|country|city|author|band|album|book|film|movie)\b"
+            r"|\bwhat (?:is|was|are|were)\b[^?]{0,60}\bcalled\b"
         ),
     ),
     (Asks.REASON, re.compile(r"\bwhy\b|\bwhat (?:\w+ )?reasons?\b|\bhow come\b")),
@@ -78,12 +82,15 @@ _CAPITALISED = re.compile(r"(?<![\w$])[A-Z][\w'’.-]*[\w]")
 
 
 def asks(question: str) -> Asks | None:
-    """What ``question`` asks for, or ``None`` when it is not one of the kinds above."""
+    """What ``question`` asks for, or ``None`` when it is not one of the kinds above.
+
+    The question word that comes first decides: "which film does MIM bring up when talking
+    about Iran?" asks for a name; its "when" only sets the scene."""
     folded = question.casefold()
-    for kind, pattern in _ASKS:
-        if pattern.search(folded):
-            return kind
-    return None
+    found = [
+        (m.start(), i) for i, (_, pattern) in enumerate(_ASKS) if (m := pattern.search(folded))
+    ]
+    return _ASKS[min(found)[1]][0] if found else None
 
 
 def from_opening(question: str, kind: Asks | None) -> bool:
@@ -113,15 +120,16 @@ def holds_answer(
     """Whether ``text`` holds something of ``kind`` that the question does not already say.
 
     ``question_words`` are the question's normalised words (:func:`retrieval.text.words`);
-    ``notable`` tells a name worth answering with from one the archive names everywhere (the
-    movement's own name answers no "who" question).
+    ``notable`` tells a name or number worth answering with from one the archive names everywhere
+    (the movement's own name answers no "who" question) or the page's own (its issue number
+    answers no "how many").
     """
     if kind is None:
         return False
     if kind is Asks.DATE:
         return _new(_DATE.finditer(text), question_words)
-    if kind is Asks.NUMBER:  # a date is no answer to "how many"
-        return _new(_NUMBER.finditer(_DATE.sub(" ", text)), question_words)
+    if kind is Asks.NUMBER:  # a date is no answer to "how many", nor the page's own number
+        return _new(_NUMBER.finditer(_DATE.sub(" ", text)), question_words, notable)
     if kind is Asks.REASON:
         return _REASON.search(text) is not None
     return _new(_names(text), question_words, notable)

@@ -39,6 +39,18 @@ PAGES = [
         "censorship keeps books from them. Prisoners write to MIM asking for books about the war.",
     },
     {
+        "url": BASE + "pirao/report1102.html",
+        "title": "Central task report",
+        "text": "This month I take blame for two negative aspects of the report. One is that "
+        "prison circulation is down from a year ago. Two, is that web readership declined.",
+    },
+    {
+        "url": BASE + "mn/mn196/festival.txt",
+        "title": "MIM Notes 196",
+        "text": "MIM Notes 196 Hit the streets: MIM attended the summer festival in Detroit. "
+        "One comrade received donations of about $50 for the paper.",
+    },
+    {
         "url": BASE + "reviews/war.html",
         "title": "A war film",
         "text": "The film shows a war from the point of view of soldiers. It is a war film made "
@@ -71,6 +83,20 @@ async def test_a_who_question_quotes_the_sentence_with_the_names(archive: Archiv
 async def test_a_question_about_a_page_gets_its_date(archive: ArchiveService) -> None:
     answer = await archive.ask("when did MIM Notes 49 come out?")
     assert "January 18, 1991" in answer.results[0].quote
+
+
+async def test_a_sentence_announcing_a_list_is_quoted_with_its_first_item(
+    archive: ArchiveService,
+) -> None:
+    answer = await archive.ask("what did the chief take the blame for in the report?")
+    assert "One is that prison circulation is down" in answer.results[0].quote
+
+
+async def test_the_pages_own_issue_number_is_no_answer_to_how_much(
+    archive: ArchiveService,
+) -> None:
+    answer = await archive.ask("how much money did MIM collect at the festival in Detroit?")
+    assert "$50" in answer.results[0].quote
 
 
 async def test_results_spread_over_documents_first(archive: ArchiveService) -> None:

@@ -19,6 +19,11 @@ from retrieval.text import words
         ("where did Deng Xiaoping become a communist?", Asks.NAME),
         ("why is the etext cell stopping prison work?", Asks.REASON),
         ("does MIM endorse using the IRTR forum?", None),
+        # The question word that comes first decides; a later "when" sets the scene.
+        ("which film does MIM bring up when talking about Iran?", Asks.NAME),
+        ("how many came when MIM called the rally?", Asks.NUMBER),
+        ("what was the alternative group MIM proposed?", Asks.NAME),
+        ("what was MIM originally called?", Asks.NAME),
     ],
 )
 def test_the_kind_of_answer_a_question_asks_for(question: str, kind: Asks | None) -> None:
@@ -41,6 +46,11 @@ def test_reasons_and_numbers() -> None:
     assert holds_answer("It stopped because it was infiltrated.", Asks.REASON, frozenset())
     assert holds_answer("There are 20 songs.", Asks.NUMBER, frozenset(words("how many songs")))
     assert not holds_answer("There are songs.", Asks.NUMBER, frozenset(words("how many songs")))
+    # A number that names the page (its issue number) answers no "how many".
+    not_the_page = lambda word: word != "196"  # noqa: E731
+    question = frozenset(words("how much money?"))
+    assert not holds_answer("MIM Notes No. 196 was sold.", Asks.NUMBER, question, not_the_page)
+    assert holds_answer("MIM Notes No. 196 raised 50 dollars.", Asks.NUMBER, question, not_the_page)
 
 
 def test_datelines_and_bylines_answer_when_and_who_wrote() -> None:
