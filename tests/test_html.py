@@ -176,6 +176,20 @@ def test_markers_in_prose() -> None:
     assert text == "Belgium(3) and France.[4] Also (5) and 19th century, 12."
 
 
+def test_a_plain_line_is_a_heading_as_in_plain_text_when_text_follows_it() -> None:
+    # The rule of the plain-text reader: short, capitalised, no closing punctuation.
+    blocks = _body(
+        "<p>Socialist Workers Party</p><p>Self-Description: Support Castroite groups.</p>"
+        "<p>Reviewed February, 2006.</p><p>Pages served 2459</p>"
+    )
+    assert blocks == [
+        ("heading", "Socialist Workers Party"),
+        ("paragraph", "Self-Description: Support Castroite groups."),
+        ("paragraph", "Reviewed February, 2006."),
+        ("paragraph", "Pages served 2459"),  # nothing follows it: not a heading
+    ]
+
+
 def test_headings_from_tags_bold_lines_and_large_fonts() -> None:
     blocks = _body(
         "<h2>A section</h2><p>Text one.</p>"

@@ -23,6 +23,7 @@ from ..models import Block, SourceDocument
 from .base import SourceFile, content_hash, file_url, read_meta
 from .encoding import decode_html, repair
 from .html_blocks import RawBlock, drop_navigation, find_notes
+from .plain import looks_like_heading
 from .titles import (
     fallback_title,
     guess_title,
@@ -39,6 +40,9 @@ BOLD_HEADING_WORDS = 15
 BOLD_HEADING_CHARS = 120
 # An <hN> longer than this is a paragraph set in a heading's type (old pages do that).
 HEADING_MAX_WORDS = 30
+# A plain line that looks like a heading (short, capitalised, no closing punctuation: the rule
+# plain text follows) is one when a paragraph follows it; it ranks below <hN> and bold headings.
+PLAIN_HEADING_LEVEL = 8
 # How many blocks from the top a title is looked for in, when the page names none.
 OPENING_BLOCKS = 12
 # A table cell this short, without blocks inside, is data: its row reads as one line.
@@ -267,6 +271,10 @@ class _Walker:
             kind, level = "heading", self.level
         elif self._plain() and _bold(segs, text):
             kind, level = "heading", 7
+        elif (
+            self._plain() and not self.row and sum(s.br for s in segs) <= 1
+        ) and looks_like_heading(text):
+            kind, level = "heading", PLAIN_HEADING_LEVEL
         current = self.lists[-1] if self.lists else _List(0, False, 0)
         number, current.pending = current.pending, None  # an item's later paragraphs continue it
         anchors = tuple(s.anchor for s in segs if s.anchor)
@@ -369,6 +377,10 @@ def extract(html: str) -> HtmlPage:
     find_notes(raws, walker.targets)
     drop_navigation(raws)
     raws = [r for r in raws if r.kind != "drop" and r.text]
+    for i, raw in enumerate(raws):
+        after = raws[i + 1] if i + 1 < len(raws) else None
+        if raw.level == PLAIN_HEADING_LEVEL and (after is None or after.kind != "paragraph"):
+            raw.kind, raw.level = "paragraph", 0  # a heading by its look only heads text
     for raw in raws:
         # Entities can spell mojibake too (`&Atilde;&copy;`), which only shows after parsing.
         raw.text = _norm(repair(raw.text))

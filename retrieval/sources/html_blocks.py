@@ -27,7 +27,7 @@ class RawBlock:
 
     kind: str  # "heading" | "paragraph" | "note" | "drop"
     text: str
-    level: int = 0  # 1-6 for <hN>, 7 for a bold line
+    level: int = 0  # 1-6 for <hN>, 7 for a bold line, 8 for a plain line that looks like one
     chars: int = 0
     link_chars: int = 0
     list_id: int | None = None

@@ -31,7 +31,7 @@ _LIST_LINE = re.compile(r"^\s*(?:[*•]\s*|[\-–]\s|\d{1,3}[.)]|\(\d{1,3}\)|\[\
 _SENTENCE_BREAK = re.compile(r"[a-z]{2}[.!?][\"”’)]?\s+\S")
 
 
-def _looks_like_heading(line: str) -> bool:
+def looks_like_heading(line: str) -> bool:
     """A short capitalised line without closing punctuation, and not a sentence's tail."""
     words = line.split()
     return (
@@ -55,7 +55,7 @@ def _list_items(lines: list[str], unwrapped: bool) -> list[str]:
     if unwrapped:
         items.extend(lead)
     elif lead:
-        if len(lead) > 1 and _looks_like_heading(lead[0]):
+        if len(lead) > 1 and looks_like_heading(lead[0]):
             items.append(lead.pop(0))
         items.append("\n".join(lead))
     for line in lines[first:]:
@@ -92,7 +92,7 @@ def text_blocks(text: str, sections: Iterable[str] | None = None) -> list[Block]
         if known is not None:
             is_heading = single_line and raw.strip().rstrip(":").casefold() in known
         else:
-            is_heading = single_line and _looks_like_heading(raw) and not NOTES_HEADING.match(raw)
+            is_heading = single_line and looks_like_heading(raw) and not NOTES_HEADING.match(raw)
         blocks.append(Block("heading" if is_heading else "paragraph", raw))
     return blocks
 
