@@ -24,7 +24,16 @@ class Asks(Enum):
 
 
 _ASKS = (
-    (Asks.DATE, re.compile(r"\bwhen\b|\bwhat (?:date|year|day|month)\b|\bwhich year\b|\bdated?\b")),
+    (
+        Asks.DATE,
+        re.compile(
+            # "when" that asks ("when did...", "so when was...", "when?"), not one that sets the
+            # scene ("what happens when the candidate loses?").
+            r"^\W*(?:\w+\W+)??when\b|\bwhen\s+(?:\w+\s+)?(?:did|was|were|is|are|does|do|will|"
+            r"has|have|had|would|could|can)\b|\bwhen\W*$"
+            r"|\bwhat (?:date|year|day|month)\b|\bwhich year\b|\bdated?\b"
+        ),
+    ),
     (
         Asks.NUMBER,
         re.compile(

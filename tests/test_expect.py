@@ -24,6 +24,10 @@ from retrieval.text import words
         ("how many came when MIM called the rally?", Asks.NUMBER),
         ("what was the alternative group MIM proposed?", Asks.NAME),
         ("what was MIM originally called?", Asks.NAME),
+        # A "when" that sets the scene asks for no date.
+        ("according to the book, what happens when the candidate loses?", None),
+        ("so when was the rally?", Asks.DATE),
+        ("MIM Notes 49 came out when?", Asks.DATE),
     ],
 )
 def test_the_kind_of_answer_a_question_asks_for(question: str, kind: Asks | None) -> None:
