@@ -78,6 +78,12 @@ _NUMBER = re.compile(
     r"per cent|majority|minority)\b",
     re.IGNORECASE,
 )
+# A number right after these numbers a thing ("vol. 1", "No. 196", "#6", "page 3"): it names,
+# it does not count.
+_NUMBERING = re.compile(
+    r"(?:\b(?:vol|volume|no|nos|issue|page|pp?|chapter|ch|part|section|article|number)\.?|[#№º])\s*$",
+    re.IGNORECASE,
+)
 _REASON = re.compile(
     r"\b(?:because|since|so that|due to|in order to|reason|thus|therefore|as a result|"
     r"means that|that is why|this is why)\b|:",
@@ -138,7 +144,11 @@ def holds_answer(
     if kind is Asks.DATE:
         return _new(_DATE.finditer(text), question_words)
     if kind is Asks.NUMBER:  # a date is no answer to "how many", nor the page's own number
-        return _new(_NUMBER.finditer(_DATE.sub(" ", text)), question_words, notable)
+        undated = _DATE.sub(" ", text)
+        quantities = (
+            m for m in _NUMBER.finditer(undated) if not _NUMBERING.search(undated, 0, m.start())
+        )
+        return _new(quantities, question_words, notable)
     if kind is Asks.REASON:
         return _REASON.search(text) is not None
     return _new(_names(text), question_words, notable)

@@ -50,6 +50,11 @@ def test_reasons_and_numbers() -> None:
     assert holds_answer("It stopped because it was infiltrated.", Asks.REASON, frozenset())
     assert holds_answer("There are 20 songs.", Asks.NUMBER, frozenset(words("how many songs")))
     assert not holds_answer("There are songs.", Asks.NUMBER, frozenset(words("how many songs")))
+    # A number that numbers a thing ("vol. 1", "No. 196", "#6") counts nothing.
+    songs = frozenset(words("how many songs"))
+    assert not holds_answer("Anarchy from the UK vol.1 has songs.", Asks.NUMBER, songs)
+    assert not holds_answer("MIM Theory #6 lists songs.", Asks.NUMBER, songs)
+    assert holds_answer("Vol. 1 has 20 songs.", Asks.NUMBER, songs)
     # A number that names the page (its issue number) answers no "how many".
     not_the_page = lambda word: word != "196"  # noqa: E731
     question = frozenset(words("how much money?"))
