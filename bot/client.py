@@ -13,6 +13,7 @@ from discord import app_commands
 from discord.ext import commands, tasks
 
 from retrieval import ArchiveService, DocumentInfo, RetrievalError
+from retrieval.wording import plural
 
 from .ratelimit import RateLimiter
 from .replies import NO_PINGS, report_unexpected, tell
@@ -50,11 +51,20 @@ class ArchiveTree(app_commands.CommandTree):
 class ArchiveBot(commands.Bot):
     """The archive bot. The service is opened by the caller and closed by the caller."""
 
-    def __init__(self, service: ArchiveService, settings: Settings, **options: Any) -> None:
+    def __init__(
+        self,
+        service: ArchiveService,
+        settings: Settings,
+        *,
+        content_intent: bool = True,
+        **options: Any,
+    ) -> None:
+        """``content_intent`` False: never ask for the Message Content intent (Discord refused
+        it), so answer channels stay off while mentions and commands keep working."""
         intents = discord.Intents.default()
-        intents.message_content = (
-            False  # mentions carry their content without the privileged intent
-        )
+        # Mentions carry their text without the privileged intent; answer channels read every
+        # message, which needs it.
+        intents.message_content = content_intent and bool(settings.answer_channel_ids)
         super().__init__(
             command_prefix=commands.when_mentioned,
             intents=intents,
@@ -162,6 +172,16 @@ class ArchiveBot(commands.Bot):
             self.user.id if self.user else "?",
             len(self.guilds),
         )
+        if self.intents.message_content:
+            wanted = sorted(self.settings.answer_channel_ids)
+            unseen = [str(i) for i in wanted if self.get_channel(i) is None]
+            log.info("answering every question in %s", plural(len(wanted), "answer channel"))
+            if unseen:
+                log.warning(
+                    "ANSWER_CHANNEL_IDS names channels this bot cannot see: %s (check the ids "
+                    "and the bot's View Channels permission there)",
+                    ", ".join(unseen),
+                )
 
 
 class ShardedArchiveBot(ArchiveBot, commands.AutoShardedBot):
