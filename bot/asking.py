@@ -1,4 +1,5 @@
-"""Answer channels: which messages ask something, and what the thread an answer goes in is called.
+"""Questions as people ask them in Discord: which messages in an answer channel ask something,
+what the thread an answer goes in is called, and example questions for /help.
 
 In a channel set aside for questions the bot answers without being mentioned, so it must tell a
 question ("who founded MIM?", "Deng Xiaoping France 1920s") from the chat around it ("thanks",
@@ -7,7 +8,9 @@ question ("who founded MIM?", "Deng Xiaoping France 1920s") from the chat around
 
 from __future__ import annotations
 
+import random
 import re
+from collections.abc import Sequence
 
 from retrieval import terms
 
@@ -62,3 +65,44 @@ def thread_name(question: str) -> str:
     """The name of the thread an answer channel's question is answered in: the question on one
     line, cut at a word boundary to Discord's 100 characters."""
     return shorten(" ".join(question.split()), THREAD_NAME) or FALLBACK_THREAD_NAME
+
+
+EXAMPLES = 3
+# Shown when the index holds no title that makes a good example (an empty index, say).
+FIXED_EXAMPLES = (
+    "Where did Deng Xiaoping become a communist?",
+    "Who studied in France?",
+    "Why does MIM write Amerika?",
+)
+EXAMPLE_TITLE = 80  # longer titles make examples nobody would type
+_TITLE_EDGES = " \t\"'“”‘’«».,;:!-–—*_~|"
+
+
+def example_title(title: str) -> str | None:
+    """``title`` as it can stand in an example question, or None when it would make a poor one:
+    too short or long, no word worth searching, a file path, or characters that break the
+    example's code span."""
+    flat = " ".join(title.split()).strip(_TITLE_EDGES)
+    if not 3 <= len(flat) <= EXAMPLE_TITLE or "`" in flat or "<" in flat or "@" in flat:
+        return None
+    if " " not in flat and ("/" in flat or "." in flat):
+        return None  # a path or a file name standing in for a missing title
+    return flat if terms(flat) else None
+
+
+def example_question(title: str) -> str:
+    """An example question about a document with this (usable) title."""
+    return title if title.endswith("?") else f"What does the archive say about {title}?"
+
+
+def example_questions(
+    titles: Sequence[str], rng: random.Random | None = None, count: int = EXAMPLES
+) -> list[str]:
+    """Up to ``count`` example questions about documents the index really holds, picked at
+    random among titles that make good examples (different ones each time help is asked);
+    :data:`FIXED_EXAMPLES` when none does."""
+    usable = list({t.casefold(): t for t in filter(None, map(example_title, titles))}.values())
+    if not usable:
+        return list(FIXED_EXAMPLES[:count])
+    picked = (rng or random).sample(usable, min(count, len(usable)))
+    return [example_question(t) for t in picked]

@@ -28,6 +28,7 @@ EXTENSIONS = (
     "bot.cogs.footnotes",
     "bot.cogs.admin",
     "bot.cogs.about",
+    "bot.cogs.help",
 )
 _DOCUMENTS_TTL = 60.0
 HEARTBEAT_SECONDS = 30.0

@@ -1,10 +1,21 @@
-"""Answer channels: which chat messages ask something, and the names of their threads."""
+"""Questions as asked in Discord: which chat messages ask something, the names of their threads,
+and the example questions /help shows."""
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
-from bot.asking import FALLBACK_THREAD_NAME, THREAD_NAME, asks_something, thread_name
+from bot.asking import (
+    FALLBACK_THREAD_NAME,
+    FIXED_EXAMPLES,
+    THREAD_NAME,
+    asks_something,
+    example_questions,
+    example_title,
+    thread_name,
+)
 
 
 @pytest.mark.parametrize(
@@ -75,3 +86,56 @@ def test_a_long_question_is_cut_at_a_word_to_discords_limit() -> None:
 
 def test_an_empty_question_gets_a_plain_thread_name() -> None:
     assert thread_name(" \n ") == FALLBACK_THREAD_NAME
+
+
+@pytest.mark.parametrize(
+    ("title", "usable"),
+    [
+        ("Migrants in communist history", "Migrants in communist history"),
+        ("  “MIM Notes 49,\n January 18, 1991.”  ", "MIM Notes 49, January 18, 1991"),
+        ("Why Amerika?", "Why Amerika?"),
+        ("", None),
+        ("   ", None),
+        ("ab", None),  # too short to ask about
+        ("x" * 30 + " " + "y" * 60, None),  # too long to type
+        ("The `code` of conduct", None),  # would break the example's code span
+        ("@everyone read this", None),
+        ("<@123456789012345678> said", None),
+        ("czech/index", None),  # a path standing in for a missing title
+        ("notefromchair092207.html", None),
+        ("the of and", None),  # nothing worth searching
+        ("1991", "1991"),
+    ],
+)
+def test_which_titles_make_examples(title: str, usable: str | None) -> None:
+    assert example_title(title) == usable
+
+
+def test_examples_are_questions_about_titles_the_index_holds() -> None:
+    titles = ["Migrants in communist history", "Why Amerika?", "czech/index", "Hostile page"]
+    examples = example_questions(titles, random.Random(1))
+    assert sorted(examples) == [
+        "What does the archive say about Hostile page?",
+        "What does the archive say about Migrants in communist history?",
+        "Why Amerika?",
+    ]
+
+
+def test_three_examples_at_most_and_different_ones_each_time() -> None:
+    titles = [f"Document number {n} about prisons" for n in range(20)]
+    seen = set()
+    for seed in range(10):
+        examples = example_questions(titles, random.Random(seed))
+        assert len(examples) == len(set(examples)) == 3
+        seen.update(examples)
+    assert len(seen) > 3
+
+
+def test_duplicate_titles_give_one_example() -> None:
+    examples = example_questions(["Hostile page", "hostile page", "Hostile  page"])
+    assert examples == ["What does the archive say about Hostile page?"]
+
+
+def test_an_index_without_usable_titles_gets_the_fixed_examples() -> None:
+    assert example_questions([]) == list(FIXED_EXAMPLES)
+    assert example_questions(["", "a/b", "`x`"]) == list(FIXED_EXAMPLES)

@@ -30,7 +30,8 @@ log = logging.getLogger(__name__)
 MAX_CHOICES = 25
 USAGE = (
     "Ask me about the archive: mention me with a question, e.g. "
-    "`@{name} Where did Deng Xiaoping become a communist?`, or use `/ask`."
+    "`@{name} Where did Deng Xiaoping become a communist?`, or use `/ask` (`/help` has "
+    "examples)."
 )
 
 

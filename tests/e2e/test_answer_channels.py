@@ -65,6 +65,12 @@ async def test_a_question_is_answered_in_a_thread_started_on_it(
         ]
         # The channel itself stays readable: the bot wrote nothing there.
         assert not [m for m in bot_messages(emu) if m.channel_id == answers.id]
+        # /help says where to ask without a mention.
+        help_text = (await (await emu.invoke_slash("help", {})).wait_for_message()).embeds[0]
+        assert (
+            f"• In <#{answers.id}>: just post your question, no mention needed; I answer in a "
+            "thread.\n" in help_text["description"]
+        )
         # The buttons work as under any answer.
         more = next(c for c in answer.custom_ids if c.startswith("ans:more:"))
         click = await emu.click_button(answer, more)
@@ -196,6 +202,8 @@ async def test_without_the_content_intent_the_bot_says_so_once_and_keeps_answeri
         assert "Zhu De" in texts(await emu.wait_for_reply(asked))
         record = await emu.invoke_slash("ask", {"question": DENG})
         assert DENG_QUOTE in (await record.wait_for_message()).embeds[0]["description"]
+        help_text = (await (await emu.invoke_slash("help", {})).wait_for_message()).embeds[0]
+        assert "no mention needed" not in help_text["description"]
         # The answer channel is off: Discord sends the bot its messages without their text.
         await emu.send_message(DENG, channel=answers)
         await asyncio.sleep(QUIET)
