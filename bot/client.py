@@ -176,7 +176,7 @@ class ArchiveBot(commands.Bot):
         if self.intents.message_content:
             wanted = sorted(self.settings.answer_channel_ids)
             unseen = [str(i) for i in wanted if self.get_channel(i) is None]
-            log.info("answering every question in %s", plural(len(wanted), "answer channel"))
+            log.info("answering questions in %s, in threads", plural(len(wanted), "answer channel"))
             if unseen:
                 log.warning(
                     "ANSWER_CHANNEL_IDS names channels this bot cannot see: %s (check the ids "

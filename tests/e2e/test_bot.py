@@ -15,6 +15,7 @@ from emulator.records import MESSAGE_COMPONENT
 from bot.cli import main as cli_main
 from bot.client import ArchiveBot
 from bot.render import escape
+from retrieval import MAX_QUESTION_CHARS
 
 SEED_URL = "https://www.prisoncensorship.info/archive/etext/ms/migrantsincommunisthistory.html"
 DENG = "Where did Deng Xiaoping become a communist?"
@@ -324,6 +325,24 @@ async def test_reconnect_in_the_middle_of_a_session(emu: DiscordEmulator, bot: A
     second = await emu.invoke_slash("ask", {"question": "Who studied in Germany?"})
     message = await second.wait_for_message()
     assert "Zhu De" in texts(message)
+    emu.assert_clean()
+
+
+async def test_one_question_length_limit_for_every_way_of_asking(
+    emu: DiscordEmulator, bot: ArchiveBot
+) -> None:
+    (option,) = [o for o in emu.command("ask")["options"] if o["name"] == "question"]
+    assert option["max_length"] == MAX_QUESTION_CHARS == 1000  # the library's limit
+    longest = ("Deng Xiaoping France " * 50)[:MAX_QUESTION_CHARS]
+    record = await emu.invoke_slash("ask", {"question": longest})
+    message = await record.wait_for_message()
+    assert "Deng" in message.embeds[0]["description"]
+    asked = await emu.send_message(longest + "x", mentions=[emu.bot_user])
+    reply = await emu.wait_for_reply(asked)
+    assert reply.content == (
+        "I can't search that: the question is too long (1,001 characters; the limit is 1,000): "
+        "ask about one thing at a time."
+    )
     emu.assert_clean()
 
 
