@@ -8,6 +8,7 @@ import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 import discord
 from discord import app_commands
@@ -197,10 +198,12 @@ class Ask(commands.Cog):
             log.exception("unexpected error (ref %s) answering message %s", ref, message.id)
             await MessageReply(message).say(f"Something went wrong (ref {ref}).")
 
-    def _answer_place(self, channel: discord.abc.Messageable) -> str | None:
-        """ "channel" for an answer channel, "thread" for a thread in one, else None. Answer
-        channels work only with the Message Content intent: without it Discord sends the
-        bot messages that do not mention it with no text."""
+    def _answer_place(
+        self, channel: discord.abc.Messageable
+    ) -> Literal["channel", "thread"] | None:
+        """Whether ``channel`` is an answer channel, a thread in one, or neither. Answer
+        channels work only with the Message Content intent: without it Discord sends the bot
+        the messages that do not mention it with no text."""
         wanted = self.bot.settings.answer_channel_ids
         if not wanted or not self.bot.intents.message_content:
             return None
