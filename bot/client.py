@@ -13,6 +13,7 @@ from discord import app_commands
 from discord.ext import commands, tasks
 
 from retrieval import ArchiveService, DocumentInfo, RetrievalError
+from retrieval.wording import plural
 
 from .ratelimit import RateLimiter
 from .replies import NO_PINGS, report_unexpected, tell
@@ -27,6 +28,7 @@ EXTENSIONS = (
     "bot.cogs.footnotes",
     "bot.cogs.admin",
     "bot.cogs.about",
+    "bot.cogs.help",
 )
 _DOCUMENTS_TTL = 60.0
 HEARTBEAT_SECONDS = 30.0
@@ -50,11 +52,20 @@ class ArchiveTree(app_commands.CommandTree):
 class ArchiveBot(commands.Bot):
     """The archive bot. The service is opened by the caller and closed by the caller."""
 
-    def __init__(self, service: ArchiveService, settings: Settings, **options: Any) -> None:
+    def __init__(
+        self,
+        service: ArchiveService,
+        settings: Settings,
+        *,
+        content_intent: bool = True,
+        **options: Any,
+    ) -> None:
+        """``content_intent`` False: never ask for the Message Content intent (Discord refused
+        it), so answer channels stay off while mentions and commands keep working."""
         intents = discord.Intents.default()
-        intents.message_content = (
-            False  # mentions carry their content without the privileged intent
-        )
+        # Mentions carry their text without the privileged intent; answer channels read every
+        # message, which needs it.
+        intents.message_content = content_intent and bool(settings.answer_channel_ids)
         super().__init__(
             command_prefix=commands.when_mentioned,
             intents=intents,
@@ -162,6 +173,16 @@ class ArchiveBot(commands.Bot):
             self.user.id if self.user else "?",
             len(self.guilds),
         )
+        if self.intents.message_content:
+            wanted = sorted(self.settings.answer_channel_ids)
+            unseen = [str(i) for i in wanted if self.get_channel(i) is None]
+            log.info("answering questions in %s, in threads", plural(len(wanted), "answer channel"))
+            if unseen:
+                log.warning(
+                    "ANSWER_CHANNEL_IDS names channels this bot cannot see: %s (check the ids "
+                    "and the bot's View Channels permission there)",
+                    ", ".join(unseen),
+                )
 
 
 class ShardedArchiveBot(ArchiveBot, commands.AutoShardedBot):

@@ -32,6 +32,13 @@ OK, NOTE, PROBLEM = "ok", "note", "PROBLEM"
 EXIT_OK, EXIT_PROBLEMS = 0, 1
 _TOKEN_PART = re.compile(r"^[A-Za-z0-9_-]+$")
 _UNREADABLE_SHOWN = 5
+ANSWER_CHANNELS_NEED = (
+    "ANSWER_CHANNEL_IDS needs the Message Content intent (Developer Portal -> your application -> "
+    "Bot -> Privileged Gateway Intents -> Message Content Intent) and, in those channels, the "
+    "Create Public Threads and Send Messages in Threads permissions; doctor cannot check either "
+    "without the network (without the intent the bot says so at start-up and answer channels "
+    "stay off)"
+)
 
 
 @dataclass(frozen=True)
@@ -81,7 +88,8 @@ def token_finding(token: str) -> Finding:
 def setting_findings(
     settings: Settings, problems: list[str], env_file: Path | None
 ) -> list[Finding]:
-    """Each settings problem, the env file's permissions, admins, the health file."""
+    """Each settings problem, the env file's permissions, admins, answer channels, the health
+    file."""
     out = [
         Finding(PROBLEM, "settings", problem)
         for problem in problems
@@ -111,6 +119,8 @@ def setting_findings(
                 "no ADMIN_USER_IDS or ADMIN_ROLE_IDS: /reindex and /stats refuse everyone",
             )
         )
+    if settings.answer_channel_ids:
+        out.append(Finding(NOTE, "settings", ANSWER_CHANNELS_NEED))
     if settings.health_file is not None:
         folder = settings.health_file.parent
         if not (folder.is_dir() and os.access(folder, os.W_OK)):

@@ -3,6 +3,8 @@
 Every attempt is a fresh :class:`ArchiveBot` around the same open service (a client that failed to
 log in holds a half-made HTTP session; a new one starts clean). Once connected, discord.py itself
 resumes or reconnects the gateway after a network loss; if it gives up, a new attempt starts here.
+When Discord refuses the Message Content intent (answer channels need it), the runner says so
+once and connects again at once without it: mentions and commands work without it.
 """
 
 from __future__ import annotations
@@ -23,6 +25,13 @@ from .logs import NETWORK_ERRORS, describe_network_error
 from .settings import Settings
 
 log = logging.getLogger(__name__)
+
+CONTENT_INTENT_REFUSED = (
+    "Discord refused the Message Content intent, so ANSWER_CHANNEL_IDS is ignored: answer "
+    "channels are off, mentions and /ask keep working. To turn it on: Developer Portal -> your "
+    "application -> Bot -> Privileged Gateway Intents -> Message Content Intent, then restart "
+    "the bot."
+)
 
 
 @dataclass(frozen=True)
@@ -64,13 +73,14 @@ class BotRunner:
         self.bot_options = bot_options
         self.bot: ArchiveBot | None = None
         self.attempts = 0
+        self.content_intent = True  # False once Discord refused the Message Content intent
         self._stopping = False
 
     def _new_bot(self) -> ArchiveBot:
         options = dict(self.bot_options)
         if self.connector is not None:
             options["connector"] = self.connector()
-        return new_bot(self.service, self.settings, **options)
+        return new_bot(self.service, self.settings, content_intent=self.content_intent, **options)
 
     async def run(self) -> None:
         """Connect, and connect again after each network failure, until :meth:`stop`."""
@@ -82,6 +92,14 @@ class BotRunner:
                 async with bot:
                     await bot.start(self.settings.token)
                 return  # closed on purpose
+            except discord.PrivilegedIntentsRequired:
+                if self._stopping:
+                    return
+                if not bot.intents.message_content:
+                    raise  # an intent this bot never asks for
+                log.warning(CONTENT_INTENT_REFUSED)
+                self.content_intent = False
+                continue  # at once, without the intent
             except Exception as exc:
                 if self._stopping:
                     return

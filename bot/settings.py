@@ -23,6 +23,7 @@ SETTINGS: dict[str, str] = {
     "ARCHIVE_BASE_URL": "where the mirrored pages were published",
     "ADMIN_USER_IDS": "user ids allowed to run /reindex, separated by commas",
     "ADMIN_ROLE_IDS": "role ids allowed to run /reindex, separated by commas",
+    "ANSWER_CHANNEL_IDS": "channel ids, separated by commas, where questions are answered in threads",
     "DEV_GUILD_ID": "a server id to sync commands to at once while testing",
     "RATE_LIMIT_QUESTIONS": "questions a user may ask per window",
     "RATE_LIMIT_SECONDS": "length of the rate-limit window in seconds",
@@ -49,6 +50,9 @@ class Settings:
     base_url: str = "https://www.prisoncensorship.info/archive/etext/"
     admin_user_ids: frozenset[int] = frozenset()
     admin_role_ids: frozenset[int] = frozenset()
+    # Channels where every message that asks something is answered in a thread started on it
+    # (needs the privileged Message Content intent).
+    answer_channel_ids: frozenset[int] = frozenset()
     dev_guild_id: int | None = None
     rate_limit_questions: int = 5
     rate_limit_seconds: float = 30.0
@@ -62,11 +66,20 @@ class Settings:
     shard_count: int | Literal["auto"] | None = None
 
 
-def _ids(name: str, raw: str, problems: list[str]) -> frozenset[int]:
+COPY_ID = (
+    "in Discord turn on User Settings -> Advanced -> Developer Mode, then right-click the "
+    "channel -> Copy Channel ID"
+)
+
+
+def _ids(name: str, raw: str, problems: list[str], hint: str = "") -> frozenset[int]:
     values = [v.strip() for v in raw.split(",") if v.strip()]
     bad = [v for v in values if not v.isdigit()]
     if bad:
-        problems.append(f"{name} must be numeric Discord ids separated by commas (got {bad[0]!r})")
+        problems.append(
+            f"{name} must be numeric Discord ids separated by commas (got {bad[0]!r})"
+            + (f": {hint}" if hint else "")
+        )
         return frozenset()
     return frozenset(int(v) for v in values)
 
@@ -178,6 +191,9 @@ def read_settings(
         sources=sources,
         admin_user_ids=_ids("ADMIN_USER_IDS", values.get("ADMIN_USER_IDS", ""), problems),
         admin_role_ids=_ids("ADMIN_ROLE_IDS", values.get("ADMIN_ROLE_IDS", ""), problems),
+        answer_channel_ids=_ids(
+            "ANSWER_CHANNEL_IDS", values.get("ANSWER_CHANNEL_IDS", ""), problems, COPY_ID
+        ),
         dev_guild_id=int(dev_guild) if dev_guild.isdigit() else None,
         rate_limit_questions=int(
             _number(

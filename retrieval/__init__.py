@@ -31,10 +31,12 @@ from .models import (
     SkippedFile,
     Vote,
 )
+from .query import MAX_QUESTION_CHARS
 from .service import ArchiveService, bundled_corpus, default_db_path
 from .text import terms, tokenize
 
 __all__ = [
+    "MAX_QUESTION_CHARS",
     "Answer",
     "ArchiveService",
     "BM25Index",

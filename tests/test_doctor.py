@@ -97,6 +97,22 @@ def test_a_missing_token_and_bad_settings_are_problems_and_the_rest_is_still_che
     assert lines[-1].startswith("4 problems to fix")
 
 
+def test_answer_channels_are_a_note_on_what_they_need(env: Path, db: Path, capsys) -> None:
+    code, lines = doctor(capsys, env, db)
+    assert not [line for line in lines if "ANSWER_CHANNEL_IDS" in line]
+    env.write_text(env.read_text() + "ANSWER_CHANNEL_IDS=123456789012345678\n")
+    code, lines = doctor(capsys, env, db)
+    assert code == 0
+    (note,) = [line for line in lines if "ANSWER_CHANNEL_IDS" in line]
+    assert note.startswith("note     settings: ANSWER_CHANNEL_IDS needs the Message Content intent")
+    assert "Privileged Gateway Intents -> Message Content Intent" in note
+    env.write_text(env.read_text().replace("=123456789012345678", "=#questions"))
+    code, lines = doctor(capsys, env, db)
+    assert code == 1
+    (problem,) = lines_of(lines, "PROBLEM")
+    assert "ANSWER_CHANNEL_IDS must be numeric Discord ids" in problem
+
+
 def test_a_world_readable_env_file_is_a_problem(env: Path, db: Path, capsys) -> None:
     env.chmod(0o644)
     code, lines = doctor(capsys, env, db)

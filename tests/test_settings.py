@@ -57,3 +57,26 @@ def test_settings_module_reads_every_listed_setting() -> None:
     source = Path("bot/settings.py").read_text()
     for name in SETTINGS:
         assert source.count(f'"{name}"') >= 2, name  # listed and read
+
+
+def test_answer_channels_are_read_and_bad_ids_say_how_to_copy_one() -> None:
+    s = load_settings(
+        {"DISCORD_TOKEN": "a.b.c", "ANSWER_CHANNEL_IDS": " 123456789012345678, 42 ,"},
+        env_file=None,
+        **DEFAULTS,
+    )
+    assert s.answer_channel_ids == {123456789012345678, 42}
+    assert load_settings(
+        {"DISCORD_TOKEN": "a.b.c"}, env_file=None, **DEFAULTS
+    ).answer_channel_ids == (frozenset())
+    with pytest.raises(SettingsError) as info:
+        load_settings(
+            {"DISCORD_TOKEN": "a.b.c", "ANSWER_CHANNEL_IDS": "123,#ask-the-archive"},
+            env_file=None,
+            **DEFAULTS,
+        )
+    assert str(info.value) == (
+        "ANSWER_CHANNEL_IDS must be numeric Discord ids separated by commas (got "
+        "'#ask-the-archive'): in Discord turn on User Settings -> Advanced -> Developer Mode, "
+        "then right-click the channel -> Copy Channel ID"
+    )

@@ -1,33 +1,38 @@
-"""/ask and questions asked by mentioning the bot."""
+"""Questions: /ask, a mention of the bot, and messages in answer channels, all answered by one
+path (check, rate limit, save, compose, send)."""
 
 from __future__ import annotations
 
 import logging
 import re
 import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from retrieval import Answer, Filters, RetrievalError, split_filters
+from retrieval import MAX_QUESTION_CHARS, Answer, Filters, RetrievalError, split_filters
 from retrieval.filters import EARLIEST, LATEST
 from retrieval.wording import plural
 
 from ..answers import first_page
+from ..asking import asks_something, thread_name
 from ..client import ArchiveBot
 from ..mentions import fetch_mentioned, named
 from ..render import CHOICE_NAME, shorten
-from ..replies import NO_PINGS, new_ref, send, tell
+from ..replies import InteractionReply, MessageReply, Reply, ThreadReply, new_ref
 from ..views import answer_view
 
 log = logging.getLogger(__name__)
 
-MAX_QUESTION = 500
 MAX_CHOICES = 25
 USAGE = (
     "Ask me about the archive: mention me with a question, e.g. "
-    "`@{name} Where did Deng Xiaoping become a communist?`, or use `/ask`."
+    "`@{name} Where did Deng Xiaoping become a communist?`, or use `/ask` (`/help` has "
+    "examples)."
 )
 
 
@@ -53,8 +58,23 @@ async def log_question(bot: ArchiveBot, answer: Answer) -> None:
         log.warning("could not log a question: %s", exc)
 
 
+@dataclass(frozen=True)
+class Asked:
+    """A question as it arrived. ``filters`` None: they are typed in the text (``in:faq …``,
+    in a message); otherwise they came as the command's options and the text is searched as
+    it is. ``mentioned`` None: the users it mentions are looked up (a command's text carries
+    bare ids); a message lists them itself."""
+
+    text: str
+    asker: int
+    guild: discord.Guild | None
+    filters: Filters | None = None
+    mentioned: Sequence[discord.abc.User] | None = None
+    results: int = 3
+
+
 class Ask(commands.Cog):
-    """Questions: the slash command and mentions."""
+    """Questions: the slash command, mentions and answer channels."""
 
     def __init__(self, bot: ArchiveBot) -> None:
         self.bot = bot
@@ -72,7 +92,7 @@ class Ask(commands.Cog):
     async def ask(
         self,
         interaction: discord.Interaction,
-        question: app_commands.Range[str, 1, MAX_QUESTION],
+        question: app_commands.Range[str, 1, MAX_QUESTION_CHARS],
         results: app_commands.Range[int, 1, 5] = 3,
         only_me: bool = False,
         part: app_commands.Range[str, 1, 100] | None = None,
@@ -80,30 +100,42 @@ class Ask(commands.Cog):
         year_to: app_commands.Range[int, EARLIEST, LATEST] | None = None,
     ) -> None:
         """Ask the archive a question; the answer quotes it word for word, with sources."""
+        asked = Asked(
+            question,
+            interaction.user.id,
+            interaction.guild,
+            filters=Filters(part, year_from, year_to),
+            results=results,
+        )
+        await self._answer(InteractionReply(interaction, ephemeral=only_me), asked)
+
+    async def _answer(self, reply: Reply, asked: Asked) -> None:
+        """The one way a question is answered: check it and its filters, apply the rate limit,
+        save it (the buttons carry its id), compose the first page, send it, log it."""
         try:
-            self.bot.service.check_question(question)
-            filters = Filters(part, year_from, year_to)
+            if asked.filters is None:
+                searched, filters = split_filters(asked.text)
+            else:
+                searched, filters = asked.text, asked.filters
+            self.bot.service.check_question(searched)
             if filters:  # autocomplete only suggests: what was sent is checked here
                 filters = (await self.bot.service.catalogue()).check(filters)
         except RetrievalError as exc:
-            await tell(interaction, cannot_search(exc))
+            await reply.say(cannot_search(exc))
             return
-        wait = self.bot.limiter.retry_after(interaction.user.id)
+        wait = self.bot.limiter.retry_after(asked.asker)
         if wait:
-            await tell(interaction, slow_down(wait))
+            await reply.say(slow_down(wait))
             return
-        await interaction.response.defer(thinking=True, ephemeral=only_me)
-        users = await fetch_mentioned(self.bot, interaction.guild, question)
-        shown = "Q: " + named(question, interaction.guild, users, self.bot)
-        saved_id, page = await first_page(
-            self.bot.service, question, interaction.user.id, shown, results, filters
-        )
-        await send(
-            interaction,
-            embed=page.embed,
-            view=answer_view(saved_id, 0, results, page),
-            ephemeral=only_me,
-        )
+        async with reply.working():
+            users = asked.mentioned
+            if users is None:
+                users = await fetch_mentioned(self.bot, asked.guild, asked.text)
+            shown = "Q: " + named(asked.text, asked.guild, users, self.bot)
+            saved_id, page = await first_page(
+                self.bot.service, searched, asked.asker, shown, asked.results, filters
+            )
+        await reply.answer(page.embed, answer_view(saved_id, 0, asked.results, page))
         await log_question(self.bot, page.answer)
 
     @ask.autocomplete("part")
@@ -138,46 +170,46 @@ class Ask(commands.Cog):
 
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
-        """Answer a message that mentions the bot, as a reply to it."""
+        """Answer a message that mentions the bot, as a reply to it; in an answer channel, a
+        message that asks something, in a thread started on it; in such a thread, as a reply."""
         me = self.bot.user
-        if message.author.bot or me is None or not any(u.id == me.id for u in message.mentions):
+        if message.author.bot or me is None:
             return
+        mentioned = any(u.id == me.id for u in message.mentions)
+        place = self._answer_place(message.channel)
         question = re.sub(rf"<@!?{me.id}>", " ", message.content).strip()
+        asks = place is not None and asks_something(question)
+        if not mentioned and not asks:
+            return
         try:
-            await self._answer_mention(message, question)
+            if not question:
+                await MessageReply(message).say(USAGE.format(name=me.display_name))
+                return
+            reply: Reply = MessageReply(message)
+            if asks and place == "channel":
+                said = named(question, message.guild, message.mentions, self.bot)
+                reply = ThreadReply(message, thread_name(said))
+            asked = Asked(question, message.author.id, message.guild, mentioned=message.mentions)
+            await self._answer(reply, asked)
         except discord.HTTPException as exc:
             log.warning("could not reply to message %s: %s", message.id, exc)
         except Exception:
             ref = new_ref()
             log.exception("unexpected error (ref %s) answering message %s", ref, message.id)
-            await self._reply(message, content=f"Something went wrong (ref {ref}).")
+            await MessageReply(message).say(f"Something went wrong (ref {ref}).")
 
-    async def _answer_mention(self, message: discord.Message, question: str) -> None:
-        if not question:
-            await self._reply(message, content=USAGE.format(name=self.bot.user.display_name))
-            return
-        try:
-            searched, filters = split_filters(question)
-            self.bot.service.check_question(searched)
-            if filters:
-                filters = (await self.bot.service.catalogue()).check(filters)
-        except RetrievalError as exc:
-            await self._reply(message, content=cannot_search(exc))
-            return
-        wait = self.bot.limiter.retry_after(message.author.id)
-        if wait:
-            await self._reply(message, content=slow_down(wait))
-            return
-        shown = "Q: " + named(question, message.guild, message.mentions, self.bot)
-        async with message.channel.typing():
-            saved_id, page = await first_page(
-                self.bot.service, searched, message.author.id, shown, 3, filters
-            )
-        await self._reply(message, embed=page.embed, view=answer_view(saved_id, 0, 3, page))
-        await log_question(self.bot, page.answer)
-
-    async def _reply(self, message: discord.Message, **kwargs) -> None:
-        await message.reply(allowed_mentions=NO_PINGS, mention_author=False, **kwargs)
+    def _answer_place(
+        self, channel: discord.abc.Messageable
+    ) -> Literal["channel", "thread"] | None:
+        """Whether ``channel`` is an answer channel, a thread in one, or neither. Answer
+        channels work only with the Message Content intent: without it Discord sends the bot
+        the messages that do not mention it with no text."""
+        wanted = self.bot.settings.answer_channel_ids
+        if not wanted or not self.bot.intents.message_content:
+            return None
+        if isinstance(channel, discord.Thread):
+            return "thread" if channel.parent_id in wanted else None
+        return "channel" if getattr(channel, "id", None) in wanted else None
 
 
 async def setup(bot: ArchiveBot) -> None:

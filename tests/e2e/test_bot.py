@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import shutil
 import sqlite3
 from pathlib import Path
@@ -14,6 +15,7 @@ from emulator.records import MESSAGE_COMPONENT
 from bot.cli import main as cli_main
 from bot.client import ArchiveBot
 from bot.render import escape
+from retrieval import MAX_QUESTION_CHARS
 
 SEED_URL = "https://www.prisoncensorship.info/archive/etext/ms/migrantsincommunisthistory.html"
 DENG = "Where did Deng Xiaoping become a communist?"
@@ -30,9 +32,10 @@ def no_pings(emu: DiscordEmulator) -> None:
 
 async def test_login_ready_and_command_sync(emu: DiscordEmulator, bot: ArchiveBot) -> None:
     names = {(c["type"], c["name"]) for c in emu.commands(emu.guild)}
-    assert names == {(1, "ask"), (1, "footnote"), (1, "reindex"), (1, "about"), (1, "stats")} | {
-        (3, "Find in archive")
-    }
+    assert {(1, "ask"), (1, "footnote"), (1, "reindex"), (1, "about"), (1, "stats")} | {
+        (1, "help"),
+        (3, "Find in archive"),
+    } == names
     for command in emu.commands(emu.guild):
         if command["type"] != 1:  # message commands have no description
             continue
@@ -325,6 +328,24 @@ async def test_reconnect_in_the_middle_of_a_session(emu: DiscordEmulator, bot: A
     emu.assert_clean()
 
 
+async def test_one_question_length_limit_for_every_way_of_asking(
+    emu: DiscordEmulator, bot: ArchiveBot
+) -> None:
+    (option,) = [o for o in emu.command("ask")["options"] if o["name"] == "question"]
+    assert option["max_length"] == MAX_QUESTION_CHARS == 1000  # the library's limit
+    longest = ("Deng Xiaoping France " * 50)[:MAX_QUESTION_CHARS]
+    record = await emu.invoke_slash("ask", {"question": longest})
+    message = await record.wait_for_message()
+    assert "Deng" in message.embeds[0]["description"]
+    asked = await emu.send_message(longest + "x", mentions=[emu.bot_user])
+    reply = await emu.wait_for_reply(asked)
+    assert reply.content == (
+        "I can't search that: the question is too long (1,001 characters; the limit is 1,000): "
+        "ask about one thing at a time."
+    )
+    emu.assert_clean()
+
+
 async def test_rate_limited_user_is_told_when_to_retry(
     emu: DiscordEmulator, deployment: Deployment
 ) -> None:
@@ -347,6 +368,45 @@ async def test_about(emu: DiscordEmulator, bot: ArchiveBot) -> None:
     assert "word for word" in message.embeds[0]["description"]
     footer = message.embeds[0]["footer"]["text"]
     assert footer.startswith("The index holds 2 documents, built 20")
+
+
+async def test_help_gives_examples_from_the_indexed_titles(
+    emu: DiscordEmulator, bot: ArchiveBot, tmp_path: Path
+) -> None:
+    folder = tmp_path / "more"
+    folder.mkdir()
+    for n, title in enumerate(
+        [
+            "The Pelican Bay hunger strike",
+            "Why Amerika?",
+            "The `code` page",
+            "On the labor aristocracy",
+        ]
+    ):
+        (folder / f"page{n}.txt").write_text(f"{title}\n\nWhat {title} says about prisons.\n")
+    await bot.service.ingest([folder])
+    bot.forget_documents()
+    titles = {d.title for d in await bot.service.documents()}
+    assert len(titles) == 6
+    for _ in range(3):  # picked at random: each time from what the index holds
+        record = await emu.invoke_slash("help", {})
+        message = await record.wait_for_message()
+        assert message.ephemeral
+        embed = message.embeds[0]
+        assert embed["title"] == "How to ask"
+        examples = re.findall(r"^• `/ask question: (.+)`$", embed["description"], re.MULTILINE)
+        assert len(examples) == len(set(examples)) == 3
+        for example in examples:
+            about = example.removeprefix("What does the archive say about ").removesuffix("?")
+            assert about in titles or example in titles, example
+            assert "`" not in example
+        assert "Mention me: `@Archive who studied in France?`" in embed["description"]
+        assert "no mention needed" not in embed["description"]  # no answer channels here
+    about = await (await emu.invoke_slash("about", {})).wait_for_message()
+    assert about.embeds[0]["description"].endswith(
+        "`/help` shows how to ask, with example questions."
+    )
+    emu.assert_clean()
 
 
 async def test_mentions_in_a_question_are_shown_as_names(

@@ -14,7 +14,7 @@ import pytest
 import pytest_asyncio
 from discord import app_commands
 from discord.ext import commands
-from emulator import LOADING, DiscordEmulator, run_client
+from emulator import LOADING, DiscordEmulator, Perm, run_client
 
 TOPICS = ["prisons", "economics", "history", "culture"]
 
@@ -368,3 +368,62 @@ async def test_privileged_intents_must_be_enabled(emu: DiscordEmulator) -> None:
         async with run_client(emu, client):
             pass
     assert emu.gateway.count("disallowed_intents") == 1
+
+
+@pytest.mark.asyncio
+async def test_threads_started_from_messages(
+    emu: DiscordEmulator, bot: commands.Bot, seen: list[str]
+) -> None:
+    asked = await emu.send_message("a question worth a thread")
+    channel = bot.get_channel(emu.channel.id)
+    assert isinstance(channel, discord.TextChannel)
+    message = await channel.fetch_message(asked.id)
+    created = asyncio.create_task(bot.wait_for("thread_create", timeout=5))
+    thread = await message.create_thread(name="a question worth a thread")
+    # Discord docs: a public thread (type 11) with the message's id, announced by THREAD_CREATE.
+    assert thread.id == asked.id and thread.type is discord.ChannelType.public_thread
+    assert thread.parent_id == emu.channel.id and thread.owner_id == emu.bot_user.id
+    announced = await created
+    assert announced.id == thread.id and bot.get_guild(emu.guild.id).get_thread(thread.id)
+    stored = emu.thread_of(asked)
+    assert stored is not None and stored.parent_id == emu.channel.id
+    assert emu.message(asked.id).data["thread"]["id"] == str(thread.id)
+    # Messages in the thread reach the bot with the thread as their channel.
+    await emu.send_message("a follow-up", channel=stored)
+    await emu.wait_for(lambda: len(seen) == 2)
+    await thread.send("an answer in the thread")
+    assert [m.content for m in emu.messages if m.channel_id == thread.id] == [
+        "a follow-up",
+        "an answer in the thread",
+    ]
+    assert stored.message_count == 2
+    with pytest.raises(discord.HTTPException) as info:  # one thread a message
+        await message.create_thread(name="again")
+    assert info.value.code == 160004
+    other = await channel.fetch_message((await emu.send_message("another")).id)
+    with pytest.raises(discord.HTTPException) as info:
+        await other.create_thread(name="n" * 101)
+    assert info.value.code == 50035
+    assert emu.validation_failures[-1].errors["name"]["_errors"][0]["code"] == (
+        "BASE_TYPE_BAD_LENGTH"
+    )
+
+
+@pytest.mark.asyncio
+async def test_threads_need_their_own_permissions(emu: DiscordEmulator, bot: commands.Bot) -> None:
+    channel = bot.get_channel(emu.channel.id)
+    assert isinstance(channel, discord.TextChannel)
+    message = await channel.fetch_message((await emu.send_message("start here")).id)
+    thread = await message.create_thread(name="start here")
+    emu.guild.everyone.permissions &= ~int(Perm.CREATE_PUBLIC_THREADS)
+    other = await channel.fetch_message((await emu.send_message("and here")).id)
+    with pytest.raises(discord.Forbidden) as info:
+        await other.create_thread(name="and here")
+    assert info.value.code == 50013 and emu.thread_of(emu.message(other.id)) is None
+    emu.guild.everyone.permissions &= ~int(Perm.SEND_MESSAGES_IN_THREADS)
+    bot_role = next(r for r in emu.guild.roles.values() if r.bot_id == emu.bot_user.id)
+    bot_role.permissions &= ~int(Perm.SEND_MESSAGES_IN_THREADS)
+    with pytest.raises(discord.Forbidden) as info:
+        await thread.send("not allowed")
+    assert info.value.code == 50013
+    await channel.send("still allowed in the channel")  # SEND_MESSAGES is untouched

@@ -262,6 +262,11 @@ class DiscordEmulator(UserActions):
         await self._dispatch_if_connected("CHANNEL_CREATE", channel.payload(), GUILDS)
         return channel
 
+    def thread_of(self, message: StoredMessage) -> Channel | None:
+        """The thread started from ``message``, if any (a thread takes its message's id)."""
+        channel = self.world.channels.get(message.id)
+        return channel if channel is not None and channel.is_thread else None
+
     def dm_channel(self, user: User) -> Channel:
         """The DM channel between the bot and ``user``."""
         return self.world.dm_channel(user)

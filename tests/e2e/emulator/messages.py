@@ -247,6 +247,9 @@ class MessageStore:
         self.by_id[message_id] = stored
         if not stored.ephemeral:
             channel.last_message_id = message_id
+            if channel.is_thread:
+                channel.message_count += 1
+                channel.total_message_sent += 1
         return stored
 
     def _set_mentions(self, msg: StoredMessage, allowed: Any, replied: User | None) -> None:

@@ -65,6 +65,9 @@ ALL_PERMISSIONS = (1 << 51) - 1
 
 GUILD_TEXT = 0
 DM = 1
+PUBLIC_THREAD = 11
+# auto_archive_duration values Discord accepts (minutes), and its default.
+ARCHIVE_DURATIONS = (60, 1440, 4320, 10080)
 
 
 def now_iso() -> str:
@@ -212,7 +215,8 @@ class Member:
 
 @dataclass
 class Channel:
-    """A guild text channel or a DM channel."""
+    """A guild text channel, a DM channel, or a public thread (``parent_id``: the text channel
+    it was started in; its id is the id of the message it was started from)."""
 
     id: int
     type: int
@@ -222,10 +226,24 @@ class Channel:
     topic: str | None = None
     recipients: list[User] = field(default_factory=list)
     last_message_id: int | None = None
+    parent_id: int | None = None
+    owner_id: int | None = None
+    auto_archive_duration: int = 1440
+    rate_limit_per_user: int = 0
+    message_count: int = 0
+    total_message_sent: int = 0
+    created_at: str = field(default_factory=now_iso)
+
+    @property
+    def is_thread(self) -> bool:
+        """Whether this is a thread (messages in it need SEND_MESSAGES_IN_THREADS)."""
+        return self.type == PUBLIC_THREAD
 
     def payload(self) -> dict[str, Any]:
         """The channel object."""
         last = str(self.last_message_id) if self.last_message_id else None
+        if self.is_thread:
+            return self._thread_payload(last)
         if self.type == DM:
             return {
                 "id": str(self.id),
@@ -247,6 +265,30 @@ class Channel:
             "last_message_id": last,
             "rate_limit_per_user": 0,
             "flags": 0,
+        }
+
+    def _thread_payload(self, last: str | None) -> dict[str, Any]:
+        # Discord docs, "Threads": the channel fields a thread re-uses, plus its own.
+        return {
+            "id": str(self.id),
+            "type": self.type,
+            "guild_id": str(self.guild_id),
+            "parent_id": str(self.parent_id),
+            "owner_id": str(self.owner_id),
+            "name": self.name,
+            "last_message_id": last,
+            "rate_limit_per_user": self.rate_limit_per_user,
+            "message_count": self.message_count,
+            "member_count": 1,
+            "total_message_sent": self.total_message_sent,
+            "flags": 0,
+            "thread_metadata": {
+                "archived": False,
+                "auto_archive_duration": self.auto_archive_duration,
+                "archive_timestamp": self.created_at,
+                "locked": False,
+                "create_timestamp": self.created_at,
+            },
         }
 
     @property
@@ -272,6 +314,11 @@ class Guild:
     def everyone(self) -> Role:
         """The @everyone role."""
         return self.roles[self.id]
+
+    @property
+    def threads(self) -> list[Channel]:
+        """Active threads (none is ever archived here), oldest first."""
+        return sorted((c for c in self.channels.values() if c.is_thread), key=lambda c: c.id)
 
     @property
     def text_channels(self) -> list[Channel]:
@@ -340,8 +387,9 @@ class Guild:
             "unavailable": False,
             "member_count": len(self.members),
             "members": [m.payload() for m in self.members.values()],
-            "channels": [c.payload() for c in self.channels.values()],
-            "threads": [],
+            "channels": [c.payload() for c in self.channels.values() if not c.is_thread],
+            # Discord docs, "Guild Create": every active thread the bot can view.
+            "threads": [t.payload() for t in self.threads],
             "presences": [],
             "voice_states": [],
             "stage_instances": [],

@@ -5,9 +5,13 @@ from __future__ import annotations
 import copy
 from typing import TYPE_CHECKING, Any
 
+from .gateway import GUILDS
 from .messages import StoredMessage
-from .model import DM, Channel, Perm
+from .model import ARCHIVE_DURATIONS, DM, GUILD_TEXT, Channel, Perm
 from .rest import ApiError, Call, Router, check_message, invalid_form, unknown
+from .validation import Errors, check_len, error, required
+
+HAS_THREAD = 1 << 5  # message flag: a thread was started from this message
 
 if TYPE_CHECKING:
     from .emulator import DiscordEmulator
@@ -43,6 +47,10 @@ def register(router: Router, emu: DiscordEmulator) -> None:
         if have & perms != perms:
             raise ApiError(403, 50013, "Missing Permissions")
 
+    def send_permission(channel: Channel) -> int:
+        # Discord docs, "Threads": SEND_MESSAGES has no effect in threads.
+        return int(Perm.SEND_MESSAGES_IN_THREADS if channel.is_thread else Perm.SEND_MESSAGES)
+
     def message_of(call: Call, channel: Channel) -> StoredMessage:
         msg = store.get(call.snowflake("message_id"))
         if msg is None or msg.deleted or msg.ephemeral or msg.channel_id != channel.id:
@@ -70,7 +78,7 @@ def register(router: Router, emu: DiscordEmulator) -> None:
 
     async def create_message(call: Call) -> tuple[int, Any]:
         channel = channel_of(call)
-        require(channel, Perm.SEND_MESSAGES)
+        require(channel, send_permission(channel))
         payload = dict(call.body or {})
         emu.record_allowed_mentions(call.record, payload)
         check_message(payload, call.files)
@@ -141,7 +149,7 @@ def register(router: Router, emu: DiscordEmulator) -> None:
 
     async def typing(call: Call) -> tuple[int, Any]:
         channel = channel_of(call)
-        require(channel, Perm.SEND_MESSAGES)
+        require(channel, send_permission(channel))
         emu.typing.append((channel.id, emu.now()))
         return 204, None
 
@@ -168,6 +176,36 @@ def register(router: Router, emu: DiscordEmulator) -> None:
                 reactions.remove(entry)
         return 204, None
 
+    async def start_thread(call: Call) -> tuple[int, Any]:
+        # Discord docs, "Start Thread from Message": a GUILD_TEXT channel gets a PUBLIC_THREAD
+        # with the message's id (so one thread a message); THREAD_CREATE and MESSAGE_UPDATE fire.
+        channel = channel_of(call)
+        if channel.type != GUILD_TEXT:
+            raise ApiError(400, 50024, "Cannot execute action on this channel type")
+        require(channel, Perm.CREATE_PUBLIC_THREADS)
+        msg = message_of(call, channel)
+        body = call.body if isinstance(call.body, dict) else {}
+        errors = thread_errors(body)
+        if errors:
+            raise invalid_form(errors)
+        if msg.id in world.channels:
+            raise ApiError(400, 160004, "A thread has already been created for this message")
+        thread = world.add_thread(
+            channel,
+            msg.id,
+            world.bot,
+            body["name"],
+            auto_archive_duration=body.get("auto_archive_duration") or 1440,
+            rate_limit_per_user=body.get("rate_limit_per_user") or 0,
+        )
+        await emu.gateway.dispatch(
+            "THREAD_CREATE", {**thread.payload(), "newly_created": True}, GUILDS
+        )
+        msg.data["thread"] = thread.payload()
+        msg.data["flags"] = msg.flags | HAS_THREAD
+        await emu.message_updated(msg)
+        return 201, thread.payload()
+
     router.add("GET", "/channels/{channel_id}", get_channel)
     router.add("GET", "/channels/{channel_id}/messages", list_messages)
     router.add("POST", "/channels/{channel_id}/messages", create_message)
@@ -175,6 +213,27 @@ def register(router: Router, emu: DiscordEmulator) -> None:
     router.add("PATCH", "/channels/{channel_id}/messages/{message_id}", edit_message)
     router.add("DELETE", "/channels/{channel_id}/messages/{message_id}", delete_message)
     router.add("POST", "/channels/{channel_id}/typing", typing)
+    router.add("POST", "/channels/{channel_id}/messages/{message_id}/threads", start_thread)
     reaction = "/channels/{channel_id}/messages/{message_id}/reactions/{emoji}/@me"
     router.add("PUT", reaction, react)
     router.add("DELETE", reaction, react)
+
+
+def thread_errors(body: dict[str, Any]) -> Errors:
+    """The "Start Thread from Message" JSON params checked against Discord's documented limits."""
+    errors: Errors = {}
+    if body.get("name") is None:
+        errors["name"] = required()
+    else:
+        check_len(errors, "name", body["name"], 1, 100)
+    duration = body.get("auto_archive_duration")
+    if duration is not None and duration not in ARCHIVE_DURATIONS:
+        errors["auto_archive_duration"] = error(
+            "BASE_TYPE_CHOICES", f"Value must be one of {set(ARCHIVE_DURATIONS)}."
+        )
+    slowmode = body.get("rate_limit_per_user")
+    if slowmode is not None and not (isinstance(slowmode, int) and 0 <= slowmode <= 21600):
+        errors["rate_limit_per_user"] = error(
+            "NUMBER_TYPE_MAX", "int value should be <= 21600 and >= 0."
+        )
+    return errors

@@ -158,7 +158,9 @@ def register(router: Router, emu: DiscordEmulator) -> None:
         return 200, member.payload()
 
     async def get_channels(call: Call) -> tuple[int, Any]:
-        return 200, [c.payload() for c in guild_of(call).channels.values()]
+        # Discord docs, "Get Guild Channels": threads are not included.
+        channels = guild_of(call).channels.values()
+        return 200, [c.payload() for c in channels if not c.is_thread]
 
     async def get_roles(call: Call) -> tuple[int, Any]:
         return 200, [r.payload() for r in guild_of(call).roles.values()]

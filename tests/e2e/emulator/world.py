@@ -10,6 +10,7 @@ from .model import (
     DEFAULT_EVERYONE,
     DM,
     GUILD_TEXT,
+    PUBLIC_THREAD,
     Channel,
     Guild,
     Member,
@@ -98,6 +99,32 @@ class World:
         guild.channels[channel.id] = channel
         self.channels[channel.id] = channel
         return channel
+
+    def add_thread(
+        self,
+        parent: Channel,
+        message_id: int,
+        owner: User,
+        name: str,
+        *,
+        auto_archive_duration: int = 1440,
+        rate_limit_per_user: int = 0,
+    ) -> Channel:
+        """Start a public thread on a message of ``parent``: it takes the message's id."""
+        assert parent.guild_id is not None
+        thread = Channel(
+            id=message_id,
+            type=PUBLIC_THREAD,
+            name=name,
+            guild_id=parent.guild_id,
+            parent_id=parent.id,
+            owner_id=owner.id,
+            auto_archive_duration=auto_archive_duration,
+            rate_limit_per_user=rate_limit_per_user,
+        )
+        self.guilds[parent.guild_id].channels[thread.id] = thread
+        self.channels[thread.id] = thread
+        return thread
 
     def add_role(self, guild: Guild, name: str, permissions: int = 0) -> Role:
         """Add a role to a guild."""
