@@ -49,10 +49,11 @@ _ASKS = (
             r"book|film|movie|prisoner|winner|word|team)\b|\bwhat (?:\w+ )?(?:is|was) "
             r"(?:the )?(?:name|title)\b|\bwhat (?:\w+ )?(?:word|title|name|team|"
             r"station|frequency|address)\b"
-            # "what was the alternative group...", "what is X called?"
+            # "what was the alternative group...", "what is X called?", "what does MIM call X?"
             r"|\bwhat (?:is|was|are|were) (?:the |an? )?(?:\w+ )?(?:person|group|site|website|"
             r"organi[sz]ation|party|country|city|author|band|album|book|film|movie)\b"
             r"|\bwhat (?:is|was|are|were)\b[^?]{0,60}\bcalled\b"
+            r"|\bwhat (?:do|does|did) (?:[\w'’]+ ){1,3}call\b"
         ),
     ),
     (Asks.REASON, re.compile(r"\bwhy\b|\bwhat (?:\w+ )?reasons?\b|\bhow come\b")),

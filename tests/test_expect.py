@@ -24,6 +24,7 @@ from retrieval.text import words
         ("how many came when MIM called the rally?", Asks.NUMBER),
         ("what was the alternative group MIM proposed?", Asks.NAME),
         ("what was MIM originally called?", Asks.NAME),
+        ("what does MIM call the Socialist Workers Party?", Asks.NAME),
         # A "when" that sets the scene asks for no date.
         ("according to the book, what happens when the candidate loses?", None),
         ("so when was the rally?", Asks.DATE),
