@@ -324,7 +324,8 @@ def select_results(
             for row in opening
             if row.passage_id not in seen
         ]
-        quotes = _document_quotes(question, quoted, paragraphs, wants)
+        subject = _named_in_opening(question, opening, paragraphs.get(best.passage.doc_id, []))
+        quotes = _document_quotes(question, quoted, paragraphs, wants, subject)
         if wants.from_opening and opening:
             quotes = _with_opening(quotes, best, opening, paragraphs, wants)
         for i, quote in enumerate(quotes):
@@ -424,13 +425,30 @@ def _about_the_page(wants: Wants, labels: frozenset[str]) -> bool:
     return total > 0 and sum(w for t, w in content.items() if t in labels) >= ABOUT_PAGE * total
 
 
+def _named_in_opening(
+    question: ParsedQuestion, opening: list[PassageRow], doc_paragraphs: list[Paragraph]
+) -> frozenset[str]:
+    """The terms of the names the question gives ("William Blum's Rogue State") that the page's
+    first paragraph states: like its title, they say which page this is, not what answers."""
+    named = {t for name in question.names for t in name}
+    if not named or not opening or not doc_paragraphs:
+        return frozenset()
+    row, first = opening[0], doc_paragraphs[0]
+    if not row.start <= first.start < row.start + len(row.text):
+        return frozenset()
+    text = row.text[first.start - row.start : first.end - row.start]
+    return frozenset(named.intersection(terms(text)))
+
+
 def _document_quotes(
     question: ParsedQuestion,
     candidates: list[Candidate],
     paragraphs: Mapping[str, list[Paragraph]],
     wants: Wants,
+    subject: frozenset[str] = frozenset(),
 ) -> list[tuple[Candidate, QuoteSpan]]:
-    """The quotes one document offers, best answer first, none overlapping another."""
+    """The quotes one document offers, best answer first, none overlapping another
+    (``subject``: question terms that, like the title's, name the page)."""
     wanted_terms = set(question.terms)
     offers: list[tuple[float, int, Candidate, QuoteSpan]] = []
     for rank, candidate in enumerate(candidates):
@@ -445,7 +463,7 @@ def _document_quotes(
             question,
             wants,
             tokens,
-            _labels(passage.title, passage.doc_id),
+            _labels(passage.title, passage.doc_id) | subject,
         )
         offers.extend((span.value, rank, candidate, span) for span in spans)
     offers.sort(key=lambda o: (-o[0], o[1], o[3].start))

@@ -51,6 +51,13 @@ PAGES = [
         "One comrade received donations of about $50 for the paper.",
     },
     {
+        "url": BASE + "bookstore/books/blumreview.html",
+        "title": "Interventions subvert self-rule",
+        "text": "William Blum\nRogue State: A Guide\nCommon Courage Press Monroe, Maine, 2005\n\n"
+        "Reviewed February, 2006\n\nOsama Bin Laden recommended this book to the public in a "
+        "video. Blum's book is an update on interventions.",
+    },
+    {
         "url": BASE + "reviews/war.html",
         "title": "A war film",
         "text": "The film shows a war from the point of view of soldiers. It is a war film made "
@@ -97,6 +104,14 @@ async def test_the_pages_own_issue_number_is_no_answer_to_how_much(
 ) -> None:
     answer = await archive.ask("how much money did MIM collect at the festival in Detroit?")
     assert "$50" in answer.results[0].quote
+
+
+async def test_names_the_page_opens_with_find_the_page_not_the_answer(
+    archive: ArchiveService,
+) -> None:
+    # The book's imprint names it; who recommended it is said in the review.
+    answer = await archive.ask("who recommended William Blum's Rogue State to the public?")
+    assert answer.results[0].quote.startswith("Osama Bin Laden recommended this book")
 
 
 async def test_results_spread_over_documents_first(archive: ArchiveService) -> None:
