@@ -57,6 +57,7 @@ def answer_json(answer: Answer) -> dict:
         "abstained": answer.abstained,
         "reason": answer.reason,
         "suggestions": list(answer.suggestions),
+        "has_more": answer.has_more,
         "results": [
             {
                 "doc_id": r.citation.doc_id,

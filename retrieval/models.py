@@ -144,15 +144,28 @@ class Result:
 
 
 @dataclass(frozen=True)
+class DocumentNotes:
+    """Every note a quoted document cites or lists (what an answer's Notes button shows)."""
+
+    doc_id: str
+    title: str
+    url: str | None
+    notes: tuple[NoteRef, ...]
+
+
+@dataclass(frozen=True)
 class Answer:
-    """What the archive says about a question: results, or an abstention with suggestions."""
+    """What the archive says about a question: one page of results, or an abstention with
+    suggestions."""
 
     question: str
     results: tuple[Result, ...]
     suggestions: tuple[str, ...]
     abstained: bool
     reason: str = ""
-    total_candidates: int = 0
+    offset: int = 0  # the rank of the first result, counted from 0
+    has_more: bool = False  # more results rank after these
+    documents: tuple[DocumentNotes, ...] = ()  # the documents quoted, in order, with their notes
 
 
 @dataclass(frozen=True)

@@ -41,8 +41,10 @@ from .links import text_fragment_link
 from .lookup import telling_words
 from .models import (
     Answer,
+    Citation,
     CitingSentence,
     DocumentInfo,
+    DocumentNotes,
     FeedbackCount,
     FeedbackSummary,
     FootnoteInfo,
@@ -292,7 +294,12 @@ class ArchiveService:
         suggestions = self.suggestions(parsed)
         if not parsed.terms:
             return Answer(
-                parsed.text, (), suggestions, True, "The question has no words to search for."
+                parsed.text,
+                (),
+                suggestions,
+                True,
+                "The question has no words to search for.",
+                offset=offset,
             )
         weights = term_weights(index, parsed.terms, parsed.names)
         allowed = self._phrase_rows(parsed, index)
@@ -314,14 +321,33 @@ class ArchiveService:
                 suggestions,
                 True,
                 "The archive has no passage that answers this question well.",
+                offset=offset,
             )
+        shown = tuple(results[offset : offset + limit])
         return Answer(
             parsed.text,
-            tuple(results[offset : offset + limit]),
+            shown,
             suggestions,
             False,
-            total_candidates=len(results),
+            offset=offset,
+            has_more=len(results) > offset + limit,
+            documents=await self._documents_quoted(shown),
         )
+
+    async def _documents_quoted(self, results: tuple[Result, ...]) -> tuple[DocumentNotes, ...]:
+        """The documents ``results`` quote, in order of first quote, with their notes."""
+        cited: dict[str, Citation] = {}
+        for result in results:
+            cited.setdefault(result.citation.doc_id, result.citation)
+        notes = await self._notes_of_documents(cited)
+        return tuple(DocumentNotes(d, c.title, c.url, notes[d]) for d, c in cited.items())
+
+    async def _notes_of_documents(self, doc_ids: Iterable[str]) -> dict[str, tuple[NoteRef, ...]]:
+        """Every note each document cites or lists, with its text when this copy has it."""
+        ids = list(doc_ids)
+        texts = await self.store.notes_of_documents(ids)
+        numbers = await self.store.cited_notes_of_documents(ids)
+        return {d: tuple(NoteRef(n, texts[d].get(n)) for n in numbers[d]) for d in ids}
 
     def _phrase_rows(self, parsed: ParsedQuestion, index: BM25Index) -> np.ndarray | None:
         if not parsed.phrases:
@@ -480,11 +506,6 @@ class ArchiveService:
             doc.doc_id, doc.title, number, notes.get(number), tuple(citing), doc.url
         )
 
-    async def notes_of(self, doc_id: str) -> list[NoteRef]:
-        """Every note a document cites or lists, with its text when this copy has it."""
-        texts = await self.store.notes(doc_id)
-        return [NoteRef(n, texts.get(n)) for n in await self.store.cited_notes(doc_id)]
-
     async def documents(self) -> list[DocumentInfo]:
         """Every stored document."""
         return await self.store.document_infos()
@@ -521,6 +542,25 @@ class ArchiveService:
         """A remembered question, or ``None`` when it was never saved or was forgotten."""
         row = await self.store.saved_question(question_id)
         return SavedQuestion(question_id, *row) if row else None
+
+    async def save_answer_page(self, question_id: int, answer: Answer) -> None:
+        """Remember which documents a page of a saved question's answer quoted, so that their
+        notes can be shown later (:meth:`answer_page_notes`) without searching again."""
+        await self.store.save_answer_page(
+            question_id, answer.offset, [d.doc_id for d in answer.documents]
+        )
+
+    async def answer_page_notes(
+        self, question_id: int, offset: int
+    ) -> tuple[DocumentNotes, ...] | None:
+        """The documents a saved page quoted, with their notes (a document removed since is left
+        out), or ``None`` when that page was never saved (an answer given by an older version)."""
+        doc_ids = await self.store.answer_page(question_id, offset)
+        if doc_ids is None:
+            return None
+        infos = [i for i in [await self.store.document_info(d) for d in doc_ids] if i is not None]
+        notes = await self._notes_of_documents(i.doc_id for i in infos)
+        return tuple(DocumentNotes(i.doc_id, i.title, i.url, notes[i.doc_id]) for i in infos)
 
     async def forget_questions_older_than(self, seconds: float) -> None:
         """Drop remembered questions older than ``seconds``."""

@@ -8,6 +8,7 @@ while a write transaction (an ingest) is open.
 from __future__ import annotations
 
 import asyncio
+import json
 import sqlite3
 from collections.abc import AsyncIterator, Iterable, Iterator
 from contextlib import asynccontextmanager
@@ -146,6 +147,18 @@ MIGRATIONS: tuple[str, ...] = (
         front_end TEXT NOT NULL
     );
     CREATE INDEX question_log_by_time ON question_log(asked_at);
+    """,
+    # 7: the documents each page of a saved question's answer quoted, in order (a JSON list of
+    # ids), so that the Notes button shows their notes without searching again; they go with
+    # the saved question
+    """
+    CREATE TABLE answer_pages (
+        question_id INTEGER NOT NULL
+            REFERENCES saved_questions(question_id) ON DELETE CASCADE,
+        first_result INTEGER NOT NULL,
+        documents TEXT NOT NULL,
+        PRIMARY KEY (question_id, first_result)
+    );
     """,
 )
 
@@ -417,6 +430,21 @@ class Store:
         )
         return [r[0] for r in rows]
 
+    async def cited_notes_of_documents(self, doc_ids: Iterable[str]) -> dict[str, list[int]]:
+        """Note numbers several documents cite or list, ascending: doc_id -> numbers."""
+        ids = sorted(set(doc_ids))
+        out: dict[str, list[int]] = {d: [] for d in ids}
+        if ids:
+            marks = ",".join("?" * len(ids))
+            rows = await self._fetchall(
+                f"SELECT doc_id, number FROM markers WHERE doc_id IN ({marks}) UNION "
+                f"SELECT doc_id, number FROM notes WHERE doc_id IN ({marks}) ORDER BY 1, 2",
+                ids + ids,
+            )
+            for doc_id, number in rows:
+                out[doc_id].append(number)
+        return out
+
     async def markers(self, doc_id: str, number: int | None = None) -> list[Marker]:
         """Markers of a document (all, or of one note), in reading order."""
         sql = "SELECT number, paragraph, sentence_start, sentence_end FROM markers WHERE doc_id = ?"
@@ -546,6 +574,14 @@ class Store:
         )
         return tuple(rows[0]) if rows else None
 
+    async def answer_page(self, question_id: int, offset: int) -> list[str] | None:
+        """The ids of the documents a saved page quoted, or ``None`` when it was not saved."""
+        rows = await self._fetchall(
+            "SELECT documents FROM answer_pages WHERE question_id = ? AND first_result = ?",
+            (question_id, offset),
+        )
+        return list(json.loads(rows[0][0])) if rows else None
+
     async def backup(self, target: Path) -> int:
         """Copy the database to ``target`` with SQLite's online backup API: a consistent
         snapshot even while another process writes; checked with ``integrity_check`` and moved
@@ -574,8 +610,16 @@ class Store:
             (question, owner, created_at, shown),
         )
 
+    async def save_answer_page(self, question_id: int, offset: int, doc_ids: list[str]) -> None:
+        """Record which documents the page of a saved question from ``offset`` quoted."""
+        await self._write(
+            "INSERT OR REPLACE INTO answer_pages (question_id, first_result, documents) "
+            "VALUES (?, ?, ?)",
+            (question_id, offset, json.dumps(doc_ids)),
+        )
+
     async def forget_questions_before(self, created_at: float) -> None:
-        """Delete saved questions older than ``created_at``."""
+        """Delete saved questions older than ``created_at`` (and the pages of their answers)."""
         await self._write("DELETE FROM saved_questions WHERE created_at < ?", (created_at,))
 
     async def vote(

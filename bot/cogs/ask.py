@@ -101,7 +101,7 @@ class Ask(commands.Cog):
         await send(
             interaction,
             embed=page.embed,
-            view=answer_view(saved_id, 0, results, page),
+            view=answer_view(saved_id, results, page),
             ephemeral=only_me,
         )
         await log_question(self.bot, page.answer)
@@ -173,7 +173,7 @@ class Ask(commands.Cog):
             saved_id, page = await first_page(
                 self.bot.service, searched, message.author.id, shown, 3, filters
             )
-        await self._reply(message, embed=page.embed, view=answer_view(saved_id, 0, 3, page))
+        await self._reply(message, embed=page.embed, view=answer_view(saved_id, 3, page))
         await log_question(self.bot, page.answer)
 
     async def _reply(self, message: discord.Message, **kwargs) -> None:
