@@ -30,6 +30,7 @@ from .models import (
     Result,
     SavedQuestion,
     SkippedFile,
+    SourceRef,
     Vote,
 )
 from .service import ArchiveService, bundled_corpus, default_db_path
@@ -63,6 +64,7 @@ __all__ = [
     "SavedQuestion",
     "SkippedFile",
     "SourceError",
+    "SourceRef",
     "StoreError",
     "UnknownDocument",
     "UnknownNote",

@@ -156,8 +156,8 @@ def merge_line(merge: MergedSource) -> str:
         return (
             f"{merge.doc_id}: {merge.source} is the same page as {merge.kept} ({merge.url}); {how}"
         )
-    new = f"{merge.url} ({merge.source})" if merge.url else merge.source
-    kept = f"{merge.kept_url} ({merge.kept})" if merge.kept_url else merge.kept
+    new = f"{merge.url} ({merge.source})" if merge.url else str(merge.source)
+    kept = f"{merge.kept_url} ({merge.kept})" if merge.kept_url else str(merge.kept)
     return f"{merge.doc_id}: {new} is the page {kept}; {how}"
 
 

@@ -25,6 +25,7 @@ from .models import (
     Paragraph,
     Passage,
     PassageRow,
+    SourceRef,
     SourceRoot,
     StoredDocument,
 )
@@ -305,7 +306,10 @@ class Store:
         rows = await self._fetchall(
             "SELECT doc_id, content_hash, source, url, text_hash FROM documents"
         )
-        return {row[0]: StoredDocument(*row) for row in rows}
+        return {
+            doc_id: StoredDocument(doc_id, digest, SourceRef.parse(source), url, text_hash)
+            for doc_id, digest, source, url, text_hash in rows
+        }
 
     async def source_roots(self) -> list[SourceRoot]:
         """The files and folders the index was built from, oldest first."""
@@ -481,7 +485,10 @@ class Store:
                 FROM documents d {where} ORDER BY d.doc_id""",
             params,
         )
-        return [DocumentInfo(*row) for row in rows]
+        return [
+            DocumentInfo(doc_id, title, url, SourceRef.parse(source), paragraphs, notes)
+            for doc_id, title, url, source, paragraphs, notes in rows
+        ]
 
     async def load_document(self, doc_id: str) -> Document | None:
         """A stored document, whole (used to re-chunk after a tokenizer or chunking change)."""
@@ -498,7 +505,7 @@ class Store:
             doc_id=doc_id,
             title=title,
             url=url,
-            source=source,
+            source=SourceRef.parse(source),
             content_hash=digest,
             text=text,
             paragraphs=tuple(paragraphs),
@@ -780,7 +787,7 @@ class Writer:
                 document.title,
                 document.subtitle,
                 document.url,
-                document.source,
+                str(document.source),
                 document.content_hash,
                 document.text,
                 utc_now(),
@@ -825,11 +832,11 @@ class Writer:
             ],
         )
 
-    async def set_sources(self, sources: dict[str, str]) -> None:
+    async def set_sources(self, sources: dict[str, SourceRef]) -> None:
         """Record where unchanged documents were read from now (moved, or spelled otherwise)."""
         await self._conn.executemany(
             "UPDATE documents SET source = ? WHERE doc_id = ?",
-            [(source, doc_id) for doc_id, source in sources.items()],
+            [(str(source), doc_id) for doc_id, source in sources.items()],
         )
 
     async def source_roots(self) -> list[SourceRoot]:

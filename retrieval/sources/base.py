@@ -14,9 +14,10 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import BinaryIO
+from typing import BinaryIO, Literal
 
 from ..errors import SourceError
+from ..models import SourceRef
 from .urls import ARCHIVE_BASE_URL, mirror_url, split_mirror_name
 
 HTML_SUFFIXES = (".html", ".htm", ".shtml", ".xhtml", ".php")
@@ -47,11 +48,16 @@ class SourceFile:
     looked for; ``open`` streams the bytes without the one-page size limit (for a ``.jsonl``).
     """
 
-    path: str
+    ref: SourceRef
     relative: str
     read: Callable[[], bytes]
     location: str | None = None
     open: Callable[[], contextlib.AbstractContextManager[BinaryIO]] | None = None
+
+    @property
+    def path(self) -> str:
+        """Where the file is, as messages name it (``x.zip!/entry`` inside a zip)."""
+        return str(self.ref)
 
     def stream(self) -> contextlib.AbstractContextManager[BinaryIO]:
         """The bytes as a stream: :attr:`open` when there is one, else :attr:`read` in memory."""
@@ -69,7 +75,11 @@ def content_hash(*parts: bytes) -> str:
     return digest.hexdigest()[:20]
 
 
-def file_kind(name: str) -> str | None:
+# How a file is read: Markdown, one document per JSONL line, or a page (HTML or plain text).
+FileKind = Literal["markdown", "jsonl", "page"]
+
+
+def file_kind(name: str) -> FileKind | None:
     """How a file is read, from its name: ``"markdown"``, ``"jsonl"``, ``"page"`` or None.
 
     A page (``.html``, ``.php``, ``.txt``, a query-string name such as ``mn.php?issue=049``) is

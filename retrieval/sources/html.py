@@ -419,7 +419,7 @@ def read_html(
             doc_id=doc_id,
             title=_norm(title),
             url=url,
-            source=file.path,
+            source=file.ref,
             content_hash=content_hash(data, meta_raw),
             blocks=page.blocks,
             subtitle=subtitle,
