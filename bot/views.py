@@ -99,7 +99,7 @@ class PageButton(
 
     @classmethod
     async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
     ) -> PageButton:
         return cls(match["action"], int(match["qid"]), int(match["offset"]), int(match["limit"]))
 
@@ -137,7 +137,7 @@ class NotesButton(
 
     @classmethod
     async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
     ) -> NotesButton:
         return cls(int(match["qid"]), int(match["offset"]), int(match["limit"]))
 
@@ -198,7 +198,7 @@ class FeedbackButton(
 
     @classmethod
     async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
     ) -> FeedbackButton:
         return cls(
             match["vote"] == "up", int(match["qid"]), int(match["offset"]), int(match["limit"])

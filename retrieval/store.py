@@ -11,9 +11,11 @@ import asyncio
 import json
 import sqlite3
 from collections.abc import AsyncIterator, Iterable, Iterator
+from collections.abc import Set as AbstractSet
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import aiosqlite
 
@@ -273,7 +275,7 @@ class Store:
         if self._closed:
             raise StoreError(f"database {self.path}: the store is closed (the bot is stopping)")
 
-    async def _fetchall(self, sql: str, params: Iterable = ()) -> list[sqlite3.Row]:
+    async def _fetchall(self, sql: str, params: Iterable[object] = ()) -> list[Any]:
         self._check_open()
         try:
             # Execute and fetch in one call: a cursor left open between awaits would keep a read
@@ -452,7 +454,7 @@ class Store:
     async def markers(self, doc_id: str, number: int | None = None) -> list[Marker]:
         """Markers of a document (all, or of one note), in reading order."""
         sql = "SELECT number, paragraph, sentence_start, sentence_end FROM markers WHERE doc_id = ?"
-        params: tuple = (doc_id,)
+        params: tuple[object, ...] = (doc_id,)
         if number is not None:
             sql += " AND number = ?"
             params += (number,)
@@ -476,7 +478,7 @@ class Store:
         """Summaries of every document, by id."""
         return await self._document_infos("", ())
 
-    async def _document_infos(self, where: str, params: tuple) -> list[DocumentInfo]:
+    async def _document_infos(self, where: str, params: tuple[object, ...]) -> list[DocumentInfo]:
         rows = await self._fetchall(
             f"""SELECT d.doc_id, d.title, d.url, d.source,
                   (SELECT count(*) FROM paragraphs p WHERE p.doc_id = d.doc_id),
@@ -548,7 +550,7 @@ class Store:
         )
 
     def stream_passage_terms(
-        self, excluding: set[str] = frozenset(), batch: int = 20_000
+        self, excluding: AbstractSet[str] = frozenset(), batch: int = 20_000
     ) -> Iterator[list[tuple[int, str]]]:
         """(passage_id, space-joined terms) of the passages not of ``excluding``, in id order, a
         batch at a time. Blocking: for a worker thread; it reads on a connection of its own."""
@@ -603,7 +605,7 @@ class Store:
         rows = await self._fetchall("SELECT value FROM app_state WHERE key = ?", (key,))
         return rows[0][0] if rows else None
 
-    async def _write(self, sql: str, params: tuple) -> int:
+    async def _write(self, sql: str, params: tuple[object, ...]) -> int:
         """One statement in its own transaction; returns the last row id."""
         async with self.transaction() as w:
             return await w.execute(sql, params)
@@ -741,7 +743,7 @@ class Store:
 
     async def _rollback(self) -> None:
         # SQLite has already rolled back after some errors (a full disk, for one).
-        if self._writer.in_transaction:
+        if self._writer is not None and self._writer.in_transaction:
             await self._writer.execute("ROLLBACK")
 
 
@@ -751,12 +753,12 @@ class Writer:
     def __init__(self, conn: aiosqlite.Connection) -> None:
         self._conn = conn
 
-    async def execute(self, sql: str, params: tuple = ()) -> int:
+    async def execute(self, sql: str, params: tuple[object, ...] = ()) -> int:
         """Run one statement; returns the last inserted row id."""
         async with self._conn.execute(sql, params) as cursor:
             return cursor.lastrowid or 0
 
-    async def fetch_one(self, sql: str, params: tuple = ()) -> tuple | None:
+    async def fetch_one(self, sql: str, params: tuple[object, ...] = ()) -> tuple[Any, ...] | None:
         """The first row of a query inside the transaction, or ``None``."""
         async with self._conn.execute(sql, params) as cursor:
             row = await cursor.fetchone()
@@ -850,7 +852,7 @@ class Writer:
         """Make the recorded source roots exactly ``roots`` (in this order); a root recorded
         before keeps its time stamp."""
         async with self._conn.execute("SELECT path, recorded_at FROM source_roots") as cursor:
-            recorded = dict(await cursor.fetchall())
+            recorded: dict[str, str] = _pairs(await cursor.fetchall())
         await self._conn.execute("DELETE FROM source_roots")
         await self._conn.executemany(
             "INSERT INTO source_roots (position, path, base_url, recorded_at) VALUES (?, ?, ?, ?)",
@@ -876,7 +878,7 @@ class Writer:
     async def document_hashes(self) -> dict[str, str]:
         """doc_id -> content hash, as this transaction sees them."""
         async with self._conn.execute("SELECT doc_id, content_hash FROM documents") as cursor:
-            return dict(await cursor.fetchall())
+            return _pairs(await cursor.fetchall())
 
     async def save_blobs(self, build_id: str, blobs: dict[str, bytes]) -> None:
         """Save index arrays under a new build id, in parts small enough for SQLite."""
@@ -907,7 +909,12 @@ _LOG_INSERT = (
 )
 
 
-def _log_row(entry: LoggedQuestion) -> tuple:
+def _pairs(rows: Iterable[Any]) -> dict[Any, Any]:
+    """Rows of two columns as a dict (SQLite's rows are untyped)."""
+    return dict(rows)
+
+
+def _log_row(entry: LoggedQuestion) -> tuple[object, ...]:
     return (
         entry.question,
         entry.key,
@@ -1003,7 +1010,8 @@ def _read_schema(target: str, uri: bool) -> None:
 async def _known_version(conn: aiosqlite.Connection) -> int:
     """The file's schema version; a version newer than this program's is an error."""
     async with conn.execute("PRAGMA user_version") as cursor:
-        (version,) = await cursor.fetchone()
+        row = await cursor.fetchone()
+    version = int(row[0]) if row is not None else 0
     if version > len(MIGRATIONS):
         raise sqlite3.DatabaseError(
             f"schema version {version} is newer than this program knows ({len(MIGRATIONS)})"

@@ -154,7 +154,8 @@ class Ask(commands.Cog):
 
     async def _answer_mention(self, message: discord.Message, question: str) -> None:
         if not question:
-            await self._reply(message, content=USAGE.format(name=self.bot.user.display_name))
+            me = self.bot.user
+            await self._reply(message, content=USAGE.format(name=me.display_name if me else "bot"))
             return
         try:
             searched, filters = split_filters(question)

@@ -12,6 +12,7 @@ import asyncio
 import multiprocessing
 import queue
 from pathlib import Path
+from typing import Any
 
 from ..chunking import ChunkSettings
 from ..errors import RetrievalError
@@ -32,7 +33,7 @@ def _child(
     base_url: str,
     chunking: ChunkSettings,
     params: BM25Params,
-    messages: multiprocessing.Queue,
+    messages: multiprocessing.Queue[tuple[str, Any]],
 ) -> None:
     """Entry point of the child process: run the ingest, send progress and the outcome."""
     die_with_parent()  # a bot that is killed takes its reindex with it
@@ -102,7 +103,8 @@ async def ingest_in_child(
             elif kind == "error":
                 raise payload
             else:
-                return payload
+                report: IngestReport = payload
+                return report
     finally:
         await asyncio.to_thread(process.join, 10)
         if process.is_alive():

@@ -119,13 +119,13 @@ class Indexer:
                     "another process changed the index during this ingest; run it again"
                 )
             if rechunk_only:
-                for document, chunks in numbered:
+                for document, rows in numbered:
                     await w.delete_passages(document.doc_id)
-                    await w.insert_passages(chunks)
+                    await w.insert_passages(rows)
             else:
                 await w.delete_documents(sorted(replaced))
-                for document, chunks in numbered:
-                    await w.insert_document(document, chunks)
+                for document, rows in numbered:
+                    await w.insert_document(document, rows)
                 await w.adjust_words(words)
             if bookkeeping is not None:
                 await bookkeeping(w)
@@ -167,9 +167,9 @@ class Indexer:
         recorded = await self.store.source_roots()
         present = [r for r in recorded if os.path.exists(r.path)]
         gone = tuple(r for r in recorded if not os.path.exists(r.path))
-        configured = [str(p) for p in configured]
-        missing = tuple(p for p in configured if not Path(p).expanduser().exists())
-        wanted = [SourceRoot(resolved(p), base_url) for p in configured if p not in missing]
+        names = [str(p) for p in configured]
+        missing = tuple(p for p in names if not Path(p).expanduser().exists())
+        wanted = [SourceRoot(resolved(p), base_url) for p in names if p not in missing]
         read = merge_roots(present, wanted)
         return ReindexPlan(tuple(read), tuple(r.path for r in wanted), gone, missing)
 

@@ -142,10 +142,10 @@ class Ledger:
             return self._same_page(document, digest, old.source, old.url, old.text_hash, old)
         twin = self._stored_by_text.get(digest) if long_enough else None
         if old is None and twin is not None and self._elsewhere(self.stored[twin], document):
-            kept = self.stored[twin]
+            stored = self.stored[twin]
             self.kept.add(twin)
             self.merged.append(
-                MergedSource(twin, document.source, document.url, kept.source, kept.url, True)
+                MergedSource(twin, document.source, document.url, stored.source, stored.url, True)
             )
             return False
         self.seen[document.doc_id] = _Read(document.source, document.url, digest)

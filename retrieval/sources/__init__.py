@@ -23,6 +23,7 @@ import os
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from pathlib import Path, PurePosixPath
+from typing import IO
 
 from ..errors import SourceError
 from ..models import SkippedFile, SourceDocument, SourceRef
@@ -99,7 +100,7 @@ def _file(path: Path, relative: str) -> SourceFile:
             raise SourceError(f"{path}: cannot read ({exc.strerror or exc})") from exc
 
     @contextlib.contextmanager
-    def stream() -> Iterator:
+    def stream() -> Iterator[IO[bytes]]:
         try:
             handle = path.open("rb")
         except OSError as exc:

@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import BinaryIO, Literal
+from typing import IO, Any, Literal
 
 from ..errors import SourceError
 from ..models import SourceRef
@@ -52,14 +52,14 @@ class SourceFile:
     relative: str
     read: Callable[[], bytes]
     location: str | None = None
-    open: Callable[[], contextlib.AbstractContextManager[BinaryIO]] | None = None
+    open: Callable[[], contextlib.AbstractContextManager[IO[bytes]]] | None = None
 
     @property
     def path(self) -> str:
         """Where the file is, as messages name it (``x.zip!/entry`` inside a zip)."""
         return str(self.ref)
 
-    def stream(self) -> contextlib.AbstractContextManager[BinaryIO]:
+    def stream(self) -> contextlib.AbstractContextManager[IO[bytes]]:
         """The bytes as a stream: :attr:`open` when there is one, else :attr:`read` in memory."""
         if self.open is not None:
             return self.open()
@@ -128,7 +128,7 @@ def sidecar_path(path: Path) -> Path:
     return path.with_name((page[: -len(suffix)] if suffix else page) + META_SUFFIX)
 
 
-def read_meta(sidecar: Path | None) -> tuple[dict, bytes]:
+def read_meta(sidecar: Path | None) -> tuple[dict[str, Any], bytes]:
     """A metadata sidecar's JSON object and its bytes (empty when there is none)."""
     if sidecar is None or not sidecar.is_file():
         return {}, b""
@@ -158,7 +158,7 @@ def file_url(file: SourceFile, base_url: str = ARCHIVE_BASE_URL) -> str | None:
     return mirror_url(file.relative.replace("\\", "/").split("/"), base_url)
 
 
-def lines(stream: BinaryIO, limit: int = MAX_FILE_BYTES) -> Iterator[tuple[int, bytes | None]]:
+def lines(stream: IO[bytes], limit: int = MAX_FILE_BYTES) -> Iterator[tuple[int, bytes | None]]:
     """``(number, line)`` for each line of a stream; a line over ``limit`` bytes is ``None``
     (it is read past, never held whole in memory)."""
     number = 0

@@ -11,6 +11,7 @@ import json
 import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 from ..errors import SourceError
 from ..layout import NOTES_HEADING
@@ -97,7 +98,7 @@ def text_blocks(text: str, sections: Iterable[str] | None = None) -> list[Block]
     return blocks
 
 
-def _strings(source: str, meta: dict) -> None:
+def _strings(source: str, meta: dict[str, Any]) -> None:
     for key in ("id", "title", "subtitle", "url"):
         if meta.get(key) is not None and not isinstance(meta[key], str):
             raise SourceError(f"{source}: '{key}' must be a string")
@@ -115,7 +116,7 @@ def _document(
     relative: str,
     source: SourceRef,
     digest: str,
-    meta: dict,
+    meta: dict[str, Any],
     url: str | None,
     base_url: str,
 ) -> SourceDocument:
@@ -177,7 +178,7 @@ def _file_document(
     text: str,
     blocks: list[Block],
     data: bytes,
-    meta: dict,
+    meta: dict[str, Any],
     meta_raw: bytes,
     base_url: str,
 ) -> SourceDocument:

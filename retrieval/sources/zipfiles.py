@@ -19,7 +19,7 @@ import zipfile
 import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path, PurePosixPath
-from typing import BinaryIO
+from typing import IO
 
 from ..errors import SourceError
 from ..models import SkippedFile, SourceRef
@@ -73,7 +73,7 @@ class _Archive:
         self.zip: zipfile.ZipFile | None = None
 
     @contextlib.contextmanager
-    def stream(self, info: zipfile.ZipInfo, where: str) -> Iterator[BinaryIO]:
+    def stream(self, info: zipfile.ZipInfo, where: str) -> Iterator[IO[bytes]]:
         """The entry's bytes as a stream, without the one-page size limit (a ``.jsonl``)."""
         try:
             with zipfile.ZipFile(self.path) as archive, archive.open(info) as stream:
