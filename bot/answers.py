@@ -13,13 +13,16 @@ from . import render
 
 @dataclass(frozen=True)
 class Composed:
-    """An answer page ready to send; ``notes`` tells whether its documents cite any notes (the
-    Notes button is shown only then)."""
+    """An answer page ready to send (its answer says what the buttons need: whether there is a
+    page before or after it, and whether its documents cite notes)."""
 
     embed: discord.Embed
     answer: Answer
-    more: bool
-    notes: bool
+
+    @property
+    def notes(self) -> bool:
+        """Whether the documents on this page cite or list notes (the Notes button shows them)."""
+        return any(d.notes for d in self.answer.documents)
 
 
 async def compose(
@@ -27,12 +30,12 @@ async def compose(
 ) -> Composed:
     """Search and render one page (``limit`` results from ``offset``) of a saved question; the
     filters it was saved with (``in:mn from:1990 …``) narrow the search and are named in the
-    footer."""
+    footer. The documents it quotes are remembered when they cite notes, for the Notes button."""
     answer, scope = await search(service, saved, offset, limit)
-    more = not answer.abstained and answer.total_candidates > offset + len(answer.results)
-    embed = render.answer_embed(answer, render.Page(offset, more), saved.shown, scope)
-    notes = any(notes for _, _, notes in await notes_on_screen(service, answer))
-    return Composed(embed, answer, more, notes)
+    page = Composed(render.answer_embed(answer, saved.shown, scope), answer)
+    if page.notes:
+        await service.save_answer_page(saved.question_id, answer)
+    return page
 
 
 async def search(
@@ -66,17 +69,3 @@ async def first_page(
     saved = await service.saved_question(saved_id)
     assert saved is not None  # just written; expiry deletes only old questions
     return saved_id, await compose(service, saved, 0, limit)
-
-
-async def notes_on_screen(
-    service: ArchiveService, answer: Answer
-) -> list[tuple[str, str, list[tuple[int, str | None]]]]:
-    """The notes of each document quoted in ``answer`` (for the Notes button)."""
-    seen: dict[str, tuple[str, str]] = {}
-    for result in answer.results:
-        seen.setdefault(result.citation.doc_id, (result.citation.title, result.citation.url or ""))
-    out = []
-    for doc_id, (title, url) in seen.items():
-        notes = await service.notes_of(doc_id)
-        out.append((title, url, [(n.number, n.text) for n in notes]))
-    return out

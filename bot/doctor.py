@@ -136,10 +136,11 @@ def setting_findings(
         if settings.question_retention_days > 0
         else "off"
     )
-    shards = {None: "one gateway connection", "auto": "as many shards as Discord recommends"}.get(
-        settings.shard_count,
-        f"{settings.shard_count} shards",  # type: ignore[arg-type]
-    )
+    named: dict[int | str | None, str] = {
+        None: "one gateway connection",
+        "auto": "as many shards as Discord recommends",
+    }
+    shards = named.get(settings.shard_count, f"{settings.shard_count} shards")
     out.append(Finding(OK, "settings", f"question log {log}; {shards}"))
     return out
 

@@ -46,7 +46,7 @@ def named(
         if kind == "@&":
             role = guild.get_role(snowflake) if guild else None
             return f"@{role.name}" if role is not None else "@unknown-role"
-        channel = guild.get_channel_or_thread(snowflake) if guild else None
+        channel: object = guild.get_channel_or_thread(snowflake) if guild else None
         if channel is None and client is not None:
             channel = client.get_channel(snowflake)
         found = getattr(channel, "name", None)

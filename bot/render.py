@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import discord
 
-from retrieval import Answer, FootnoteInfo, IndexStats, Result
+from retrieval import Answer, DocumentNotes, FootnoteInfo, IndexStats, Result
 from retrieval.wording import DASH, missing_notes, plural
 
 # Discord's documented limits.
@@ -153,17 +152,7 @@ def index_footer(stats: IndexStats) -> str:
     )
 
 
-@dataclass(frozen=True)
-class Page:
-    """Which slice of the ranking an embed shows."""
-
-    offset: int
-    more: bool
-
-
-def answer_embed(
-    answer: Answer, page: Page, echo: str | None = None, scope: str = ""
-) -> discord.Embed:
+def answer_embed(answer: Answer, echo: str | None = None, scope: str = "") -> discord.Embed:
     """The embed of an answer: the best quote first, then shorter excerpts, each cited.
 
     ``echo`` is the question as people see it (``Q: …``, mentions as names); ``scope`` says which
@@ -178,7 +167,7 @@ def answer_embed(
     description = [f"> {quote}", f"— {citation_line(best)}"]
     description.extend(note_lines(best))
     embed.description = "\n".join(description)[:EMBED_DESCRIPTION]
-    for number, result in enumerate(others, start=page.offset + 2):
+    for number, result in enumerate(others, start=answer.offset + 2):
         value = [f"> {highlighted(result.quote, result.highlights, OTHER_QUOTE_CHARS)}"]
         value.append(f"— {citation_line(result)}")
         value.extend(note_lines(result, 150))
@@ -188,7 +177,9 @@ def answer_embed(
             value[0] = f"> {highlighted(result.quote, result.highlights, max(room, 60))}"
             text = "\n".join(value[:2])[:FIELD_VALUE]
         embed.add_field(name=f"{number}.", value=text, inline=False)
-    embed.set_footer(text=footer_text(page.offset + 1, len(answer.results), page.more, scope))
+    embed.set_footer(
+        text=footer_text(answer.offset + 1, len(answer.results), answer.has_more, scope)
+    )
     return fit_embed(embed)
 
 
@@ -247,20 +238,22 @@ def footnote_embed(info: FootnoteInfo) -> discord.Embed:
     return fit_embed(embed)
 
 
-def notes_embed(
-    documents: Sequence[tuple[str, str, Sequence[tuple[int, str | None]]]],
-) -> discord.Embed:
-    """The notes of the documents on screen: (title, url, [(number, text or None)]); the notes
-    this copy lacks are named once per document, not once per note."""
+def notes_embed(documents: Sequence[DocumentNotes]) -> discord.Embed:
+    """The notes of the documents on screen; the notes this copy lacks are named once per
+    document, not once per note."""
     embed = discord.Embed(title="Notes of the documents on screen", colour=MUTED)
-    if not any(notes for _, _, notes in documents):
+    if not any(d.notes for d in documents):
         embed.description = "These documents cite no footnotes."
         return embed
-    for title, _url, notes in documents[:EMBED_FIELDS]:
-        if not notes:
+    for document in documents[:EMBED_FIELDS]:
+        if not document.notes:
             continue
-        lines = [f"`[{n}]` " + escape(shorten(_flat(t), 200)) for n, t in notes if t]
-        missing = [n for n, t in notes if not t]
+        lines = [
+            f"`[{n.number}]` " + escape(shorten(_flat(n.text), 200))
+            for n in document.notes
+            if n.text
+        ]
+        missing = [n.number for n in document.notes if not n.text]
         tail = f"*{missing_notes(missing)}*" if missing else ""
         value = ""
         for line in lines:
@@ -270,7 +263,9 @@ def notes_embed(
             value += ("\n" if value else "") + line
         value = (value + "\n" + tail if value else tail) if tail else value
         embed.add_field(
-            name=escape(shorten(title, FIELD_NAME - 10)), value=value[:FIELD_VALUE], inline=False
+            name=escape(shorten(document.title, FIELD_NAME - 10)),
+            value=value[:FIELD_VALUE],
+            inline=False,
         )
     return fit_embed(embed)
 

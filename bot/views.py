@@ -13,7 +13,7 @@ import discord
 from retrieval import ArchiveService, RetrievalError, SavedQuestion, Vote
 
 from . import render
-from .answers import Composed, compose, notes_on_screen, search
+from .answers import Composed, compose, search
 from .replies import NO_PINGS, report_unexpected, tell
 from .settings import Settings
 
@@ -27,16 +27,19 @@ class _Bot(Protocol):
 
 
 EXPIRED = "This answer has expired; ask again with /ask."
+# A Notes button of an answer given before the documents of each page were remembered.
+NOTES_GONE = "The notes of this answer can no longer be shown; ask again with /ask to see them."
 NOT_YOURS = "Only the person who asked can page this answer. Ask your own question with /ask."
 
 
-def answer_view(question_id: int, offset: int, limit: int, page: Composed) -> discord.ui.View:
-    """The buttons that do something on this page: Previous / More results, and Notes when the
-    documents on screen cite notes. A "not found" has none."""
+def answer_view(question_id: int, limit: int, page: Composed) -> discord.ui.View:
+    """The buttons that do something on this page of ``limit`` results: Previous / More
+    results, and Notes when the documents on screen cite notes. A "not found" has none."""
     view = discord.ui.View(timeout=None)
+    offset = page.answer.offset
     if offset > 0:
         view.add_item(PageButton("prev", question_id, max(offset - limit, 0), limit))
-    if page.more:
+    if page.answer.has_more:
         view.add_item(PageButton("more", question_id, offset + limit, limit))
     if page.notes:
         view.add_item(NotesButton(question_id, offset, limit))
@@ -96,7 +99,7 @@ class PageButton(
 
     @classmethod
     async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
     ) -> PageButton:
         return cls(match["action"], int(match["qid"]), int(match["offset"]), int(match["limit"]))
 
@@ -111,7 +114,7 @@ class PageButton(
         page = await compose(bot.service, saved, self.offset, self.limit)
         await interaction.response.edit_message(
             embed=page.embed,
-            view=answer_view(self.question_id, self.offset, self.limit, page),
+            view=answer_view(self.question_id, self.limit, page),
             allowed_mentions=NO_PINGS,
         )
 
@@ -134,7 +137,7 @@ class NotesButton(
 
     @classmethod
     async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
     ) -> NotesButton:
         return cls(int(match["qid"]), int(match["offset"]), int(match["limit"]))
 
@@ -143,8 +146,11 @@ class NotesButton(
 
     async def _notes(self, interaction: discord.Interaction, saved: SavedQuestion) -> None:
         bot: _Bot = interaction.client  # type: ignore[assignment]
-        answer = await bot.service.ask(saved.question, self.limit, offset=self.offset)
-        embed = render.notes_embed(await notes_on_screen(bot.service, answer))
+        documents = await bot.service.answer_page_notes(self.question_id, self.offset)
+        if documents is None:
+            await tell(interaction, NOTES_GONE)
+            return
+        embed = render.notes_embed(documents)
         await interaction.response.send_message(
             embed=embed, ephemeral=True, allowed_mentions=NO_PINGS
         )
@@ -192,7 +198,7 @@ class FeedbackButton(
 
     @classmethod
     async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
     ) -> FeedbackButton:
         return cls(
             match["vote"] == "up", int(match["qid"]), int(match["offset"]), int(match["limit"])

@@ -20,6 +20,7 @@ from .models import (
     Answer,
     Citation,
     DocumentInfo,
+    DocumentNotes,
     FeedbackCount,
     FeedbackSummary,
     FootnoteInfo,
@@ -29,6 +30,7 @@ from .models import (
     Result,
     SavedQuestion,
     SkippedFile,
+    SourceRef,
     Vote,
 )
 from .query import MAX_QUESTION_CHARS
@@ -44,6 +46,7 @@ __all__ = [
     "Catalogue",
     "Citation",
     "DocumentInfo",
+    "DocumentNotes",
     "FeedbackCount",
     "FeedbackSummary",
     "FilterError",
@@ -63,6 +66,7 @@ __all__ = [
     "SavedQuestion",
     "SkippedFile",
     "SourceError",
+    "SourceRef",
     "StoreError",
     "UnknownDocument",
     "UnknownNote",

@@ -8,7 +8,7 @@ the source text; when it must be shortened it is cut at word boundaries and the 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
@@ -78,7 +78,9 @@ class QuoteSpan:
     matched: frozenset[str]
 
 
-def _sentences(text: str, base: int, paragraphs: list[Paragraph], lo: int, hi: int):
+def _sentences(
+    text: str, base: int, paragraphs: list[Paragraph], lo: int, hi: int
+) -> Iterator[tuple[Paragraph, int, int]]:
     """(paragraph, start, end) of each sentence of the passage ``[lo, hi)`` (document offsets)."""
     for paragraph in paragraphs:
         a, b = max(paragraph.start, lo), min(paragraph.end, hi)

@@ -12,11 +12,11 @@ import logging
 import os
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from .errors import RetrievalError, StoreError, StoreNeedsWrite
 from .filters import Filters
@@ -50,13 +50,14 @@ class ExtraCommand:
     run: Callable[[argparse.Namespace], int]
 
 
-def answer_json(answer: Answer) -> dict:
+def answer_json(answer: Answer) -> dict[str, Any]:
     """The documented ``--json`` structure of an answer."""
     return {
         "question": answer.question,
         "abstained": answer.abstained,
         "reason": answer.reason,
         "suggestions": list(answer.suggestions),
+        "has_more": answer.has_more,
         "results": [
             {
                 "doc_id": r.citation.doc_id,
@@ -155,8 +156,8 @@ def merge_line(merge: MergedSource) -> str:
         return (
             f"{merge.doc_id}: {merge.source} is the same page as {merge.kept} ({merge.url}); {how}"
         )
-    new = f"{merge.url} ({merge.source})" if merge.url else merge.source
-    kept = f"{merge.kept_url} ({merge.kept})" if merge.kept_url else merge.kept
+    new = f"{merge.url} ({merge.source})" if merge.url else str(merge.source)
+    kept = f"{merge.kept_url} ({merge.kept})" if merge.kept_url else str(merge.kept)
     return f"{merge.doc_id}: {new} is the page {kept}; {how}"
 
 
@@ -203,7 +204,12 @@ async def open_for_reading(path: Path) -> ArchiveService:
             raise StoreError(f"{needed}, which needs write access: {exc}") from exc
 
 
-async def _with_service(args: argparse.Namespace, work: Callable, *, writes: bool = False) -> int:
+async def _with_service(
+    args: argparse.Namespace,
+    work: Callable[[ArchiveService], Awaitable[int]],
+    *,
+    writes: bool = False,
+) -> int:
     path = db_path(args)
     service = await (ArchiveService.open(path) if writes else open_for_reading(path))
     try:
@@ -549,7 +555,7 @@ def main(argv: Sequence[str] | None = None, extra: Sequence[ExtraCommand] = ()) 
     """Run the command line; returns the exit code."""
     args = build_parser(extra).parse_args(argv)
     try:
-        code = args.func(args)
+        code: int = args.func(args)
         sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's last flush
         return code
     except RetrievalError as exc:

@@ -8,7 +8,7 @@ question asks for, as long as it is not just the question's own words said back.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from enum import Enum
 
 from .text import is_stop_word, normalize_word
@@ -155,7 +155,7 @@ def holds_answer(
     return _new(_names(text), question_words, notable)
 
 
-def _names(text: str):
+def _names(text: str) -> Iterator[re.Match[str]]:
     """Capitalised words that are not the first word of a sentence or line."""
     for match in _CAPITALISED.finditer(text):
         before = text[: match.start()].rstrip(" \t\"“‘'(")
@@ -164,7 +164,9 @@ def _names(text: str):
         yield match
 
 
-def _new(matches, question_words: frozenset[str], notable: Notable | None = None) -> bool:
+def _new(
+    matches: Iterable[re.Match[str]], question_words: frozenset[str], notable: Notable | None = None
+) -> bool:
     """Whether some match has a word the question does not use (and not only stop words)."""
     for match in matches:
         found = [w for raw in match.group(0).split() for w in normalize_word(raw.strip(".,"))]

@@ -110,9 +110,9 @@ def year_of(doc_id: str, title: str, opening: str = "") -> int | None:
         for match in _WRITTEN_DATE.finditer(text):
             if EARLIEST <= int(match[1]) <= LATEST:
                 return int(match[1])
-    match = _TITLE_YEAR.match(title)
-    if match and EARLIEST <= int(match[1]) <= LATEST:
-        return int(match[1])
+    leading = _TITLE_YEAR.match(title)
+    if leading and EARLIEST <= int(leading[1]) <= LATEST:
+        return int(leading[1])
     for match in _ID_DATE.finditer(doc_id.rsplit("/", 1)[-1]):
         month, day, year = int(match[1]), int(match[2]), match[3]
         if 1 <= month <= 12 and 1 <= day <= 31:

@@ -2,7 +2,55 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass, field, replace
+from typing import Literal
+
+# How a location is written: ``file.zip!/entry`` for an entry of a zip file, ``file.jsonl:N`` for
+# a line of a JSONL file (also inside a zip). Only these suffixes take these parts, so a name
+# such as ``mn.php?time=10:30`` or a folder ``wow!`` is read as a plain path.
+_ZIP_ENTRY = re.compile(r"\.zip!/", re.IGNORECASE)
+_JSONL_LINE = re.compile(r"\.jsonl:(\d+)$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class SourceRef:
+    """Where a document (or a skipped one) was read: a file or folder, an ``entry`` of a zip
+    file, or a ``line`` (from 1) of a JSONL file or JSONL zip entry."""
+
+    file: str
+    entry: str | None = None
+    line: int | None = None
+
+    def __str__(self) -> str:
+        where = self.file if self.entry is None else f"{self.file}!/{self.entry}"
+        return where if self.line is None else f"{where}:{self.line}"
+
+    @classmethod
+    def parse(cls, text: str) -> SourceRef:
+        """The location ``str()`` wrote as ``text`` (as the store keeps it)."""
+        line = None
+        numbered = _JSONL_LINE.search(text)
+        if numbered:
+            line = int(numbered[1])
+            text = text[: numbered.start(1) - 1]
+        zipped = _ZIP_ENTRY.search(text)
+        if zipped:
+            return cls(text[: zipped.end() - 2], text[zipped.end() :], line)
+        return cls(text, None, line)
+
+    @property
+    def whole_file(self) -> bool:
+        """Whether this names a whole file (or folder), not an entry or a line of one."""
+        return self.entry is None and self.line is None
+
+    def at_line(self, line: int) -> SourceRef:
+        """The ``line`` of this JSONL file."""
+        return replace(self, line=line)
+
+
+# A note is a note list item whose ``number`` is known from the markup.
+BlockKind = Literal["heading", "paragraph", "note"]
 
 
 @dataclass(frozen=True)
@@ -10,11 +58,9 @@ class Block:
     """One unit of a source's reading order, as a reader found it.
 
     ``text`` is a verbatim slice of the source (for HTML, of its extracted text).
-    ``kind`` is one of ``"heading"``, ``"paragraph"`` or ``"note"`` (a note list item
-    whose ``number`` is known from the markup).
     """
 
-    kind: str
+    kind: BlockKind
     text: str
     number: int | None = None
 
@@ -26,7 +72,7 @@ class SourceDocument:
     doc_id: str
     title: str
     url: str | None
-    source: str
+    source: SourceRef
     content_hash: str
     blocks: tuple[Block, ...]
     subtitle: str | None = None
@@ -59,7 +105,7 @@ class Document:
     doc_id: str
     title: str
     url: str | None
-    source: str
+    source: SourceRef
     content_hash: str
     text: str
     paragraphs: tuple[Paragraph, ...]
@@ -144,15 +190,28 @@ class Result:
 
 
 @dataclass(frozen=True)
+class DocumentNotes:
+    """Every note a quoted document cites or lists (what an answer's Notes button shows)."""
+
+    doc_id: str
+    title: str
+    url: str | None
+    notes: tuple[NoteRef, ...]
+
+
+@dataclass(frozen=True)
 class Answer:
-    """What the archive says about a question: results, or an abstention with suggestions."""
+    """What the archive says about a question: one page of results, or an abstention with
+    suggestions."""
 
     question: str
     results: tuple[Result, ...]
     suggestions: tuple[str, ...]
     abstained: bool
     reason: str = ""
-    total_candidates: int = 0
+    offset: int = 0  # the rank of the first result, counted from 0
+    has_more: bool = False  # more results rank after these
+    documents: tuple[DocumentNotes, ...] = ()  # the documents quoted, in order, with their notes
 
 
 @dataclass(frozen=True)
@@ -184,7 +243,7 @@ class DocumentInfo:
     doc_id: str
     title: str
     url: str | None
-    source: str
+    source: SourceRef
     paragraphs: int
     notes_cited: int
 
@@ -204,9 +263,9 @@ class IndexStats:
 
 @dataclass(frozen=True)
 class SkippedFile:
-    """A file that was not ingested, and why."""
+    """A file (or zip entry, or JSONL line) that was not ingested, and why."""
 
-    path: str
+    path: SourceRef
     reason: str
 
 
@@ -216,7 +275,7 @@ class StoredDocument:
 
     doc_id: str
     content_hash: str
-    source: str
+    source: SourceRef
     url: str | None
     text_hash: str
 
@@ -253,9 +312,9 @@ class MergedSource:
     """
 
     doc_id: str
-    source: str
+    source: SourceRef
     url: str | None
-    kept: str
+    kept: SourceRef
     kept_url: str | None
     same_text: bool
 
@@ -265,7 +324,7 @@ class RemovedDocument:
     """A document an ingest removed, and why."""
 
     doc_id: str
-    source: str
+    source: SourceRef
     reason: str
 
 

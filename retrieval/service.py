@@ -1,8 +1,9 @@
 """The facade the CLI and the bot call: ask, footnote, documents, stats, ingest (atomic swap).
 
-The service owns the serving index in memory. An ingest builds the new passages and index inside one
-SQLite write transaction, off the event loop, and swaps the new index in only after the commit;
-until then (and forever, if it fails) questions are answered from the old one.
+The service owns the serving index in memory. An ingest (:class:`~retrieval.ingest.indexer.Indexer`,
+here or in a child process) builds the new passages and index off the event loop and commits them in
+one short SQLite write transaction; the service swaps the new index in only after the commit. Until
+then (and forever, if it fails) questions are answered from the old one.
 """
 
 from __future__ import annotations
@@ -15,44 +16,35 @@ import logging
 import os
 import secrets
 import time
-import uuid
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
 from .answer import select_results
-from .chunking import DEFAULT_CHUNKING, ChunkSettings, passages_for
+from .chunking import DEFAULT_CHUNKING, ChunkSettings
 from .errors import (
     IndexNotReady,
     ReindexInProgress,
-    RetrievalError,
     SourceError,
     StoreNeedsWrite,
     UnknownDocument,
     UnknownNote,
 )
 from .filters import OPENING_CHARS, Catalogue, Filters
-from .index.bm25 import DEFAULT_PARAMS, INDEX_FORMAT, BM25Index, BM25Params
-from .index.build import IndexBuilder
+from .index.bm25 import DEFAULT_PARAMS, BM25Index, BM25Params
 from .ingest.child import ingest_in_child
-from .ingest.pipeline import (
-    IngestProgress,
-    ProgressCallback,
-    corpus_digest,
-    merge_counts,
-    prepare,
-    word_counts,
-)
-from .ingest.provenance import absolute, is_under, merge_roots, removals, resolved
+from .ingest.indexer import Indexer
+from .ingest.pipeline import ProgressCallback, corpus_digest
 from .links import text_fragment_link
 from .lookup import telling_words
 from .models import (
     Answer,
+    Citation,
     CitingSentence,
-    Document,
     DocumentInfo,
+    DocumentNotes,
     FeedbackCount,
     FeedbackSummary,
     FootnoteInfo,
@@ -60,12 +52,10 @@ from .models import (
     IngestReport,
     NoteRef,
     Paragraph,
-    Passage,
     PassageRow,
     ReindexPlan,
     Result,
     SavedQuestion,
-    SourceRoot,
     Vote,
 )
 from .query import ParsedQuestion, clean_question, parse_question, without_stop_word_typos
@@ -80,8 +70,8 @@ from .ranking import (
 )
 from .sources.urls import ARCHIVE_BASE_URL
 from .spelling import Speller
-from .store import Store, Writer, utc_now
-from .text import TOKENIZER_VERSION, stem, terms
+from .store import Store, utc_now
+from .text import stem, terms
 from .usage import (
     DEFAULT_REPORT_DAYS,
     DEFAULT_REPORT_TOP,
@@ -148,6 +138,7 @@ class ArchiveService:
         self._documents: tuple[str | None, int] | None = None
         self._searches = asyncio.Semaphore(1)
         self._catalogue: tuple[str | None, Catalogue] | None = None
+        self._indexer = Indexer(store, params=params, chunking=chunking, install=self._install)
 
     # --- life cycle -------------------------------------------------------------------------
 
@@ -190,18 +181,10 @@ class ArchiveService:
         """Close the store."""
         await self.store.close()
 
-    def _expected_meta(self) -> dict[str, str]:
-        return {
-            "tokenizer_version": TOKENIZER_VERSION,
-            "chunking": self.chunking.describe(),
-            "bm25": self.params.describe(),
-            "index_format": INDEX_FORMAT,
-        }
-
     async def _ensure_current(self) -> None:
         """Rebuild what the code would build differently; load the index."""
         meta = await self.store.meta()
-        expected = self._expected_meta()
+        expected = self._indexer.expected_meta()
         stale_passages = any(meta.get(k) != expected[k] for k in ("tokenizer_version", "chunking"))
         hashes = await self.store.document_hashes()
         corpus = corpus_digest({d: h for d, (h, _) in hashes.items()})
@@ -231,7 +214,7 @@ class ArchiveService:
             return ("the database has not been filled yet",)
         reasons = [
             f"{key} {meta.get(key, 'unset')} -> {value}"
-            for key, value in self._expected_meta().items()
+            for key, value in self._indexer.expected_meta().items()
             if meta.get(key) != value
         ]
         hashes = await self.store.document_hashes()
@@ -256,97 +239,7 @@ class ArchiveService:
     async def _rebuild(self, *, rechunk: bool) -> None:
         """Rebuild the index (and, after a tokenizer or chunking change, the passages)."""
         async with self._ingest_lock:
-            documents: list[tuple[Document, list[Passage]]] = []
-            if rechunk:
-                for doc_id in await self.store.doc_ids():
-                    document = await self.store.load_document(doc_id)
-                    if document is not None:
-                        chunks = await asyncio.to_thread(passages_for, document, self.chunking)
-                        documents.append((document, chunks))
-            await self._commit(documents, removed=[], rechunk_only=rechunk)
-
-    async def _commit(
-        self,
-        documents: list[tuple[Document, list[Passage]]],
-        removed: list[str],
-        *,
-        new_words: dict[str, int] | None = None,
-        rechunk_only: bool = False,
-        bookkeeping: Callable[[Writer], Awaitable[None]] | None = None,
-    ) -> None:
-        """Build the new index off the event loop, then write it all in one short transaction.
-
-        The long work (tokens in, arrays out) happens outside any transaction, so questions and
-        small writes (saved questions) go on meanwhile; the old index serves until the commit.
-        ``bookkeeping`` writes, in the same transaction, where the documents came from.
-        """
-        started_from = (await self.store.meta()).get("build_id")
-        replaced = {d.doc_id for d, _ in documents} | set(removed)
-        next_id = await self.store.next_passage_id()
-        numbered: list[tuple[Document, list[tuple[int, Passage]]]] = []
-        new_rows: list[tuple[int, tuple[str, ...]]] = []
-        for document, chunks in documents:
-            ids = range(next_id, next_id + len(chunks))
-            next_id += len(chunks)
-            numbered.append((document, list(zip(ids, chunks, strict=True))))
-            new_rows.extend((i, p.terms) for i, p in zip(ids, chunks, strict=True))
-        index = await asyncio.to_thread(self._build, replaced, new_rows)
-        del new_rows
-        blobs = await asyncio.to_thread(index.to_blobs)
-        words: dict[str, int] = {}
-        if not rechunk_only:
-            old = [await self.store.load_document(doc_id) for doc_id in replaced]
-            # Surface-word counts for spelling suggestions: minus the old texts, plus the new.
-            words = await asyncio.to_thread(
-                lambda: merge_counts(
-                    word_counts((d for d in old if d is not None), sign=-1), new_words or {}
-                )
-            )
-        build_id = uuid.uuid4().hex[:16]
-        async with self.store.transaction() as w:
-            if await w.meta_value("build_id") != started_from:
-                raise RetrievalError(
-                    "another process changed the index during this ingest; run it again"
-                )
-            if rechunk_only:
-                for document, chunks in numbered:
-                    await w.delete_passages(document.doc_id)
-                    await w.insert_passages(chunks)
-            else:
-                await w.delete_documents(sorted(replaced))
-                for document, chunks in numbered:
-                    await w.insert_document(document, chunks)
-                await w.adjust_words(words)
-            if bookkeeping is not None:
-                await bookkeeping(w)
-            await w.save_blobs(build_id, blobs)
-            await w.drop_blobs_except(build_id)
-            await w.set_meta(
-                {
-                    **self._expected_meta(),
-                    "build_id": build_id,
-                    "built_at": utc_now(),
-                    "corpus_hash": corpus_digest(await w.document_hashes()),
-                }
-            )
-        await self._install(index, build_id)
-
-    def _build(self, replaced: set[str], new_rows: list[tuple[int, tuple[str, ...]]]) -> BM25Index:
-        """The index of the stored passages not ``replaced`` plus ``new_rows`` (ids ascending).
-
-        Runs in a worker thread; stored passages are streamed from SQLite a batch at a time, so
-        memory holds the index being built, not every passage's terms.
-        """
-        builder = IndexBuilder(self.params.k1, self.params.b, self.params.epsilon)
-        ids: list[np.ndarray] = []
-        for batch in self.store.stream_passage_terms(excluding=replaced):
-            ids.append(np.fromiter((r[0] for r in batch), dtype=np.int64, count=len(batch)))
-            builder.add(r[1].split() for r in batch)
-        if new_rows:
-            ids.append(np.fromiter((r[0] for r in new_rows), dtype=np.int64, count=len(new_rows)))
-            builder.add(r[1] for r in new_rows)
-        passage_ids = np.concatenate(ids) if ids else np.zeros(0, dtype=np.int64)
-        return BM25Index.from_builder(builder, passage_ids, self.params)
+            await self._indexer.rebuild(rechunk=rechunk)
 
     async def refresh(self) -> None:
         """Pick up an index another process (e.g. the CLI) committed since we loaded ours."""
@@ -401,7 +294,12 @@ class ArchiveService:
         suggestions = self.suggestions(parsed)
         if not parsed.terms:
             return Answer(
-                parsed.text, (), suggestions, True, "The question has no words to search for."
+                parsed.text,
+                (),
+                suggestions,
+                True,
+                "The question has no words to search for.",
+                offset=offset,
             )
         weights = term_weights(index, parsed.terms, parsed.names)
         allowed = self._phrase_rows(parsed, index)
@@ -423,14 +321,33 @@ class ArchiveService:
                 suggestions,
                 True,
                 "The archive has no passage that answers this question well.",
+                offset=offset,
             )
+        shown = tuple(results[offset : offset + limit])
         return Answer(
             parsed.text,
-            tuple(results[offset : offset + limit]),
+            shown,
             suggestions,
             False,
-            total_candidates=len(results),
+            offset=offset,
+            has_more=len(results) > offset + limit,
+            documents=await self._documents_quoted(shown),
         )
+
+    async def _documents_quoted(self, results: tuple[Result, ...]) -> tuple[DocumentNotes, ...]:
+        """The documents ``results`` quote, in order of first quote, with their notes."""
+        cited: dict[str, Citation] = {}
+        for result in results:
+            cited.setdefault(result.citation.doc_id, result.citation)
+        notes = await self._notes_of_documents(cited)
+        return tuple(DocumentNotes(d, c.title, c.url, notes[d]) for d, c in cited.items())
+
+    async def _notes_of_documents(self, doc_ids: Iterable[str]) -> dict[str, tuple[NoteRef, ...]]:
+        """Every note each document cites or lists, with its text when this copy has it."""
+        ids = list(doc_ids)
+        texts = await self.store.notes_of_documents(ids)
+        numbers = await self.store.cited_notes_of_documents(ids)
+        return {d: tuple(NoteRef(n, texts[d].get(n)) for n in numbers[d]) for d in ids}
 
     def _phrase_rows(self, parsed: ParsedQuestion, index: BM25Index) -> np.ndarray | None:
         if not parsed.phrases:
@@ -589,11 +506,6 @@ class ArchiveService:
             doc.doc_id, doc.title, number, notes.get(number), tuple(citing), doc.url
         )
 
-    async def notes_of(self, doc_id: str) -> list[NoteRef]:
-        """Every note a document cites or lists, with its text when this copy has it."""
-        texts = await self.store.notes(doc_id)
-        return [NoteRef(n, texts.get(n)) for n in await self.store.cited_notes(doc_id)]
-
     async def documents(self) -> list[DocumentInfo]:
         """Every stored document."""
         return await self.store.document_infos()
@@ -606,7 +518,7 @@ class ArchiveService:
             self._counts = (self._build_id, await self.store.counts())
         counts = self._counts[1]
         index = self._index
-        settings = {k: meta[k] for k in self._expected_meta() if k in meta}
+        settings = {k: meta[k] for k in self._indexer.expected_meta() if k in meta}
         return IndexStats(
             documents=counts["documents"],
             passages=counts["passages"],
@@ -630,6 +542,25 @@ class ArchiveService:
         """A remembered question, or ``None`` when it was never saved or was forgotten."""
         row = await self.store.saved_question(question_id)
         return SavedQuestion(question_id, *row) if row else None
+
+    async def save_answer_page(self, question_id: int, answer: Answer) -> None:
+        """Remember which documents a page of a saved question's answer quoted, so that their
+        notes can be shown later (:meth:`answer_page_notes`) without searching again."""
+        await self.store.save_answer_page(
+            question_id, answer.offset, [d.doc_id for d in answer.documents]
+        )
+
+    async def answer_page_notes(
+        self, question_id: int, offset: int
+    ) -> tuple[DocumentNotes, ...] | None:
+        """The documents a saved page quoted, with their notes (a document removed since is left
+        out), or ``None`` when that page was never saved (an answer given by an older version)."""
+        doc_ids = await self.store.answer_page(question_id, offset)
+        if doc_ids is None:
+            return None
+        infos = [i for i in [await self.store.document_info(d) for d in doc_ids] if i is not None]
+        notes = await self._notes_of_documents(i.doc_id for i in infos)
+        return tuple(DocumentNotes(i.doc_id, i.title, i.url, notes[i.doc_id]) for i in infos)
 
     async def forget_questions_older_than(self, seconds: float) -> None:
         """Drop remembered questions older than ``seconds``."""
@@ -728,14 +659,7 @@ class ArchiveService:
     ) -> ReindexPlan:
         """What a reindex of ``configured`` reads: the recorded roots that exist (each with the
         base URL it was ingested with), then the configured sources they do not cover."""
-        recorded = await self.store.source_roots()
-        present = [r for r in recorded if os.path.exists(r.path)]
-        gone = tuple(r for r in recorded if not os.path.exists(r.path))
-        configured = [str(p) for p in configured]
-        missing = tuple(p for p in configured if not Path(p).expanduser().exists())
-        wanted = [SourceRoot(resolved(p), base_url) for p in configured if p not in missing]
-        read = merge_roots(present, wanted)
-        return ReindexPlan(tuple(read), tuple(r.path for r in wanted), gone, missing)
+        return await self._indexer.reindex_plan(configured, base_url)
 
     async def ingest(
         self,
@@ -774,9 +698,8 @@ class ArchiveService:
         progress = progress or (lambda p: None)
         async with self._ingest_lock:
             if not isolated:
-                return await self._ingest(paths, prune, exact, progress, base_url)
+                return await self._indexer.ingest(paths, prune, exact, progress, base_url)
             report = await ingest_in_child(
-                ArchiveService.open,
                 self.store.path,
                 paths,
                 prune=prune,
@@ -790,73 +713,6 @@ class ArchiveService:
             if build_id and build_id != self._build_id:
                 await self._load(build_id)
             return report
-
-    async def _ingest(
-        self,
-        paths: list[str | Path],
-        prune: bool,
-        exact: bool,
-        progress: ProgressCallback,
-        base_url: str,
-    ) -> IngestReport:
-        began = time.monotonic()
-        # Read from absolute paths, so that stored sources mean the same file from any folder.
-        roots = [SourceRoot(absolute(p), base_url) for p in paths]
-        gone: tuple[SourceRoot, ...] = ()
-        if exact:
-            plan = await self.reindex_plan(paths, base_url)
-            roots, gone = list(plan.read), plan.gone
-        stored = await self.store.stored_documents()
-        prepared = await asyncio.to_thread(prepare, roots, stored, self.chunking, progress)
-        ledger = prepared.ledger
-        removed = removals(
-            stored, ledger, prepared.skipped, read=roots, prune=prune, exact=exact, gone=gone
-        )
-        added = [d.doc_id for d, _ in prepared.documents if d.doc_id not in stored]
-        changed = [d.doc_id for d, _ in prepared.documents if d.doc_id in stored]
-        unchanged = sorted(prepared.seen - set(added) - set(changed))
-        moved = {d: s for d, s in ledger.moved.items() if d in unchanged}
-        recorded = [SourceRoot(resolved(r.path), r.base_url) for r in prepared.roots]
-        passages = sum(len(p) for _, p in prepared.documents)
-        notes = sum(len(d.notes) for d, _ in prepared.documents)
-
-        async def bookkeeping(w: Writer) -> None:
-            roots_now = await w.source_roots()
-            kept = [r for r in roots_now if not any(is_under(r.path, g.path) for g in gone)]
-            new_roots = merge_roots(kept, recorded)
-            if new_roots != roots_now:
-                await w.replace_source_roots(new_roots)
-            if moved:
-                await w.set_sources(moved)
-
-        removed_ids = [r.doc_id for r in removed]
-        if prepared.documents or removed_ids:
-            progress(IngestProgress("indexing", prepared.files, len(prepared.documents), passages))
-            await self._commit(
-                prepared.documents,
-                removed_ids,
-                new_words=prepared.words,
-                bookkeeping=bookkeeping,
-            )
-        else:  # nothing to index again; where the documents come from may still have changed
-            async with self.store.transaction() as w:
-                await bookkeeping(w)
-        return IngestReport(
-            added=tuple(sorted(added)),
-            changed=tuple(sorted(changed)),
-            removed=tuple(removed_ids),
-            unchanged=tuple(unchanged),
-            skipped=tuple(prepared.skipped),
-            boilerplate_dropped=prepared.boilerplate,
-            boilerplate_paragraphs=prepared.repeated,
-            passages=passages,
-            notes=notes,
-            seconds=time.monotonic() - began,
-            merged=tuple(ledger.merged),
-            removals=tuple(removed),
-            roots=tuple(roots),
-            roots_gone=gone,
-        )
 
 
 def _diff(meta: dict[str, str], expected: dict[str, str]) -> str:

@@ -8,11 +8,14 @@ while a write transaction (an ingest) is open.
 from __future__ import annotations
 
 import asyncio
+import json
 import sqlite3
 from collections.abc import AsyncIterator, Iterable, Iterator
+from collections.abc import Set as AbstractSet
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import aiosqlite
 
@@ -24,6 +27,7 @@ from .models import (
     Paragraph,
     Passage,
     PassageRow,
+    SourceRef,
     SourceRoot,
     StoredDocument,
 )
@@ -147,6 +151,18 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX question_log_by_time ON question_log(asked_at);
     """,
+    # 7: the documents each page of a saved question's answer quoted, in order (a JSON list of
+    # ids), so that the Notes button shows their notes without searching again; they go with
+    # the saved question
+    """
+    CREATE TABLE answer_pages (
+        question_id INTEGER NOT NULL
+            REFERENCES saved_questions(question_id) ON DELETE CASCADE,
+        first_result INTEGER NOT NULL,
+        documents TEXT NOT NULL,
+        PRIMARY KEY (question_id, first_result)
+    );
+    """,
 )
 
 _BLOB_PART = 64 * 1024 * 1024
@@ -259,7 +275,7 @@ class Store:
         if self._closed:
             raise StoreError(f"database {self.path}: the store is closed (the bot is stopping)")
 
-    async def _fetchall(self, sql: str, params: Iterable = ()) -> list[sqlite3.Row]:
+    async def _fetchall(self, sql: str, params: Iterable[object] = ()) -> list[Any]:
         self._check_open()
         try:
             # Execute and fetch in one call: a cursor left open between awaits would keep a read
@@ -292,7 +308,10 @@ class Store:
         rows = await self._fetchall(
             "SELECT doc_id, content_hash, source, url, text_hash FROM documents"
         )
-        return {row[0]: StoredDocument(*row) for row in rows}
+        return {
+            doc_id: StoredDocument(doc_id, digest, SourceRef.parse(source), url, text_hash)
+            for doc_id, digest, source, url, text_hash in rows
+        }
 
     async def source_roots(self) -> list[SourceRoot]:
         """The files and folders the index was built from, oldest first."""
@@ -417,10 +436,25 @@ class Store:
         )
         return [r[0] for r in rows]
 
+    async def cited_notes_of_documents(self, doc_ids: Iterable[str]) -> dict[str, list[int]]:
+        """Note numbers several documents cite or list, ascending: doc_id -> numbers."""
+        ids = sorted(set(doc_ids))
+        out: dict[str, list[int]] = {d: [] for d in ids}
+        if ids:
+            marks = ",".join("?" * len(ids))
+            rows = await self._fetchall(
+                f"SELECT doc_id, number FROM markers WHERE doc_id IN ({marks}) UNION "
+                f"SELECT doc_id, number FROM notes WHERE doc_id IN ({marks}) ORDER BY 1, 2",
+                ids + ids,
+            )
+            for doc_id, number in rows:
+                out[doc_id].append(number)
+        return out
+
     async def markers(self, doc_id: str, number: int | None = None) -> list[Marker]:
         """Markers of a document (all, or of one note), in reading order."""
         sql = "SELECT number, paragraph, sentence_start, sentence_end FROM markers WHERE doc_id = ?"
-        params: tuple = (doc_id,)
+        params: tuple[object, ...] = (doc_id,)
         if number is not None:
             sql += " AND number = ?"
             params += (number,)
@@ -444,7 +478,7 @@ class Store:
         """Summaries of every document, by id."""
         return await self._document_infos("", ())
 
-    async def _document_infos(self, where: str, params: tuple) -> list[DocumentInfo]:
+    async def _document_infos(self, where: str, params: tuple[object, ...]) -> list[DocumentInfo]:
         rows = await self._fetchall(
             f"""SELECT d.doc_id, d.title, d.url, d.source,
                   (SELECT count(*) FROM paragraphs p WHERE p.doc_id = d.doc_id),
@@ -453,7 +487,10 @@ class Store:
                 FROM documents d {where} ORDER BY d.doc_id""",
             params,
         )
-        return [DocumentInfo(*row) for row in rows]
+        return [
+            DocumentInfo(doc_id, title, url, SourceRef.parse(source), paragraphs, notes)
+            for doc_id, title, url, source, paragraphs, notes in rows
+        ]
 
     async def load_document(self, doc_id: str) -> Document | None:
         """A stored document, whole (used to re-chunk after a tokenizer or chunking change)."""
@@ -470,7 +507,7 @@ class Store:
             doc_id=doc_id,
             title=title,
             url=url,
-            source=source,
+            source=SourceRef.parse(source),
             content_hash=digest,
             text=text,
             paragraphs=tuple(paragraphs),
@@ -513,7 +550,7 @@ class Store:
         )
 
     def stream_passage_terms(
-        self, excluding: set[str] = frozenset(), batch: int = 20_000
+        self, excluding: AbstractSet[str] = frozenset(), batch: int = 20_000
     ) -> Iterator[list[tuple[int, str]]]:
         """(passage_id, space-joined terms) of the passages not of ``excluding``, in id order, a
         batch at a time. Blocking: for a worker thread; it reads on a connection of its own."""
@@ -546,6 +583,14 @@ class Store:
         )
         return tuple(rows[0]) if rows else None
 
+    async def answer_page(self, question_id: int, offset: int) -> list[str] | None:
+        """The ids of the documents a saved page quoted, or ``None`` when it was not saved."""
+        rows = await self._fetchall(
+            "SELECT documents FROM answer_pages WHERE question_id = ? AND first_result = ?",
+            (question_id, offset),
+        )
+        return list(json.loads(rows[0][0])) if rows else None
+
     async def backup(self, target: Path) -> int:
         """Copy the database to ``target`` with SQLite's online backup API: a consistent
         snapshot even while another process writes; checked with ``integrity_check`` and moved
@@ -560,7 +605,7 @@ class Store:
         rows = await self._fetchall("SELECT value FROM app_state WHERE key = ?", (key,))
         return rows[0][0] if rows else None
 
-    async def _write(self, sql: str, params: tuple) -> int:
+    async def _write(self, sql: str, params: tuple[object, ...]) -> int:
         """One statement in its own transaction; returns the last row id."""
         async with self.transaction() as w:
             return await w.execute(sql, params)
@@ -574,8 +619,16 @@ class Store:
             (question, owner, created_at, shown),
         )
 
+    async def save_answer_page(self, question_id: int, offset: int, doc_ids: list[str]) -> None:
+        """Record which documents the page of a saved question from ``offset`` quoted."""
+        await self._write(
+            "INSERT OR REPLACE INTO answer_pages (question_id, first_result, documents) "
+            "VALUES (?, ?, ?)",
+            (question_id, offset, json.dumps(doc_ids)),
+        )
+
     async def forget_questions_before(self, created_at: float) -> None:
-        """Delete saved questions older than ``created_at``."""
+        """Delete saved questions older than ``created_at`` (and the pages of their answers)."""
         await self._write("DELETE FROM saved_questions WHERE created_at < ?", (created_at,))
 
     async def vote(
@@ -690,7 +743,7 @@ class Store:
 
     async def _rollback(self) -> None:
         # SQLite has already rolled back after some errors (a full disk, for one).
-        if self._writer.in_transaction:
+        if self._writer is not None and self._writer.in_transaction:
             await self._writer.execute("ROLLBACK")
 
 
@@ -700,12 +753,12 @@ class Writer:
     def __init__(self, conn: aiosqlite.Connection) -> None:
         self._conn = conn
 
-    async def execute(self, sql: str, params: tuple = ()) -> int:
+    async def execute(self, sql: str, params: tuple[object, ...] = ()) -> int:
         """Run one statement; returns the last inserted row id."""
         async with self._conn.execute(sql, params) as cursor:
             return cursor.lastrowid or 0
 
-    async def fetch_one(self, sql: str, params: tuple = ()) -> tuple | None:
+    async def fetch_one(self, sql: str, params: tuple[object, ...] = ()) -> tuple[Any, ...] | None:
         """The first row of a query inside the transaction, or ``None``."""
         async with self._conn.execute(sql, params) as cursor:
             row = await cursor.fetchone()
@@ -736,7 +789,7 @@ class Writer:
                 document.title,
                 document.subtitle,
                 document.url,
-                document.source,
+                str(document.source),
                 document.content_hash,
                 document.text,
                 utc_now(),
@@ -781,11 +834,11 @@ class Writer:
             ],
         )
 
-    async def set_sources(self, sources: dict[str, str]) -> None:
+    async def set_sources(self, sources: dict[str, SourceRef]) -> None:
         """Record where unchanged documents were read from now (moved, or spelled otherwise)."""
         await self._conn.executemany(
             "UPDATE documents SET source = ? WHERE doc_id = ?",
-            [(source, doc_id) for doc_id, source in sources.items()],
+            [(str(source), doc_id) for doc_id, source in sources.items()],
         )
 
     async def source_roots(self) -> list[SourceRoot]:
@@ -799,7 +852,7 @@ class Writer:
         """Make the recorded source roots exactly ``roots`` (in this order); a root recorded
         before keeps its time stamp."""
         async with self._conn.execute("SELECT path, recorded_at FROM source_roots") as cursor:
-            recorded = dict(await cursor.fetchall())
+            recorded: dict[str, str] = _pairs(await cursor.fetchall())
         await self._conn.execute("DELETE FROM source_roots")
         await self._conn.executemany(
             "INSERT INTO source_roots (position, path, base_url, recorded_at) VALUES (?, ?, ?, ?)",
@@ -825,7 +878,7 @@ class Writer:
     async def document_hashes(self) -> dict[str, str]:
         """doc_id -> content hash, as this transaction sees them."""
         async with self._conn.execute("SELECT doc_id, content_hash FROM documents") as cursor:
-            return dict(await cursor.fetchall())
+            return _pairs(await cursor.fetchall())
 
     async def save_blobs(self, build_id: str, blobs: dict[str, bytes]) -> None:
         """Save index arrays under a new build id, in parts small enough for SQLite."""
@@ -856,7 +909,12 @@ _LOG_INSERT = (
 )
 
 
-def _log_row(entry: LoggedQuestion) -> tuple:
+def _pairs(rows: Iterable[Any]) -> dict[Any, Any]:
+    """Rows of two columns as a dict (SQLite's rows are untyped)."""
+    return dict(rows)
+
+
+def _log_row(entry: LoggedQuestion) -> tuple[object, ...]:
     return (
         entry.question,
         entry.key,
@@ -952,7 +1010,8 @@ def _read_schema(target: str, uri: bool) -> None:
 async def _known_version(conn: aiosqlite.Connection) -> int:
     """The file's schema version; a version newer than this program's is an error."""
     async with conn.execute("PRAGMA user_version") as cursor:
-        (version,) = await cursor.fetchone()
+        row = await cursor.fetchone()
+    version = int(row[0]) if row is not None else 0
     if version > len(MIGRATIONS):
         raise sqlite3.DatabaseError(
             f"schema version {version} is newer than this program knows ({len(MIGRATIONS)})"

@@ -200,7 +200,8 @@ def surface_words(text: str) -> list[str]:
 
 def stem(word: str) -> str:
     """The term a normalised word is indexed under."""
-    return _STEMMER.stemWord(word)
+    term: str = _STEMMER.stemWord(word)
+    return term
 
 
 def is_stop_word(word: str) -> bool:

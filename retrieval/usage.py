@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from .models import Answer
 
@@ -95,7 +96,7 @@ class QuestionReport:
     most_asked: tuple[AskedQuestion, ...]
     recent_not_found: tuple[AskedQuestion, ...]
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         """The documented ``archive-bot stats --questions --json`` structure."""
         return asdict(self)
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from retrieval import ArchiveService
-from retrieval.models import SkippedFile, SourceDocument
+from retrieval.models import SkippedFile, SourceDocument, SourceRef
 from retrieval.sources import read_all, source_files, zipfiles
 from retrieval.sources.base import SourceFile
 from retrieval.sources.urls import ARCHIVE_BASE_URL
@@ -41,7 +41,7 @@ def _good_zip(path: Path) -> Path:
 
 
 def _skipped(items: list) -> dict[str, str]:
-    return {i.path: i.reason for i in items if isinstance(i, SkippedFile)}
+    return {str(i.path): i.reason for i in items if isinstance(i, SkippedFile)}
 
 
 def test_good_zip_entries_are_read_in_place(tmp_path: Path) -> None:
@@ -52,7 +52,9 @@ def test_good_zip_entries_are_read_in_place(tmp_path: Path) -> None:
         "pcp.html",
         "www.prisoncensorship.info/archive/etext/ms/prisonlabor.html",
     ]
-    assert all(isinstance(f, SourceFile) and f.path == f"{path}!/{f.relative}" for f in files)
+    assert all(
+        isinstance(f, SourceFile) and f.ref == SourceRef(str(path), f.relative) for f in files
+    )
     assert files[1].read() == (HTML / "canonical.html").read_bytes()  # after the zip was closed
 
 
@@ -60,7 +62,7 @@ def test_zip_documents_get_urls_from_their_paths_or_canonical_links(tmp_path: Pa
     docs = {d.doc_id: d for d in read_all([_good_zip(tmp_path / "a.zip")])}
     assert sorted(docs) == ["countries/peru/pcp", "ms/prisonlabor", "notes/readme"]
     assert docs["ms/prisonlabor"].url == ARCHIVE_BASE_URL + "ms/prisonlabor.html"
-    assert docs["ms/prisonlabor"].source.endswith(
+    assert str(docs["ms/prisonlabor"].source).endswith(
         "a.zip!/www.prisoncensorship.info/archive/etext/ms/prisonlabor.html"
     )
     assert docs["countries/peru/pcp"].url == ARCHIVE_BASE_URL + "countries/peru/pcp.html"

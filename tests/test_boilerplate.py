@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from retrieval.boilerplate import normalise, repeated_paragraphs, strip_boilerplate
 from retrieval.layout import structure
-from retrieval.models import Block, SourceDocument
+from retrieval.models import Block, SourceDocument, SourceRef
 
 BANNER = "Go back to the MIM homepage"
 
 
 def _doc(n: int, *blocks: Block) -> SourceDocument:
-    return SourceDocument(f"d{n}", f"Doc {n}", None, f"d{n}.html", "h", tuple(blocks))
+    return SourceDocument(f"d{n}", f"Doc {n}", None, SourceRef(f"d{n}.html"), "h", tuple(blocks))
 
 
 def _corpus(with_banner: int, total: int) -> list[SourceDocument]:

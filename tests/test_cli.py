@@ -29,8 +29,9 @@ def test_ask_json_has_the_documented_shape(capsys, db: str) -> None:
     )
     assert code == 0
     data = json.loads(out)
-    assert set(data) == {"question", "abstained", "reason", "suggestions", "results"}
+    assert set(data) == {"question", "abstained", "reason", "suggestions", "has_more", "results"}
     assert data["abstained"] is False
+    assert data["has_more"] is True  # three results of many
     first = data["results"][0]
     assert set(first) == {
         "doc_id", "title", "section", "paragraphs", "url", "link", "quote", "highlights", "score", "notes",

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from retrieval import ArchiveService, SourceError
-from retrieval.models import SkippedFile, SourceDocument
+from retrieval.models import SkippedFile, SourceDocument, SourceRef
 from retrieval.sources import read_all, read_source
 from retrieval.sources.base import SourceFile
 
@@ -35,7 +35,7 @@ inputs = st.one_of(
 
 
 def read(data: bytes, suffix: str) -> list[SourceDocument | SkippedFile]:
-    return list(read_source(SourceFile(f"fuzz{suffix}", f"fuzz{suffix}", lambda: data)))
+    return list(read_source(SourceFile(SourceRef(f"fuzz{suffix}"), f"fuzz{suffix}", lambda: data)))
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])

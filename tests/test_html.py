@@ -13,7 +13,7 @@ from retrieval import ArchiveService
 from retrieval.boilerplate import clean_title
 from retrieval.errors import SourceError
 from retrieval.layout import structure
-from retrieval.models import SkippedFile, SourceDocument
+from retrieval.models import SkippedFile, SourceDocument, SourceRef
 from retrieval.sources import read_all, source_files
 from retrieval.sources.base import SourceFile
 from retrieval.sources.encoding import decode_html
@@ -30,7 +30,7 @@ def _page(name: str) -> HtmlPage:
 
 def _read(name: str, relative: str | None = None) -> SourceDocument:
     path = HTML / name
-    [doc] = read_html(SourceFile(str(path), relative or name, path.read_bytes))
+    [doc] = read_html(SourceFile(SourceRef(str(path)), relative or name, path.read_bytes))
     return doc
 
 
@@ -291,7 +291,7 @@ def test_page_url(relative: str, url: str) -> None:
 def test_page_without_article_text_is_refused() -> None:
     nav_only = b"<html><body><ul><li><a href='a.html'>A</a></li></ul></body></html>"
     with pytest.raises(SourceError, match=r"^index.html: no article text"):
-        read_html(SourceFile("index.html", "index.html", lambda: nav_only))
+        read_html(SourceFile(SourceRef("index.html"), "index.html", lambda: nav_only))
 
 
 def _mirror(root: Path) -> Path:
@@ -374,7 +374,7 @@ def test_any_markup_extracts_to_normalised_blocks(html: str) -> None:
 @given(st.binary(max_size=300))
 def test_any_bytes_read_or_raise_source_error(data: bytes) -> None:
     try:
-        docs = read_html(SourceFile("fuzz.html", "fuzz.html", lambda: data))
+        docs = read_html(SourceFile(SourceRef("fuzz.html"), "fuzz.html", lambda: data))
     except SourceError:
         return
     assert docs[0].doc_id == "fuzz"
@@ -401,7 +401,9 @@ def test_seed_like_page_title_subtitle_and_sections() -> None:
         == "Properly assessing the importance of migrants and their scientific communist role"
     )
     doc, dropped = structure(
-        SourceDocument("ms/m", page.title, None, "m.html", "h", page.blocks, page.subtitle)
+        SourceDocument(
+            "ms/m", page.title, None, SourceRef("m.html"), "h", page.blocks, page.subtitle
+        )
     )
     assert dropped == 2
     assert doc.text.startswith("Student, peasant and worker migration")
@@ -417,7 +419,7 @@ def test_site_name_heading_is_never_the_title() -> None:
 def test_relative_canonical_is_resolved_and_site_root_canonical_ignored() -> None:
     def url_of(head: str) -> str | None:
         page = f"<html><head>{head}</head><body><p>Text.</p></body></html>".encode()
-        [doc] = read_html(SourceFile("x", "ms/page.html", lambda: page))
+        [doc] = read_html(SourceFile(SourceRef("x"), "ms/page.html", lambda: page))
         return doc.url
 
     assert url_of('<link rel="canonical" href="../faq/a.html">') == ARCHIVE_BASE_URL + "faq/a.html"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from retrieval import ArchiveService, SkippedFile
+from retrieval import ArchiveService, SkippedFile, SourceRef
 from retrieval.layout import structure
 from retrieval.sources import read_all
 from retrieval.sources.urls import doc_id_from_url
@@ -115,7 +115,7 @@ async def test_unreadable_files_are_skipped_with_a_reason(
     (folder / "broken.jsonl").write_text('{"text": "ok"}\nnot json\n')
     (folder / "nameless.jsonl").write_text('{"title": "no text"}\n')
     report = await seed_service.ingest([folder, tmp_path / "missing.txt"])
-    reasons = {Path(s.path).name: s.reason for s in report.skipped}
+    reasons = {Path(str(s.path)).name: s.reason for s in report.skipped}
     assert "binary" in reasons["binary.txt"]
     assert "not valid JSON" in reasons["broken.jsonl:2"]  # that line, not the whole file
     assert "'text'" in reasons["nameless.jsonl:1"]
@@ -300,7 +300,7 @@ async def test_same_relative_name_in_another_folder_does_not_replace_a_document(
     report = await seed_service.ingest([b])
     assert (report.added, report.changed, report.read) == ((), (), 0)
     (skipped,) = report.skipped
-    assert skipped.path == str(b / "notes.txt")
+    assert skipped.path == SourceRef(str(b / "notes.txt"))
     assert str(a / "notes.txt") in skipped.reason and "different text" in skipped.reason
     assert (
         "Katayama" in (await seed_service.ask("Where did Katayama meet Trotsky?")).results[0].quote
@@ -309,7 +309,7 @@ async def test_same_relative_name_in_another_folder_does_not_replace_a_document(
     # in one ingest, too: the first read is stored, the second refused with both named
     both = await seed_service.ingest([b, a])
     assert both.unchanged == ("ms/migrantsincommunisthistory", "notes") or "notes" in both.unchanged
-    assert [s.path for s in both.skipped] == [str(b / "notes.txt")]
+    assert [s.path for s in both.skipped] == [SourceRef(str(b / "notes.txt"))]
     assert str(a / "notes.txt") in both.skipped[0].reason
 
 
@@ -323,14 +323,16 @@ async def test_same_file_in_another_folder_is_merged_and_a_moved_folder_takes_ov
     assert report.skipped == () and report.read == 1
     (merged,) = report.merged
     assert (merged.doc_id, merged.source, merged.kept, merged.same_text) == (
-        "notes", str(copy / "notes.txt"), str(a / "notes.txt"), True,
+        "notes", SourceRef(str(copy / "notes.txt")), SourceRef(str(a / "notes.txt")), True,
     )  # fmt: skip
     moved = tmp_path / "moved"
     a.rename(moved)
     (moved / "notes.txt").write_text(NOTES_B)
     taken = await seed_service.ingest([moved])  # the old file is gone: not a collision
     assert taken.changed == ("notes",) and taken.skipped == ()
-    assert (await seed_service.store.load_document("notes")).source == str(moved / "notes.txt")
+    assert (await seed_service.store.load_document("notes")).source == SourceRef(
+        str(moved / "notes.txt")
+    )
 
 
 async def test_one_page_under_http_https_and_www_is_stored_once_and_reported(
@@ -355,7 +357,7 @@ async def test_one_page_under_http_https_and_www_is_stored_once_and_reported(
     report = await seed_service.ingest([pages])
     assert report.added == ("faq/other", "faq/short", "wim/whocomm")  # short texts stay apart
     assert report.skipped == ()
-    merged = [(m.doc_id, m.source, m.kept, m.same_text) for m in report.merged]
+    merged = [(m.doc_id, str(m.source), str(m.kept), m.same_text) for m in report.merged]
     assert merged == [
         ("wim/whocomm", f"{pages}:2", f"{pages}:1", True),
         ("wim/whocomm", f"{pages}:3", f"{pages}:1", False),  # same URL, text differs
@@ -378,7 +380,7 @@ async def test_same_id_with_different_text_and_url_in_one_file_is_refused(
     report = await seed_service.ingest([pages])
     assert report.added == ("faq/one",)
     (skipped,) = report.skipped
-    assert skipped.path == f"{pages}:2"
+    assert skipped.path == SourceRef(str(pages), line=2)
     assert f"'faq/one' was also read from {pages}:1 with different text" in skipped.reason
 
 
@@ -466,6 +468,6 @@ async def test_a_bad_line_keeps_only_its_own_document(
     await seed_service.ingest([pages])
     pages.write_text(json.dumps(lines[0]) + "\n{not json\n")  # line 2 broken, line 3 deleted
     report = await seed_service.ingest([pages])
-    assert [s.path for s in report.skipped] == [f"{pages}:2"]
+    assert [s.path for s in report.skipped] == [SourceRef(str(pages), line=2)]
     assert report.removed == ("a/three",)  # a/two's line could not be read: it stays
     assert report.unchanged == ("a/one",)

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot import render
-from retrieval import Answer, Citation, FootnoteInfo, NoteRef, Result
+from retrieval import Answer, Citation, DocumentNotes, FootnoteInfo, NoteRef, Result
 from retrieval.models import CitingSentence
 
 URL = "https://www.prisoncensorship.info/archive/etext/ms/migrantsincommunisthistory.html"
@@ -63,9 +63,9 @@ def test_answer_embed_cites_and_lists_notes() -> None:
         ),
         (),
         False,
-        total_candidates=3,
+        has_more=True,
     )
-    embed = render.answer_embed(answer, render.Page(0, more=True))
+    embed = render.answer_embed(answer)
     check_limits(embed)
     assert embed.title == "Q: Where did Deng become a communist?"
     assert embed.description.startswith("> **Deng** became a communist in France.")
@@ -73,6 +73,15 @@ def test_answer_embed_cites_and_lists_notes() -> None:
     assert "*Note 3 is cited but not in this copy of the archive.*" in embed.description
     assert embed.fields[0].name == "2."
     assert embed.footer.text == "Results 1–2 · More results shows the next ones"
+
+
+def test_a_later_page_is_numbered_and_counted_from_its_offset() -> None:
+    results = (result("Deng became a communist.", [(0, 4)]), result("Zhou groomed Deng.", []))
+    last = render.answer_embed(Answer("q", results, (), False, offset=3))
+    assert [f.name for f in last.fields] == ["5."]
+    assert last.footer.text == "Results 4–5 of 5"
+    middle = render.answer_embed(Answer("q", results, (), False, offset=3, has_more=True))
+    assert middle.footer.text == "Results 4–5 · More results shows the next ones"
 
 
 def test_footers_say_which_results_and_how_to_get_more() -> None:
@@ -92,7 +101,7 @@ def test_missing_notes_are_named_once() -> None:
         "`[2]` Mao, 1937.",
         "*Notes 1–7 are cited but not in this copy of the archive.*",
     ]
-    embed = render.notes_embed([("Migrants", URL, [(n, None) for n in range(1, 8)])])
+    embed = render.notes_embed([DocumentNotes("ms/x", "Migrants", URL, tuple(notes))])
     assert embed.fields[0].value == "*Notes 1–7 are cited but not in this copy of the archive.*"
 
 
@@ -102,7 +111,7 @@ def test_long_quotes_are_cut_but_citations_are_whole() -> None:
     answer = Answer(
         "q", tuple(result(words, [(0, 5)], title=long_title) for _ in range(5)), (), False
     )
-    embed = render.answer_embed(answer, render.Page(0, more=False))
+    embed = render.answer_embed(answer)
     check_limits(embed)
     for text in [embed.description] + [f.value for f in embed.fields]:
         quote_line, citation = text.split("\n")[:2]
@@ -113,7 +122,7 @@ def test_long_quotes_are_cut_but_citations_are_whole() -> None:
 
 def test_not_found_embed_shows_suggestions() -> None:
     answer = Answer("Where did Dneg study?", (), ("deng",), True, "No good answer.")
-    embed = render.answer_embed(answer, render.Page(0, more=False), "Q: Where did @alice study?")
+    embed = render.answer_embed(answer, "Q: Where did @alice study?")
     assert embed.title == "No good answer in the archive"
     assert "**deng**" in embed.description
     assert "Q: Where did @alice study?" in embed.description
@@ -144,8 +153,8 @@ def test_any_text_renders_within_limits_and_pings_nobody(
     quote: str, question: str, title: str, n: int
 ) -> None:
     spans = [(i, i + 1) for i in range(0, len(quote) - 1, 7)]
-    answer = Answer(question, tuple(result(quote, spans, title=title) for _ in range(n)), (), False)
-    embed = render.answer_embed(answer, render.Page(0, more=True))
+    results = tuple(result(quote, spans, title=title) for _ in range(n))
+    embed = render.answer_embed(Answer(question, results, (), False, has_more=True))
     check_limits(embed)
     rendered = str(embed.to_dict())
     assert "@everyone" not in rendered and "@here" not in rendered

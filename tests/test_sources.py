@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from retrieval import sources
-from retrieval.models import SkippedFile, SourceDocument
+from retrieval.models import SkippedFile, SourceDocument, SourceRef
 from retrieval.sources import plain, read_all, read_source, source_files
 from retrieval.sources.base import SourceFile, looks_like_html
 from retrieval.sources.plain import text_blocks
@@ -173,7 +173,7 @@ def test_a_bad_jsonl_line_skips_that_line_only(tmp_path: Path) -> None:
     )  # fmt: skip
     items = list(read_all([pages]))
     assert [d.doc_id for d in items if isinstance(d, SourceDocument)] == ["a", "b"]
-    skipped = {s.path: s.reason for s in items if isinstance(s, SkippedFile)}
+    skipped = {str(s.path): s.reason for s in items if isinstance(s, SkippedFile)}
     assert set(skipped) == {f"{pages}:2", f"{pages}:4"}
     assert "not valid JSON" in skipped[f"{pages}:2"]
     assert "'text' string" in skipped[f"{pages}:4"]
@@ -192,7 +192,11 @@ def test_jsonl_size_limit_applies_per_line_not_per_file(tmp_path: Path, monkeypa
     items = list(read_all([pages]))
     docs = [i for i in items if isinstance(i, SourceDocument)]
     (skipped,) = [i for i in items if isinstance(i, SkippedFile)]
-    assert len(docs) == 19 and skipped.path == f"{pages}:4" and "limit" in skipped.reason
+    assert (
+        len(docs) == 19
+        and skipped.path == SourceRef(str(pages), line=4)
+        and "limit" in skipped.reason
+    )
 
 
 def test_jsonl_in_a_zip_is_streamed_past_the_page_limit(tmp_path: Path, monkeypatch) -> None:
@@ -237,7 +241,7 @@ def test_pages_are_read_by_content(name: str, data: bytes, html: bool) -> None:
 
 def test_html_with_a_txt_name_is_parsed_as_html() -> None:
     page = b"<html><body><h1>Strike</h1><p>Prisoners <b>struck</b> in 1995.</p></body></html>"
-    (doc,) = read_source(SourceFile("x/strike.txt", "strike.txt", lambda: page))
+    (doc,) = read_source(SourceFile(SourceRef("x/strike.txt"), "strike.txt", lambda: page))
     assert doc.title == "Strike"
     assert [b.text for b in doc.blocks] == ["Strike", "Prisoners struck in 1995."]
 

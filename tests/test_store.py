@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from retrieval import ArchiveService, StoreError
-from retrieval.models import SourceRoot
+from retrieval.models import SourceRef, SourceRoot
 from retrieval.store import MIGRATIONS, Store
 
 
@@ -87,7 +87,7 @@ async def test_a_version_2_file_is_migrated_with_its_documents(tmp_path: Path) -
     store = await Store.open(path)
     try:
         (doc,) = (await store.stored_documents()).values()
-        assert (doc.doc_id, doc.source, doc.text_hash) == ("ms/a", "corpus/ms/a.txt", "")
+        assert (doc.doc_id, doc.source, doc.text_hash) == ("ms/a", SourceRef("corpus/ms/a.txt"), "")
         assert await store.source_roots() == []  # unknown until the next ingest records them
         async with store.transaction() as w:
             await w.replace_source_roots([SourceRoot("/srv/mirror", "https://example.org/")])

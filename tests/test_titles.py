@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from retrieval.models import SourceRef
 from retrieval.sources import read_source
 from retrieval.sources.base import SourceFile
 from retrieval.sources.html import extract, read_html
@@ -105,7 +106,7 @@ def test_a_page_without_a_title_line_gets_its_opening_words() -> None:
         b"To the staff,\n\nI was certainly happy to receive a subscription to your paper, but "
         b"the prison censors it. Please cancel it.\n"
     )
-    (doc,) = read_source(SourceFile("ulk127.txt", "ulk127.txt", lambda: page))
+    (doc,) = read_source(SourceFile(SourceRef("ulk127.txt"), "ulk127.txt", lambda: page))
     assert doc.title == "I was certainly happy to receive a subscription to your paper, but the…"
 
 
@@ -142,7 +143,7 @@ def test_html_issue_page_without_title_gets_issue_title_from_br_lines() -> None:
         "The Official Newsletter</p><p>This article is about an important controversy.</p>"
     ).encode()
     file = SourceFile(
-        "x", "www.prisoncensorship.info/archive/etext/mn/html/mn263.html", lambda: html
+        SourceRef("x"), "www.prisoncensorship.info/archive/etext/mn/html/mn263.html", lambda: html
     )
     (doc,) = read_html(file)
     assert doc.title == "MIM Notes 263, August 1, 2002"

@@ -105,7 +105,7 @@ def summary_embed(report: IngestReport) -> discord.Embed:
         _add_list(embed, f"Removed {plural(len(report.removals), 'document')}, because", lines)
     if report.merged:
         lines = [
-            f"• {escape(shorten(m.url or m.source, 100))} → {escape(shorten(m.doc_id, 80))}"
+            f"• {escape(shorten(m.url or str(m.source), 100))} → {escape(shorten(m.doc_id, 80))}"
             + ("" if m.same_text else " (different text; kept the first copy)")
             for m in report.merged
         ]
@@ -114,7 +114,7 @@ def summary_embed(report: IngestReport) -> discord.Embed:
         )
     if report.skipped:
         lines = [
-            f"• {escape(shorten(s.path, 80))}: {escape(shorten(s.reason, 160))}"
+            f"• {escape(shorten(str(s.path), 80))}: {escape(shorten(s.reason, 160))}"
             for s in report.skipped
         ]
         _add_list(embed, f"Skipped {plural(len(report.skipped), 'file')}", lines)

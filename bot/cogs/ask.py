@@ -135,7 +135,7 @@ class Ask(commands.Cog):
             saved_id, page = await first_page(
                 self.bot.service, searched, asked.asker, shown, asked.results, filters
             )
-        await reply.answer(page.embed, answer_view(saved_id, 0, asked.results, page))
+        await reply.answer(page.embed, answer_view(saved_id, asked.results, page))
         await log_question(self.bot, page.answer)
 
     @ask.autocomplete("part")

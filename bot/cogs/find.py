@@ -67,7 +67,7 @@ class Find(commands.Cog):
         await send(
             interaction,
             embed=page.embed,
-            view=answer_view(saved_id, 0, RESULTS, page),
+            view=answer_view(saved_id, RESULTS, page),
             ephemeral=True,
         )
 

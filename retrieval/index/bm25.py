@@ -168,7 +168,8 @@ class BM25Index:
     def range_lengths(self, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
         """Summed passage lengths (in terms) of each row range."""
         prefix = self._length_prefix
-        return prefix[hi] - prefix[lo]
+        lengths: np.ndarray = prefix[hi] - prefix[lo]
+        return lengths
 
     @cached_property
     def _length_prefix(self) -> np.ndarray:
@@ -216,8 +217,8 @@ class BM25Index:
         """Bytes held by the arrays (the vocabulary's Python objects are not counted)."""
         arrays = (self.idf, self.indptr, self.rows, self.tf, self.impact, self.max_contrib)
         more = (self.champ_indptr, self.champ_rows, self.block_max, self.block_offsets)
-        more += (self.doc_len, self.passage_ids, self.norm)
-        return sum(a.nbytes for a in (*arrays, *more))
+        rest = (self.doc_len, self.passage_ids, self.norm)
+        return sum(a.nbytes for a in (*arrays, *more, *rest))
 
     # --- persistence -------------------------------------------------------------------------
 

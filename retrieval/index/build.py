@@ -204,7 +204,8 @@ def contributions(
 ) -> np.ndarray:
     """rank-bm25's per-term score, ``idf * (tf * (k1 + 1) / (tf + norm))``, bit for bit."""
     freq = tf.astype(np.float64)
-    return idf * (freq * (k1 + 1) / (freq + norm))
+    scores: np.ndarray = idf * (freq * (k1 + 1) / (freq + norm))
+    return scores
 
 
 def idf_of(df: np.ndarray, n: int, epsilon: float) -> np.ndarray:

@@ -26,6 +26,7 @@ never drop one: the result is exact, not approximate.
 from __future__ import annotations
 
 import threading
+from dataclasses import dataclass, field
 from typing import Protocol
 
 import numpy as np
@@ -110,49 +111,114 @@ def top_k(
         # A negative IDF (rank-bm25's floor goes negative only on odd tiny corpora) breaks the
         # bounds, which assume that no term lowers a score: score everything.
         return _dense_top(index, query, k, allowed)
-    mask = None
-    if allowed is not None:
-        mask = np.zeros(index.size, dtype=bool)
-        mask[allowed] = True
+    search = _Search.of(index, query, uniq, k, allowed)
+    _seed(search)
+    non_essential, essential = _split(search)
+    _score(search, _gather(search, non_essential, essential))
+    return _select(np.concatenate(search.pool_rows), np.concatenate(search.pool_scores), k)
 
-    # 1. Seed theta with the champions.
+
+@dataclass(slots=True)
+class _Search:
+    """One query across the phases: what is asked, each term's ``ub`` and list length, and the
+    pool of passages scored exactly so far, whose k-th best score is ``theta``."""
+
+    index: Postings
+    query: list[int]
+    uniq: list[int]
+    k: int
+    mask: np.ndarray | None  # the allowed rows, when the search is narrowed
+    ub: dict[int, float]
+    df: dict[int, int]
+    seeds: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))
+    pool_rows: list[np.ndarray] = field(default_factory=list)
+    pool_scores: list[np.ndarray] = field(default_factory=list)
+    theta: float = 0.0
+
+    @classmethod
+    def of(
+        cls,
+        index: Postings,
+        query: list[int],
+        uniq: list[int],
+        k: int,
+        allowed: np.ndarray | None,
+    ) -> _Search:
+        mask = None
+        if allowed is not None:
+            mask = np.zeros(index.size, dtype=bool)
+            mask[allowed] = True
+        indptr = index.indptr
+        ub = {t: float(index.max_contrib[t]) * query.count(t) for t in uniq}
+        df = {t: int(indptr[t + 1] - indptr[t]) for t in uniq}
+        return cls(index, query, uniq, k, mask, ub, df)
+
+    def score(self, rows: np.ndarray) -> None:
+        """Score ``rows`` (distinct, not scored before) exactly; raise ``theta``."""
+        self.pool_rows.append(rows)
+        self.pool_scores.append(exact_scores(self.index, rows, self.query, self.uniq))
+        self.theta = _kth(np.concatenate(self.pool_scores), self.k)
+
+
+@dataclass(slots=True)
+class _Candidates:
+    """What phase 3 gathers: candidate rows, their upper bounds and which list found each (-1:
+    the accumulated lists, i: ``huge[i]``), and the terms whose ``ub`` the bounds still hold."""
+
+    rows: np.ndarray
+    upper: np.ndarray
+    source: np.ndarray
+    loose: list[int]
+    huge: list[int]
+
+
+def _seed(search: _Search) -> None:
+    """1. Seed theta with the champions."""
+    index, k = search.index, search.k
     champ = index.champ_indptr
     seeds = np.unique(
-        np.concatenate([index.champ_rows[champ[t] : min(champ[t] + k, champ[t + 1])] for t in uniq])
+        np.concatenate(
+            [index.champ_rows[champ[t] : min(champ[t] + k, champ[t + 1])] for t in search.uniq]
+        )
     )
-    if mask is not None:
-        seeds = seeds[mask[seeds]]
-    pool_rows = [seeds]
-    pool_scores = [exact_scores(index, seeds, query, uniq)]
-    theta = _kth(pool_scores[0], k)
+    if search.mask is not None:
+        seeds = seeds[search.mask[seeds]]
+    search.seeds = seeds
+    search.score(seeds)
 
-    # 2. Split the terms into non-essential (a prefix by ub) and essential.
-    ub = {t: float(index.max_contrib[t]) * query.count(t) for t in uniq}
-    df = {t: int(indptr[t + 1] - indptr[t]) for t in uniq}
-    by_ub = sorted(uniq, key=ub.__getitem__)
+
+def _split(search: _Search) -> tuple[list[int], list[int]]:
+    """2. Split the terms into non-essential (a prefix by ub) and essential."""
+    ub = search.ub
+    by_ub = sorted(search.uniq, key=ub.__getitem__)
     total = 0.0
     split = 0
     for t in by_ub:
-        if (total + ub[t]) * (1 + SLACK) >= theta:
+        if (total + ub[t]) * (1 + SLACK) >= search.theta:
             break
         total += ub[t]
         split += 1
+    return by_ub[:split], by_ub[split:]
 
-    # 3. Gather candidates with upper bounds. The essential lists are accumulated, but a long one
-    # (a common word) whose threshold few of its blocks reach is only scanned above it;
-    # non-essential lists no longer than the accumulated ones are accumulated too, for bounds per
-    # passage rather than per term. Every other ("loose") term adds its ub to the bounds.
+
+def _gather(search: _Search, non_essential: list[int], essential: list[int]) -> _Candidates:
+    """3. Gather candidates with upper bounds. The essential lists are accumulated, but a long
+    one (a common word) whose threshold few of its blocks reach is only scanned above it;
+    non-essential lists no longer than the accumulated ones are accumulated too, for bounds per
+    passage rather than per term. Every other ("loose") term adds its ub to the bounds."""
+    index, ub, df, theta = search.index, search.ub, search.df, search.theta
+    by_ub = non_essential + essential
     huge: list[int] = []
-    other = sum(ub[t] for t in by_ub[:split])
-    for t in sorted(by_ub[split:], key=df.__getitem__, reverse=True):
+    other = sum(ub[t] for t in non_essential)
+    for t in sorted(essential, key=df.__getitem__, reverse=True):
         if df[t] < _HUGE_MIN or not _selective(index, t, theta - other, ub[t]):
             break
         huge.append(t)
         other += ub[t]
-    accumulated = [t for t in by_ub[split:] if t not in huge]
+    accumulated = [t for t in essential if t not in huge]
     postings = sum(df[t] for t in accumulated)
     limit = _ACCUMULATE_RATIO * postings + _ACCUMULATE_MIN
-    tighter = [t for t in by_ub[:split] if df[t] <= limit] if accumulated else []
+    tighter = [t for t in non_essential if df[t] <= limit] if accumulated else []
     loose = [t for t in by_ub if t not in accumulated and t not in tighter]
     rest = sum(ub[t] for t in loose) * (1 + SLACK)
     need = max((theta - rest) * (1 - SLACK), 1e-300)
@@ -186,20 +252,26 @@ def top_k(
                 mark[rows] = False
     source = np.repeat(np.concatenate(sources), [len(f) for f in found])
     cand, upper = np.concatenate(found), np.concatenate(bounds) + rest
-    if mask is not None:
-        keep = np.flatnonzero(mask[cand])
+    if search.mask is not None:
+        keep = np.flatnonzero(search.mask[cand])
         cand, upper, source = cand[keep], upper[keep], source[keep]
+    return _Candidates(cand, upper, source, loose, huge)
 
-    # 4. Score the candidates in batches, best bound first, raising theta as we go; while many
-    # are left, first replace a loose term's ub in their bounds by their own impacts (lookups).
-    batch = max(_FIRST_BATCH, 2 * k)
-    refinable = loose[::-1]
+
+def _score(search: _Search, candidates: _Candidates) -> None:
+    """4. Score the candidates in batches, best bound first, raising theta as we go; while many
+    are left, first replace a loose term's ub in their bounds by their own impacts (lookups)."""
+    index, ub, huge = search.index, search.ub, candidates.huge
+    cand, upper, source = candidates.rows, candidates.upper, candidates.source
+    batch = max(_FIRST_BATCH, 2 * search.k)
+    refinable = candidates.loose[::-1]
     ordered = False
     while len(cand):
+        theta = search.theta
         if theta > 0:
             alive = np.flatnonzero(upper >= theta * (1 - SLACK))
             cand, upper, source = cand[alive], upper[alive], source[alive]
-        if len(pool_rows) > 1 and len(cand) > _REFINE_AT * batch and refinable:
+        if len(search.pool_rows) > 1 and len(cand) > _REFINE_AT * batch and refinable:
             if not ordered:
                 order = np.argsort(cand)
                 cand, upper, source = cand[order], upper[order], source[order]
@@ -223,14 +295,11 @@ def top_k(
             upper, source = upper[~best], source[~best]
         # The seeds were scored first; the candidates have not been told apart from them.
         mark = index.scratch.mark
-        mark[seeds] = True
+        mark[search.seeds] = True
         take = np.sort(take[~mark[take]])
-        mark[seeds] = False
-        pool_rows.append(take)
-        pool_scores.append(exact_scores(index, take, query, uniq))
-        theta = _kth(np.concatenate(pool_scores), k)
+        mark[search.seeds] = False
+        search.score(take)
         batch *= _BATCH_GROWTH
-    return _select(np.concatenate(pool_rows), np.concatenate(pool_scores), k)
 
 
 def _selective(index: Postings, t: int, need: float, ub: float) -> bool:

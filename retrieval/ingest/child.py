@@ -11,42 +11,21 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 import queue
-from collections.abc import Awaitable, Callable, Iterable
 from pathlib import Path
-from typing import Protocol
+from typing import Any
 
 from ..chunking import ChunkSettings
 from ..errors import RetrievalError
 from ..index.bm25 import BM25Params
 from ..models import IngestReport
+from ..store import Store
+from .indexer import Indexer
 from .pipeline import ProgressCallback, die_with_parent
-
-
-class Ingests(Protocol):
-    """What the child needs of the service it opens (:class:`~retrieval.service.ArchiveService`)."""
-
-    async def ingest(
-        self,
-        paths: Iterable[str | Path],
-        *,
-        prune: bool,
-        exact: bool,
-        progress: ProgressCallback | None,
-        base_url: str,
-    ) -> IngestReport: ...
-
-    async def close(self) -> None: ...
-
-
-# Opens a service on a database in the child: ``ArchiveService.open``, passed in by the service
-# (pickled by reference) so that this module does not import the service that calls it.
-Opener = Callable[..., Awaitable[Ingests]]
 
 _POLL_SECONDS = 0.5
 
 
 def _child(
-    open_service: Opener,
     db_path: str,
     paths: list[str],
     prune: bool,
@@ -54,23 +33,20 @@ def _child(
     base_url: str,
     chunking: ChunkSettings,
     params: BM25Params,
-    messages: multiprocessing.Queue,
+    messages: multiprocessing.Queue[tuple[str, Any]],
 ) -> None:
     """Entry point of the child process: run the ingest, send progress and the outcome."""
     die_with_parent()  # a bot that is killed takes its reindex with it
 
     async def run() -> IngestReport:
-        service = await open_service(db_path, seed=[], params=params, chunking=chunking)
+        store = await Store.open(db_path)
         try:
-            return await service.ingest(
-                paths,
-                prune=prune,
-                exact=exact,
-                base_url=base_url,
-                progress=lambda p: messages.put(("progress", p)),
+            indexer = Indexer(store, params=params, chunking=chunking)
+            return await indexer.ingest(
+                paths, prune, exact, lambda p: messages.put(("progress", p)), base_url
             )
         finally:
-            await service.close()
+            await store.close()
 
     try:
         messages.put(("done", asyncio.run(run())))
@@ -82,7 +58,6 @@ def _child(
 
 
 async def ingest_in_child(
-    open_service: Opener,
     db_path: Path,
     paths: list[str | Path],
     *,
@@ -93,15 +68,13 @@ async def ingest_in_child(
     params: BM25Params,
     progress: ProgressCallback,
 ) -> IngestReport:
-    """Run an ingest in a new process and return its report (raises what the child raised).
-
-    ``open_service`` opens the service the child ingests with, on ``db_path``."""
+    """Run an ingest of ``db_path`` in a new process and return its report (raises what the
+    child raised)."""
     context = multiprocessing.get_context("spawn")
     messages = context.Queue()
     process = context.Process(
         target=_child,
         args=(
-            open_service,
             str(db_path),
             [str(p) for p in paths],
             prune,
@@ -130,7 +103,8 @@ async def ingest_in_child(
             elif kind == "error":
                 raise payload
             else:
-                return payload
+                report: IngestReport = payload
+                return report
     finally:
         await asyncio.to_thread(process.join, 10)
         if process.is_alive():

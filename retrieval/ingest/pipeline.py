@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
+from typing import Literal
 
 from ..boilerplate import repeated_paragraphs, strip_boilerplate
 from ..chunking import ChunkSettings, passages_for
@@ -47,7 +48,7 @@ MAX_WORKERS = 4
 class IngestProgress:
     """Where a running ingest is: what it is doing and how far it got."""
 
-    stage: str
+    stage: Literal["reading", "chunking", "read", "indexing"]
     files: int
     documents: int
     passages: int

@@ -14,7 +14,7 @@ import hashlib
 import os
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -23,6 +23,7 @@ from ..models import (
     RemovedDocument,
     SkippedFile,
     SourceDocument,
+    SourceRef,
     SourceRoot,
     StoredDocument,
 )
@@ -30,8 +31,6 @@ from ..models import (
 # Different ids with identical text are merged only when the text is at least this long: short
 # texts ("Page not found", an empty page) are the same by accident, not the same page.
 MIN_MERGE_CHARS = 200
-
-_LINE_NUMBER = re.compile(r":\d+$")
 
 
 def absolute(path: str | Path) -> str:
@@ -44,18 +43,9 @@ def resolved(path: str | Path) -> str:
     return os.path.realpath(os.path.expanduser(str(path)))
 
 
-def container(source: str) -> str:
-    """The file a document's source names: ``x.zip!/entry`` -> ``x.zip``; ``x.jsonl:3`` -> ``x.jsonl``."""
-    path = source.split("!/", 1)[0]
-    if _LINE_NUMBER.search(path) and not os.path.exists(path):
-        path = _LINE_NUMBER.sub("", path)
-    return path
-
-
-def source_key(source: str) -> str:
+def source_key(source: SourceRef) -> SourceRef:
     """A source with its file resolved, so that two spellings of one source compare equal."""
-    file = container(source)
-    return resolved(file) + source[len(file) :]
+    return replace(source, file=resolved(source.file))
 
 
 def is_under(path: str, root: str) -> bool:
@@ -102,7 +92,7 @@ def merge_roots(recorded: list[SourceRoot], new: Iterable[SourceRoot]) -> list[S
 
 @dataclass
 class _Read:
-    source: str
+    source: SourceRef
     url: str | None
     text_hash: str
 
@@ -119,7 +109,7 @@ class Ledger:
     merged: list[MergedSource] = field(default_factory=list)
     skipped: list[SkippedFile] = field(default_factory=list)
     # stored documents read again from another place (moved, or the path spelled otherwise)
-    moved: dict[str, str] = field(default_factory=dict)
+    moved: dict[str, SourceRef] = field(default_factory=dict)
     # stored documents another source was merged into: kept even if their own file says otherwise
     kept: set[str] = field(default_factory=set)
     # resolved files that were read (a document of them not read again is gone from them)
@@ -134,7 +124,7 @@ class Ledger:
 
     def admit(self, document: SourceDocument) -> bool:
         """Whether to store ``document`` (new, changed or unchanged); if not, say why."""
-        self.files_read.add(resolved(container(document.source)))
+        self.files_read.add(resolved(document.source.file))
         digest = text_hash(document)
         long_enough = sum(len(b.text) for b in document.blocks) >= MIN_MERGE_CHARS
         first = self.seen.get(document.doc_id)
@@ -152,10 +142,10 @@ class Ledger:
             return self._same_page(document, digest, old.source, old.url, old.text_hash, old)
         twin = self._stored_by_text.get(digest) if long_enough else None
         if old is None and twin is not None and self._elsewhere(self.stored[twin], document):
-            kept = self.stored[twin]
+            stored = self.stored[twin]
             self.kept.add(twin)
             self.merged.append(
-                MergedSource(twin, document.source, document.url, kept.source, kept.url, True)
+                MergedSource(twin, document.source, document.url, stored.source, stored.url, True)
             )
             return False
         self.seen[document.doc_id] = _Read(document.source, document.url, digest)
@@ -166,15 +156,15 @@ class Ledger:
 
     def _elsewhere(self, old: StoredDocument, document: SourceDocument) -> bool:
         """The stored copy is from another file, which still exists."""
-        if resolved(container(old.source)) == resolved(container(document.source)):
+        if resolved(old.source.file) == resolved(document.source.file):
             return False
-        return os.path.exists(container(old.source))
+        return os.path.exists(old.source.file)
 
     def _same_page(
         self,
         document: SourceDocument,
         digest: str,
-        kept_source: str,
+        kept_source: SourceRef,
         kept_url: str | None,
         kept_hash: str,
         stored: StoredDocument | None = None,
@@ -227,19 +217,19 @@ def removals(
     """
     unreadable = {source_key(s.path) for s in skipped}
     # A file skipped whole keeps all its documents; a skipped line or zip entry only its own.
-    unreadable_files = {resolved(s.path) for s in skipped if container(s.path) == s.path}
+    unreadable_files = {resolved(s.path.file) for s in skipped if s.path.whole_file}
     roots = [resolved(r.path) for r in read]
     gone_roots = [resolved(r.path) for r in gone]
     out: list[RemovedDocument] = []
     for doc_id, doc in sorted(stored.items()):
         if doc_id in ledger.seen or doc_id in ledger.kept:
             continue
-        file = resolved(container(doc.source))
+        file = resolved(doc.source.file)
         if source_key(doc.source) in unreadable or file in unreadable_files:
             continue
         reason = None
         if file in ledger.files_read:
-            reason = f"no longer in {container(doc.source)}"
+            reason = f"no longer in {doc.source.file}"
         elif prune or exact:
             root = next((r for r in roots if is_under(file, r)), None)
             if root is not None:
@@ -248,8 +238,8 @@ def removals(
             gone_root = next((r for r in gone_roots if is_under(file, r)), None)
             if gone_root is not None:
                 reason = f"{gone_root} no longer exists"
-            elif os.path.isabs(doc.source) and not os.path.exists(container(doc.source)):
-                reason = f"{container(doc.source)} no longer exists"
+            elif os.path.isabs(doc.source.file) and not os.path.exists(doc.source.file):
+                reason = f"{doc.source.file} no longer exists"
         if reason is not None:
             out.append(RemovedDocument(doc_id, doc.source, reason))
     return out

@@ -23,9 +23,10 @@ import os
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from pathlib import Path, PurePosixPath
+from typing import IO
 
 from ..errors import SourceError
-from ..models import SkippedFile, SourceDocument
+from ..models import SkippedFile, SourceDocument, SourceRef
 from .base import (
     HTML_SUFFIXES,
     MAX_FILE_BYTES,
@@ -68,9 +69,9 @@ def source_files(paths: Iterable[str | Path]) -> Iterator[SourceFile | SkippedFi
                 yield _file(path, path.name)
             else:
                 known = ", ".join((*TEXT_SUFFIXES, *HTML_SUFFIXES, ZIP_SUFFIX))
-                yield SkippedFile(str(path), f"unsupported file type (expected {known})")
+                yield SkippedFile(SourceRef(str(path)), f"unsupported file type (expected {known})")
         else:
-            yield SkippedFile(str(path), "no such file or folder")
+            yield SkippedFile(SourceRef(str(path)), "no such file or folder")
 
 
 def _zip_or_page(path: Path, relative: str) -> Iterator[SourceFile | SkippedFile]:
@@ -99,7 +100,7 @@ def _file(path: Path, relative: str) -> SourceFile:
             raise SourceError(f"{path}: cannot read ({exc.strerror or exc})") from exc
 
     @contextlib.contextmanager
-    def stream() -> Iterator:
+    def stream() -> Iterator[IO[bytes]]:
         try:
             handle = path.open("rb")
         except OSError as exc:
@@ -110,7 +111,7 @@ def _file(path: Path, relative: str) -> SourceFile:
             except OSError as exc:
                 raise SourceError(f"{path}: cannot read ({exc.strerror or exc})") from exc
 
-    return SourceFile(str(path), relative, read, os.path.abspath(path), stream)
+    return SourceFile(SourceRef(str(path)), relative, read, os.path.abspath(path), stream)
 
 
 def read_source(
@@ -155,7 +156,7 @@ def read_all(
         try:
             yield from read_source(item, base_url)
         except SourceError as exc:
-            yield SkippedFile(item.path, str(exc).removeprefix(f"{item.path}: "))
+            yield SkippedFile(item.ref, str(exc).removeprefix(f"{item.path}: "))
 
 
 __all__ = ["read_all", "read_source", "source_files"]

@@ -14,9 +14,10 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import BinaryIO
+from typing import IO, Any, Literal
 
 from ..errors import SourceError
+from ..models import SourceRef
 from .urls import ARCHIVE_BASE_URL, mirror_url, split_mirror_name
 
 HTML_SUFFIXES = (".html", ".htm", ".shtml", ".xhtml", ".php")
@@ -47,13 +48,18 @@ class SourceFile:
     looked for; ``open`` streams the bytes without the one-page size limit (for a ``.jsonl``).
     """
 
-    path: str
+    ref: SourceRef
     relative: str
     read: Callable[[], bytes]
     location: str | None = None
-    open: Callable[[], contextlib.AbstractContextManager[BinaryIO]] | None = None
+    open: Callable[[], contextlib.AbstractContextManager[IO[bytes]]] | None = None
 
-    def stream(self) -> contextlib.AbstractContextManager[BinaryIO]:
+    @property
+    def path(self) -> str:
+        """Where the file is, as messages name it (``x.zip!/entry`` inside a zip)."""
+        return str(self.ref)
+
+    def stream(self) -> contextlib.AbstractContextManager[IO[bytes]]:
         """The bytes as a stream: :attr:`open` when there is one, else :attr:`read` in memory."""
         if self.open is not None:
             return self.open()
@@ -69,7 +75,11 @@ def content_hash(*parts: bytes) -> str:
     return digest.hexdigest()[:20]
 
 
-def file_kind(name: str) -> str | None:
+# How a file is read: Markdown, one document per JSONL line, or a page (HTML or plain text).
+FileKind = Literal["markdown", "jsonl", "page"]
+
+
+def file_kind(name: str) -> FileKind | None:
     """How a file is read, from its name: ``"markdown"``, ``"jsonl"``, ``"page"`` or None.
 
     A page (``.html``, ``.php``, ``.txt``, a query-string name such as ``mn.php?issue=049``) is
@@ -118,7 +128,7 @@ def sidecar_path(path: Path) -> Path:
     return path.with_name((page[: -len(suffix)] if suffix else page) + META_SUFFIX)
 
 
-def read_meta(sidecar: Path | None) -> tuple[dict, bytes]:
+def read_meta(sidecar: Path | None) -> tuple[dict[str, Any], bytes]:
     """A metadata sidecar's JSON object and its bytes (empty when there is none)."""
     if sidecar is None or not sidecar.is_file():
         return {}, b""
@@ -148,7 +158,7 @@ def file_url(file: SourceFile, base_url: str = ARCHIVE_BASE_URL) -> str | None:
     return mirror_url(file.relative.replace("\\", "/").split("/"), base_url)
 
 
-def lines(stream: BinaryIO, limit: int = MAX_FILE_BYTES) -> Iterator[tuple[int, bytes | None]]:
+def lines(stream: IO[bytes], limit: int = MAX_FILE_BYTES) -> Iterator[tuple[int, bytes | None]]:
     """``(number, line)`` for each line of a stream; a line over ``limit`` bytes is ``None``
     (it is read past, never held whole in memory)."""
     number = 0

@@ -22,7 +22,7 @@ from ..markers import MARKER_TEXT, NOTE_START
 from ..models import Block, SourceDocument
 from .base import SourceFile, content_hash, file_url, read_meta
 from .encoding import decode_html, repair
-from .html_blocks import RawBlock, drop_navigation, find_notes
+from .html_blocks import RawBlock, RawKind, drop_navigation, find_notes
 from .plain import looks_like_heading
 from .titles import (
     fallback_title,
@@ -118,7 +118,7 @@ class _Walker:
     targets: dict[str, tuple[int, int]] = field(default_factory=dict)
     buf: list[_Seg | None] = field(default_factory=list)  # None is a <br>
     lists: list[_List] = field(default_factory=list)
-    saved: list[tuple] = field(default_factory=list)
+    saved: list[tuple[bool, bool, bool, int, bool]] = field(default_factory=list)
     link: bool = False
     strong: bool = False
     pre: bool = False
@@ -131,11 +131,12 @@ class _Walker:
         stack: list[tuple[LexborNode, bool]] = [(root, False)]
         while stack:
             node, leaving = stack.pop()
+            tag = node.tag or ""
             if leaving:
-                self._leave(node.tag)
-            elif node.tag == "-text":
+                self._leave(tag)
+            elif tag == "-text":
                 self._text(node.text_content or "")
-            elif not node.tag.startswith(("-", "!")) and self._enter(node):
+            elif not tag.startswith(("-", "!")) and self._enter(node):
                 stack.append((node, True))
                 children = list(node.iter(include_text=True))
                 stack.extend((child, False) for child in reversed(children))
@@ -266,7 +267,8 @@ class _Walker:
         text = _norm("".join(s.text for s in segs))
         chars = sum(len("".join(s.text.split())) for s in segs)
         link_chars = sum(len("".join(s.text.split())) for s in segs if s.link)
-        kind, level = "paragraph", 0
+        kind: RawKind = "paragraph"
+        level = 0
         if self.level and len(text.split()) <= HEADING_MAX_WORDS:
             kind, level = "heading", self.level
         elif self._plain() and _bold(segs, text):
@@ -373,7 +375,8 @@ def extract(html: str) -> HtmlPage:
     link = tree.css_first('link[rel~="canonical" i][href]')
     canonical = ((link.attributes.get("href") or "").strip() or None) if link is not None else None
     walker = _Walker()
-    raws = walker.walk(tree.body or tree.root)
+    root = tree.body or tree.root
+    raws = walker.walk(root) if root is not None else []
     find_notes(raws, walker.targets)
     drop_navigation(raws)
     raws = [r for r in raws if r.kind != "drop" and r.text]
@@ -385,7 +388,7 @@ def extract(html: str) -> HtmlPage:
         # Entities can spell mojibake too (`&Atilde;&copy;`), which only shows after parsing.
         raw.text = _norm(repair(raw.text))
     title, subtitle = _title_and_subtitle(raws, page_title)
-    blocks = tuple(Block(r.kind, r.text, r.number) for r in raws if r.text)
+    blocks = tuple(Block(r.kind, r.text, r.number) for r in raws if r.text and r.kind != "drop")
     opening = [r for r in raws if r.kind != "note" and r.text][:OPENING_BLOCKS]
     lines = tuple(_norm(repair(line)) for r in opening for line in (r.lines or (r.text,)))
     return HtmlPage(title, subtitle, canonical, blocks, lines)
@@ -431,7 +434,7 @@ def read_html(
             doc_id=doc_id,
             title=_norm(title),
             url=url,
-            source=file.path,
+            source=file.ref,
             content_hash=content_hash(data, meta_raw),
             blocks=page.blocks,
             subtitle=subtitle,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Literal
 
 from ..layout import NOTES_HEADING
 from ..markers import MARKER, NOTE_START
@@ -21,11 +22,15 @@ NOTE_CONTINUATION_CHARS = 600
 _BARE_NUMBER = re.compile(r"(\d{1,3})\s+(?=\S)")
 
 
+# A block's kind as extracted; "drop" marks navigation and other furniture, left out.
+RawKind = Literal["heading", "paragraph", "note", "drop"]
+
+
 @dataclass
 class RawBlock:
     """A block as extracted, before notes, navigation and the title are sorted out."""
 
-    kind: str  # "heading" | "paragraph" | "note" | "drop"
+    kind: RawKind
     text: str
     level: int = 0  # 1-6 for <hN>, 7 for a bold line, 8 for a plain line that looks like one
     chars: int = 0

@@ -69,7 +69,7 @@ def _inline(token: Token) -> str:
         elif child.type == "hardbreak":
             out.append("\n")
         elif child.type == "image":
-            out.append(_inline(child) or child.attrGet("alt") or "")
+            out.append(_inline(child) or str(child.attrGet("alt") or ""))
     return "".join(out)
 
 

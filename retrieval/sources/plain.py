@@ -11,10 +11,11 @@ import json
 import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 from ..errors import SourceError
 from ..layout import NOTES_HEADING
-from ..models import Block, SkippedFile, SourceDocument
+from ..models import Block, SkippedFile, SourceDocument, SourceRef
 from .base import MAX_FILE_BYTES, SourceFile, content_hash, file_url, lines, read_meta
 from .encoding import check_text, decode_text
 from .markdown import front_matter, markdown_blocks
@@ -97,7 +98,7 @@ def text_blocks(text: str, sections: Iterable[str] | None = None) -> list[Block]
     return blocks
 
 
-def _strings(source: str, meta: dict) -> None:
+def _strings(source: str, meta: dict[str, Any]) -> None:
     for key in ("id", "title", "subtitle", "url"):
         if meta.get(key) is not None and not isinstance(meta[key], str):
             raise SourceError(f"{source}: '{key}' must be a string")
@@ -113,14 +114,14 @@ def _document(
     blocks: list[Block],
     *,
     relative: str,
-    source: str,
+    source: SourceRef,
     digest: str,
-    meta: dict,
+    meta: dict[str, Any],
     url: str | None,
     base_url: str,
 ) -> SourceDocument:
     """A text or Markdown document: id and URL from the metadata, the mirror or the path."""
-    _strings(source, meta)
+    _strings(str(source), meta)
     url = canonical_url(meta["url"], base_url) if meta.get("url") else url
     doc_id = meta.get("id") or (
         doc_id_from_url(url, base_url) if url else doc_id_from_path(relative)
@@ -177,7 +178,7 @@ def _file_document(
     text: str,
     blocks: list[Block],
     data: bytes,
-    meta: dict,
+    meta: dict[str, Any],
     meta_raw: bytes,
     base_url: str,
 ) -> SourceDocument:
@@ -186,7 +187,7 @@ def _file_document(
         text,
         blocks,
         relative=file.relative,
-        source=file.path,
+        source=file.ref,
         digest=content_hash(data, meta_raw),
         meta=meta,
         url=file_url(file, base_url),
@@ -205,7 +206,7 @@ def read_jsonl(
     stem = doc_id_from_path(file.relative)
     with file.stream() as stream:
         for number, line in lines(stream, MAX_FILE_BYTES):
-            where = f"{file.path}:{number}"
+            where = file.ref.at_line(number)
             if number == 1 and line is not None:
                 check_text(line[:4096], file.path)
                 line = line.removeprefix(b"\xef\xbb\xbf")
@@ -222,11 +223,11 @@ def read_jsonl(
                 yield SkippedFile(where, f"cannot parse ({exc})")
 
 
-def _jsonl_document(line: bytes, where: str, relative: str, base_url: str) -> SourceDocument:
+def _jsonl_document(line: bytes, where: SourceRef, relative: str, base_url: str) -> SourceDocument:
     try:
         text = line.decode("utf-8")
     except UnicodeDecodeError:
-        text = decode_text(line, where)
+        text = decode_text(line, str(where))
     try:
         record = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -234,7 +235,7 @@ def _jsonl_document(line: bytes, where: str, relative: str, base_url: str) -> So
     if not isinstance(record, dict) or not isinstance(record.get("text"), str):
         raise SourceError(f"{where}: each line needs a JSON object with a 'text' string")
     meta = {k: record[k] for k in ("id", "url", "title", "subtitle", "sections") if record.get(k)}
-    _strings(where, meta)
+    _strings(str(where), meta)
     return _document(
         record["text"],
         text_blocks(record["text"], meta.get("sections")),

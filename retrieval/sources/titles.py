@@ -84,7 +84,7 @@ def is_link_line(line: str) -> bool:
 
 def _is_date_line(line: str) -> bool:
     match = _DATE.search(line)
-    return bool(match) and len(line.split()) <= len(match.group(0).split()) + 2
+    return match is not None and len(line.split()) <= len(match.group(0).split()) + 2
 
 
 def title_line(line: str) -> bool:

@@ -19,10 +19,10 @@ import zipfile
 import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path, PurePosixPath
-from typing import BinaryIO
+from typing import IO
 
 from ..errors import SourceError
-from ..models import SkippedFile
+from ..models import SkippedFile, SourceRef
 from .base import MAX_FILE_BYTES, ZIP_SUFFIX, SourceFile, file_kind, supported
 
 # Real pages deflate 3-10x; a ratio this high is a bomb made of repeated bytes.
@@ -73,7 +73,7 @@ class _Archive:
         self.zip: zipfile.ZipFile | None = None
 
     @contextlib.contextmanager
-    def stream(self, info: zipfile.ZipInfo, where: str) -> Iterator[BinaryIO]:
+    def stream(self, info: zipfile.ZipInfo, where: str) -> Iterator[IO[bytes]]:
         """The entry's bytes as a stream, without the one-page size limit (a ``.jsonl``)."""
         try:
             with zipfile.ZipFile(self.path) as archive, archive.open(info) as stream:
@@ -119,19 +119,19 @@ def zip_files(path: Path) -> Iterator[SourceFile | SkippedFile]:
     try:
         archive.zip = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError) as exc:
-        yield SkippedFile(str(path), f"not a readable zip file ({exc})")
+        yield SkippedFile(SourceRef(str(path)), f"not a readable zip file ({exc})")
         return
     try:
         infos = archive.zip.infolist()
         if len(infos) > MAX_ZIP_ENTRIES:
             yield SkippedFile(
-                str(path), f"{len(infos):,} entries, over the {MAX_ZIP_ENTRIES:,} limit"
+                SourceRef(str(path)), f"{len(infos):,} entries, over the {MAX_ZIP_ENTRIES:,} limit"
             )
             return
         wanted: list[tuple[zipfile.ZipInfo, str]] = []
         for info in sorted(infos, key=lambda i: i.filename):
             name = info.filename.replace("\\", "/")
-            where = f"{path}!/{name}"
+            where = SourceRef(str(path), name)
             reason = unsafe_reason(info.filename)  # before the dot-file rule, which `..` meets
             if info.is_dir() or (reason is None and _hidden(name)):
                 continue
@@ -147,14 +147,14 @@ def zip_files(path: Path) -> Iterator[SourceFile | SkippedFile]:
         total = sum(info.file_size for info, _ in wanted)
         if total > MAX_ZIP_TOTAL_BYTES:
             yield SkippedFile(
-                str(path),
+                SourceRef(str(path)),
                 f"expands to {total:,} bytes, over the {MAX_ZIP_TOTAL_BYTES:,} limit (zip bomb?)",
             )
             return
         for info, name in wanted:
-            where = f"{path}!/{name}"
-            opener = functools.partial(archive.stream, info, where)
-            yield SourceFile(where, name, _reader(archive, info, where), open=opener)
+            where = SourceRef(str(path), name)
+            opener = functools.partial(archive.stream, info, str(where))
+            yield SourceFile(where, name, _reader(archive, info, str(where)), open=opener)
     finally:
         archive.zip.close()
         archive.zip = None

@@ -6,6 +6,7 @@ import asyncio
 import re
 import shutil
 import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 from conftest import Deployment, texts
@@ -15,6 +16,7 @@ from emulator.records import MESSAGE_COMPONENT
 from bot.cli import main as cli_main
 from bot.client import ArchiveBot
 from bot.render import escape
+from bot.views import NOTES_GONE
 from retrieval import MAX_QUESTION_CHARS
 
 SEED_URL = "https://www.prisoncensorship.info/archive/etext/ms/migrantsincommunisthistory.html"
@@ -148,6 +150,30 @@ async def test_notes_button_shows_notes_privately(emu: DiscordEmulator, bot: Arc
     (field,) = shown.embeds[0]["fields"]
     assert field["name"] == "Migrants in communist history"
     assert field["value"] == "*Notes 1–7 are cited but not in this copy of the archive.*"
+    emu.assert_clean()
+
+
+async def test_notes_come_from_the_saved_page_and_say_so_when_it_was_never_saved(
+    emu: DiscordEmulator, deployment: Deployment
+) -> None:
+    async with deployment.running():
+        record = await emu.invoke_slash(
+            "ask", {"question": "How many years did Hoxha spend in France and Belgium?"}
+        )
+        message = await record.wait_for_message()
+    notes = next(c for c in message.custom_ids if c.startswith("ans:notes:"))
+    async with deployment.running():  # a new process: the page is read back from SQLite
+        click = await emu.click_button(message, notes)
+        shown = await click.wait_for_message()
+        assert shown.ephemeral
+        assert [f["name"] for f in shown.embeds[0]["fields"]] == ["Migrants in communist history"]
+    # The released version did not save pages: its Notes buttons get a plain answer.
+    with closing(sqlite3.connect(deployment.settings.db_path)) as conn, conn:
+        conn.execute("DELETE FROM answer_pages")
+    async with deployment.running():
+        click = await emu.click_button(message, notes)
+        reply = await click.wait_for_message()
+        assert reply.ephemeral and reply.content == NOTES_GONE
     emu.assert_clean()
 
 
