@@ -76,7 +76,7 @@ _DATE = re.compile(
 _NUMBER = re.compile(
     r"\d[\d,.]*\d|\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|"
     r"forty|fifty|hundred|thousand|million|billion|half|third|quarter|dozen|percent|"
-    r"per cent|majority|minority)\b",
+    r"per cent)\b",
     re.IGNORECASE,
 )
 # A number right after these numbers a thing ("vol. 1", "No. 196", "#6", "page 3"): it names,

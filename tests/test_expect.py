@@ -51,6 +51,8 @@ def test_reasons_and_numbers() -> None:
     assert holds_answer("It stopped because it was infiltrated.", Asks.REASON, frozenset())
     assert holds_answer("There are 20 songs.", Asks.NUMBER, frozenset(words("how many songs")))
     assert not holds_answer("There are songs.", Asks.NUMBER, frozenset(words("how many songs")))
+    # "The majority of them" counts nothing either.
+    assert not holds_answer("I know the majority of the songs.", Asks.NUMBER, frozenset())
     # A number that numbers a thing ("vol. 1", "No. 196", "#6") counts nothing.
     songs = frozenset(words("how many songs"))
     assert not holds_answer("Anarchy from the UK vol.1 has songs.", Asks.NUMBER, songs)
