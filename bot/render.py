@@ -103,7 +103,7 @@ def citation_line(result: Result) -> str:
     """``Title · Section · ¶ 18`` as a link that opens the page at the quote."""
     c = result.citation
     paragraphs = "¶ " + ", ".join(str(p) for p in c.paragraphs)
-    label = " · ".join(x for x in (shorten(c.title, 120), shorten(c.section, 80), paragraphs) if x)
+    label = " · ".join(x for x in (shorten(c.title, 120), shorten(c.place, 80), paragraphs) if x)
     label = escape(label).replace("[", "(").replace("]", ")")
     link = c.link or c.url
     return f"[{label}]({_safe_url(link)})" if link else label

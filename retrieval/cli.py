@@ -97,7 +97,7 @@ def format_answer(answer: Answer, tty: bool = False) -> str:
     for number, r in enumerate(answer.results, 1):
         c = r.citation
         where = " · ".join(
-            x for x in (c.title, c.section, "¶ " + ", ".join(map(str, c.paragraphs))) if x
+            x for x in (c.title, c.place, "¶ " + ", ".join(map(str, c.paragraphs))) if x
         )
         lines.append(f"{number}. “{_emphasise(r.quote, r.highlights, tty)}”")
         lines.append(f"   — {where}")

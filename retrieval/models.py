@@ -177,6 +177,15 @@ class Citation:
     url: str | None
     link: str | None
 
+    @property
+    def place(self) -> str:
+        """The section, unless the title already says it ("1998 MIM Congress: Clarity on what
+        gender is" over the section "Clarity on what gender is"): what a reader needs beside the
+        title to find the quote."""
+        if self.section and self.section.casefold() in self.title.casefold():
+            return ""
+        return self.section
+
 
 @dataclass(frozen=True)
 class Result:

@@ -164,3 +164,13 @@ def test_any_text_renders_within_limits_and_pings_nobody(
 def test_choice_names_fit() -> None:
     name = render.choice_name("a/" + "b" * 150, "T" * 150)
     assert 1 <= len(name) <= 100
+
+
+def test_a_section_the_title_already_says_is_not_repeated() -> None:
+    link = URL + "#:~:text=by%20MC5"
+    repeated = Citation("c", "1998 MIM Congress: Clarity", "Clarity", (2,), URL, link)
+    other = Citation("c", "1998 MIM Congress: Clarity", "Session I", (2,), URL, link)
+    line = render.citation_line(Result("by MC5", (), repeated, 1.0, ()))
+    assert line.startswith("[1998 MIM Congress: Clarity · ¶ 2](")
+    line = render.citation_line(Result("by MC5", (), other, 1.0, ()))
+    assert line.startswith("[1998 MIM Congress: Clarity · Session I · ¶ 2](")
