@@ -172,3 +172,13 @@ def test_an_empty_corpus_answers_nothing() -> None:
     assert index.top(["a"], 10) == []
     again = BM25Index.from_blobs(index.to_blobs(), BM25Params())
     assert again.top(["a"], 10) == []
+
+
+def test_a_term_in_exactly_half_the_passages_weighs_nothing_and_breaks_nothing() -> None:
+    # IDF log((N - n + 0.5) / (n + 0.5)) is exactly 0 when n = N / 2: no negative IDF to floor.
+    corpus = [["half", "alpha"], ["half", "beta"], ["gamma"], ["delta"]]
+    index = BM25Index.build(corpus)
+    for query in (["half"], ["half", "alpha"], ["half", "half", "gamma"]):
+        for k in (1, 3):
+            assert index.top(query, k) == _brute_force(index, query, k), query
+    assert index.top(["half"], 3) == []

@@ -323,6 +323,8 @@ def _single_list(index: Postings, t: int, need: float, ub: float) -> tuple[np.nd
     """Rows of ``t`` whose impact bound reaches ``need``, and the bounds; block-max skipping."""
     lo, hi = int(index.indptr[t]), int(index.indptr[t + 1])
     step = ub * (1 + SLACK) / QUANT_LEVELS
+    if step <= 0:  # a term in exactly half the passages has IDF 0: it raises no row at all
+        return index.rows[:0], np.zeros(0)
     level = max(int(np.floor(need / step)), 1)
     if level > QUANT_LEVELS:
         return index.rows[:0], np.zeros(0)
