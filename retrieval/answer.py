@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 from .chunking import label_terms
@@ -17,7 +17,7 @@ from .expect import Asks, Notable, asks, from_opening, holds_answer, opening_ans
 from .links import text_fragment_link
 from .markers import MARKER
 from .models import Citation, NoteRef, Paragraph, PassageRow, Result
-from .query import ParsedQuestion, contains_phrase
+from .query import ParsedQuestion, contains_phrase, initials
 from .ranking import Candidate, support
 from .text import Token, sentence_spans, stem, terms, tokenize, words
 
@@ -99,6 +99,7 @@ class Wants:
     question_words: frozenset[str]
     from_opening: bool = False
     notable: Notable | None = None
+    initials: Mapping[str, frozenset[str]] = field(default_factory=dict)
 
     @classmethod
     def of(
@@ -107,7 +108,14 @@ class Wants:
         """The wants of ``question`` with its term ``weights``."""
         kind = asks(question.text)
         words_asked = frozenset(words(question.text))
-        return cls(weights, kind, words_asked, from_opening(question.text, kind), notable)
+        return cls(
+            weights,
+            kind,
+            words_asked,
+            from_opening(question.text, kind),
+            notable,
+            initials(question.text),
+        )
 
     def _notable_beside(self, labels: frozenset[str]) -> Notable:
         """Names worth answering with in a span whose page and heading are named by ``labels``:
@@ -457,7 +465,12 @@ def _document_quotes(
         passage = candidate.passage
         if question.phrases and not has_phrases(passage, question):
             continue
-        tokens = [t for t in tokenize(passage.text) if t.term in wanted_terms]
+        tokens: list[Token] = []
+        for t in tokenize(passage.text):
+            if t.term in wanted_terms:
+                tokens.append(t)
+            elif t.term in wants.initials:  # "LRS" says "League of Revolutionary Struggle"
+                tokens.extend(Token(u, t.start, t.end) for u in wants.initials[t.term])
         spans = best_spans(
             passage.text,
             passage.start,

@@ -24,6 +24,13 @@ _GREETING = re.compile(
 )
 # A name: capitalised words in a row, not at the start of a sentence.
 _NAME = re.compile(r"(?<![.!?]\s)(?<=\s)[A-Z][\w'’-]*(?:[ \t]+[A-Z][\w'’-]*)*")
+# A name of three words or more, small joining words allowed ("League of Revolutionary
+# Struggle", "Communist Party USA"): the archive often writes it by its initials (LRS, CPUSA).
+_LONG_NAME = re.compile(
+    r"[A-Z][\w'’-]*(?:[ \t]+(?:(?:of|for|and|the|de|la|del)[ \t]+)?[A-Z][\w'’-]*)+"
+)
+_NAME_WORD = re.compile(r"[A-Z][a-z'’]*|[A-Z]+(?![a-z])")
+_JOINING = frozenset("of for and the de la del".split())
 _THANKS = re.compile(
     r"(?:^|(?<=[\s,.!?;:]))\s*(?:thanks|thank you|thx|ty|cheers|much appreciated|tia)"
     r"(?: (?:so much|very much|a lot|in advance))?\s*[!.]*\s*$"
@@ -83,6 +90,22 @@ def parse_question(question: str) -> ParsedQuestion:
         found for m in _NAME.finditer(text) if m.start() > 0 and (found := tuple(terms(m.group(0))))
     )
     return ParsedQuestion(text, tuple(terms(text)), phrases, surface, names)
+
+
+def initials(question: str) -> dict[str, frozenset[str]]:
+    """The initials of the names a question writes out, as the term they index under, with the
+    name's terms: ``{"lr": {"leagu", "revolutionari", "struggl"}}`` for "League of Revolutionary
+    Struggle" (LRS); words in capitals keep all their letters ("Communist Party USA": CPUSA) and
+    each part of a hyphenated word gives its initial ("Anti-Imperialist": AI)."""
+    found: dict[str, frozenset[str]] = {}
+    for match in _LONG_NAME.finditer(question):
+        parts = [w for w in re.split(r"[ \t-]+", match.group(0)) if w and w not in _JOINING]
+        letters = "".join(
+            w if w.isupper() else w[0] for w in parts if _NAME_WORD.fullmatch(w.strip("'’"))
+        )
+        if len(parts) >= 2 and len(letters) >= 3 and (term := terms(letters)):
+            found[term[0]] = frozenset(terms(match.group(0)))
+    return found
 
 
 def contains_phrase(text_words: list[str], phrase: tuple[str, ...]) -> bool:

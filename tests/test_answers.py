@@ -58,6 +58,12 @@ PAGES = [
         "video. Blum's book is an update on interventions.",
     },
     {
+        "url": BASE + "wim/wyl/maoists.html",
+        "title": "Groups that call themselves Maoist",
+        "text": "League of Revolutionary Struggle (defunct)\n\nA Maoist group of the 1970s. In "
+        "1990 LRS split into the Socialist Organizing Network and Unity.",
+    },
+    {
         "url": BASE + "reviews/war.html",
         "title": "A war film",
         "text": "The film shows a war from the point of view of soldiers. It is a war film made "
@@ -112,6 +118,13 @@ async def test_names_the_page_opens_with_find_the_page_not_the_answer(
     # The book's imprint names it; who recommended it is said in the review.
     answer = await archive.ask("who recommended William Blum's Rogue State to the public?")
     assert answer.results[0].quote.startswith("Osama Bin Laden recommended this book")
+
+
+async def test_initials_stand_for_the_name_the_question_writes_out(
+    archive: ArchiveService,
+) -> None:
+    answer = await archive.ask("what happened to the League of Revolutionary Struggle?")
+    assert "LRS split into the Socialist Organizing Network" in answer.results[0].quote
 
 
 async def test_results_spread_over_documents_first(archive: ArchiveService) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from retrieval import QuestionError
-from retrieval.query import parse_question, strip_chatter, without_stop_word_typos
+from retrieval.query import initials, parse_question, strip_chatter, without_stop_word_typos
 
 
 @pytest.mark.parametrize(
@@ -59,3 +59,12 @@ def test_typos_of_stop_words_are_not_missing_evidence() -> None:
     assert (
         "abut" in without_stop_word_typos(parse_question("the abut"), {"abut"}.__contains__).terms
     )
+
+
+def test_initials_of_the_names_a_question_writes_out() -> None:
+    assert initials("what happened to the League of Revolutionary Struggle?") == {
+        "lrs": frozenset({"leagu", "revolutionari", "struggl"})
+    }
+    assert set(initials("what is the Revolutionary Anti-Imperialist League?")) == {"rail"}
+    assert set(initials("what does the Communist Party USA say?")) == {"cpusa"}
+    assert initials("where did Deng Xiaoping go?") == {}  # two letters tell nothing
