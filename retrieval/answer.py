@@ -167,7 +167,7 @@ def best_spans(
     that name the passage's document."""
     wanted = set(question.terms)
     if matched_tokens is None:
-        matched_tokens = [t for t in tokenize(text) if t.term in wanted]
+        matched_tokens = tokenize(text, wanted)
     sentences = []
     for paragraph, s, e in _sentences(text, base, paragraphs, base, base + len(text)):
         found = frozenset(t.term for t in matched_tokens if s - base <= t.start < e - base)
@@ -219,7 +219,7 @@ def render_quote(
     source: str, terms: frozenset[str], limit: int = MAX_QUOTE_CHARS
 ) -> tuple[str, tuple[tuple[int, int], ...]]:
     """The quote text (verbatim, or cut with ``…``) and the spans of its matched words."""
-    tokens = [t for t in tokenize(source) if t.term in terms]
+    tokens = tokenize(source, terms)
     prefix = suffix = ""
     start, end = 0, len(source)
     if len(source) > limit:
@@ -466,7 +466,7 @@ def _document_quotes(
         if question.phrases and not has_phrases(passage, question):
             continue
         tokens: list[Token] = []
-        for t in tokenize(passage.text):
+        for t in tokenize(passage.text, wanted_terms | wants.initials.keys()):
             if t.term in wanted_terms:
                 tokens.append(t)
             elif t.term in wants.initials:  # "LRS" says "League of Revolutionary Struggle"

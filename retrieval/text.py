@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Container
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -165,13 +166,15 @@ def _terms_of_word(raw: str) -> tuple[str, ...]:
     return tuple(out)
 
 
-def tokenize(text: str) -> list[Token]:
-    """Terms of ``text`` with their character spans (footnote markers are not words)."""
+def tokenize(text: str, only: Container[str] | None = None) -> list[Token]:
+    """Terms of ``text`` with their character spans (footnote markers are not words); with
+    ``only``, just the tokens of those terms (quoting looks for a question's few terms)."""
     tokens: list[Token] = []
     masked = ANY_MARKER.sub(lambda m: " " * len(m.group(0)), text)
     for match in _WORD.finditer(masked):
         for term in _terms_of_word(match.group(0)):
-            tokens.append(Token(term, match.start(), match.end()))
+            if only is None or term in only:
+                tokens.append(Token(term, match.start(), match.end()))
     return tokens
 
 
