@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
+from math import fsum
 
 from .chunking import label_terms
 from .expect import Asks, Notable, asks, from_opening, holds_answer, opening_answer
@@ -138,7 +139,7 @@ class Wants:
         "...as follows:", or ``announces``: the next sentence opens the list this one
         announces)."""
         total = sum(self.weights.values()) or 1.0
-        covered = sum(
+        covered = fsum(  # exact, so the order of the set's terms cannot break a tie
             self.weights.get(t, 0.0) * (LABEL_SHARE if t in labels else 1.0) for t in matched
         )
         held = holds_answer(text, self.asks, self.question_words, self._notable_beside(labels))

@@ -61,6 +61,7 @@ from .models import (
 from .query import ParsedQuestion, clean_question, parse_question, without_stop_word_typos
 from .ranking import (
     Candidate,
+    language_evidence,
     notable_names,
     page_evidence,
     passage_terms,
@@ -383,7 +384,8 @@ class ArchiveService:
             pages = page_evidence(index, parsed.terms, ranges, documents)
             held = passage_terms(index, parsed.terms, [row for row, _, _ in kept])
             phrases = phrase_evidence(index, parsed.terms, candidates)
-            return rank_candidates(candidates, pages, held, phrases)
+            languages = language_evidence(parsed.text, candidates)
+            return rank_candidates(candidates, pages, held, phrases, languages)
 
         ranked = await asyncio.to_thread(rank)
         quoted_docs = list(dict.fromkeys(c.passage.doc_id for c in ranked))[: wanted + SPARE_PAGES]

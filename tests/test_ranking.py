@@ -8,12 +8,14 @@ import numpy as np
 import pytest
 
 from retrieval.index.bm25 import BM25Index
+from retrieval.languages import languages_asked, written_in
 from retrieval.models import PassageRow
 from retrieval.ranking import (
     COMMON_TERM_FLOOR,
     UNKNOWN_NAME,
     UNKNOWN_WORD,
     PageEvidence,
+    language_evidence,
     page_evidence,
     passage_terms,
     phrase_evidence,
@@ -99,3 +101,28 @@ def test_a_page_that_has_the_questions_words_in_a_row_holds_its_phrasing() -> No
     pages = {"a": PageEvidence(1.0, frozenset()), "b": PageEvidence(1.0, frozenset())}
     ranked = rank_candidates([(apart, 1.2), (together, 1.0)], pages, None, found)
     assert ranked[0].passage.doc_id == "a"
+
+
+def test_a_question_about_a_language_asks_about_pages_in_it() -> None:
+    assert languages_asked("what's the Czech title of the three main points page?") == {"czech"}
+    assert languages_asked("how do you say imperialism in German?") == {"german"}
+    # A people or a country, not a language: no page is preferred.
+    assert languages_asked("does MIM think the Chinese government controls everything?") == set()
+    assert written_in("italian/statements/fourcentersITAL", frozenset({"italian"}))
+    assert not written_in("wim/threepoints", frozenset({"czech"}))
+
+
+def test_the_page_in_the_language_asked_about_comes_before_the_english_one() -> None:
+    english, czech = _row("wim/threepoints", 1), _row("czech/index", 2)
+    candidates = [(english, 1.0), (czech, 1.0)]
+    pages = {
+        "wim/threepoints": PageEvidence(1.0, frozenset()),
+        "czech/index": PageEvidence(0.5, frozenset()),
+    }
+    plain = rank_candidates(candidates, pages)
+    assert [c.passage.doc_id for c in plain] == ["wim/threepoints", "czech/index"]
+    question = "what's the Czech title of the three main points page?"
+    asked = rank_candidates(candidates, pages, None, None, language_evidence(question, candidates))
+    assert [c.passage.doc_id for c in asked] == ["czech/index", "wim/threepoints"]
+    # "Czech" for the people or the country prefers no page.
+    assert language_evidence("what do Czech workers earn?", candidates) == {}
