@@ -213,10 +213,12 @@ def test_headings_from_tags_bold_lines_and_large_fonts() -> None:
     ]
 
 
-def test_br_lines_join_and_double_br_splits() -> None:
+def test_br_lines_stay_lines_and_double_br_splits() -> None:
+    # As in a text file: a line break inside a paragraph is kept (a byline under a title, the
+    # lines of a masthead), and a blank line ends the paragraph.
     blocks = _body("First line<br>\nsame paragraph.<br><br>Second<br/> <br>Third")
     assert blocks == [
-        ("paragraph", "First line same paragraph."),
+        ("paragraph", "First line\nsame paragraph."),
         ("paragraph", "Second"),
         ("paragraph", "Third"),
     ]
@@ -227,7 +229,7 @@ def test_pre_text_splits_at_blank_lines() -> None:
         "<pre>\nA plain text article\nwrapped at 70 columns.\n\nSecond paragraph.\n</pre>"
     )
     assert blocks == [
-        ("paragraph", "A plain text article wrapped at 70 columns."),
+        ("paragraph", "A plain text article\nwrapped at 70 columns."),
         ("paragraph", "Second paragraph."),
     ]
 
@@ -367,7 +369,8 @@ _MARKUP = [*"<>/=\"' abp1#&;()[]\n", "<br>", "<sup>", "<li>", "<ol>", "<b>", "No
 @given(st.lists(st.sampled_from(_MARKUP), max_size=60).map("".join))
 def test_any_markup_extracts_to_normalised_blocks(html: str) -> None:
     for block in extract(html).blocks:
-        assert block.text == " ".join(block.text.split()) and block.text
+        lines = block.text.split("\n")
+        assert block.text and all(line == " ".join(line.split()) and line for line in lines)
 
 
 @settings(max_examples=150, deadline=None)

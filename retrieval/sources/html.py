@@ -288,6 +288,8 @@ class _Walker:
             else:
                 lines[-1].append(seg.text)
         line_texts = tuple(t for t in (_norm("".join(ln)) for ln in lines) if t)
+        if kind == "paragraph" and len(line_texts) > 1 and not self.row:
+            text = "\n".join(line_texts)  # lines broken with <br>, as a text file keeps them
         self.raws.append(
             RawBlock(
                 kind, text, level, chars, link_chars, list_id, number, anchors, lines=line_texts
@@ -386,7 +388,8 @@ def extract(html: str) -> HtmlPage:
             raw.kind, raw.level = "paragraph", 0  # a heading by its look only heads text
     for raw in raws:
         # Entities can spell mojibake too (`&Atilde;&copy;`), which only shows after parsing.
-        raw.text = _norm(repair(raw.text))
+        cleaned = (_norm(repair(line)) for line in raw.text.split("\n"))
+        raw.text = "\n".join(line for line in cleaned if line)
     title, subtitle = _title_and_subtitle(raws, page_title)
     blocks = tuple(Block(r.kind, r.text, r.number) for r in raws if r.text and r.kind != "drop")
     opening = [r for r in raws if r.kind != "note" and r.text][:OPENING_BLOCKS]
