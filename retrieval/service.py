@@ -367,13 +367,23 @@ class ArchiveService:
         return self._index
 
     def suggestions(self, question: ParsedQuestion) -> tuple[str, ...]:
-        """Known words close to the question's words the index does not know."""
-        index = self._require_index()
+        """Known words close to the question's words the index does not know (CPU work, up to
+        a millisecond a word: :meth:`ask` runs it in a worker thread)."""
+        speller = self._speller
         out: list[str] = []
-        for word in question.surface:
-            if word.isalpha() and stem(word) not in index.vocab:
-                out.extend(s for s in self._speller.suggest(word) if s not in out)
+        for word in self._unknown_words(question):
+            out.extend(s for s in speller.suggest(word) if s not in out)
         return tuple(out[:5])
+
+    def _unknown_words(self, question: ParsedQuestion) -> list[str]:
+        index = self._require_index()
+        return [w for w in question.surface if w.isalpha() and stem(w) not in index.vocab]
+
+    async def _suggestions_off_loop(self, question: ParsedQuestion) -> tuple[str, ...]:
+        """:meth:`suggestions` in a worker thread, when the question has a word to check."""
+        if not self._unknown_words(question):
+            return ()
+        return await asyncio.to_thread(self.suggestions, question)
 
     def check_question(self, question: str) -> str:
         """The question as it will be searched; raises :class:`QuestionError` when unusable."""
@@ -398,7 +408,7 @@ class ArchiveService:
         parsed = without_stop_word_typos(parsed, index.vocab.__contains__)
         limit = max(1, min(limit, MAX_RESULTS))
         offset = max(0, offset)
-        suggestions = self.suggestions(parsed)
+        suggestions = await self._suggestions_off_loop(parsed)
         if not parsed.terms:
             return Answer(
                 parsed.text, (), suggestions, True, "The question has no words to search for."
