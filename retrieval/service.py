@@ -39,6 +39,7 @@ from .index.build import IndexBuilder
 from .ingest.child import ingest_in_child
 from .ingest.pipeline import (
     IngestProgress,
+    KnownFiles,
     ProgressCallback,
     corpus_digest,
     merge_counts,
@@ -817,7 +818,8 @@ class ArchiveService:
             plan = await self.reindex_plan(paths, base_url)
             roots, gone = list(plan.read), plan.gone
         stored = await self.store.stored_documents()
-        prepared = await asyncio.to_thread(prepare, roots, stored, self.chunking, progress)
+        known = KnownFiles(await self.store.file_records(), await self.store.boilerplate_texts())
+        prepared = await asyncio.to_thread(prepare, roots, stored, self.chunking, progress, known)
         ledger = prepared.ledger
         removed = removals(
             stored, ledger, prepared.skipped, read=roots, prune=prune, exact=exact, gone=gone
@@ -838,6 +840,8 @@ class ArchiveService:
                 await w.replace_source_roots(new_roots)
             if moved:
                 await w.set_sources(moved)
+            await w.save_file_records(prepared.records, prepared.forgotten)
+            await w.add_boilerplate_texts(prepared.boilerplate_texts)
 
         removed_ids = [r.doc_id for r in removed]
         if prepared.documents or removed_ids:
