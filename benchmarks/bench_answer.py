@@ -198,11 +198,7 @@ class Phases:
             self._patch(service_module, name, phase, capture=name == "select_results")
         for name, phase in PHASE_OF_STORE_METHOD.items():
             self._patch(self.service.store, name, phase)
-        # Since issue 13 the suggestions run in a worker thread, the hop included.
-        off_loop = hasattr(self.service, "_suggestions_off_loop")
-        self._patch(
-            self.service, "_suggestions_off_loop" if off_loop else "suggestions", "suggestions"
-        )
+        self._patch(self.service, "suggestions", "suggestions")
         self._patch(self.service._require_index(), "top", "bm25 top")
         return self
 

@@ -108,7 +108,7 @@ class _Watched(Speller):
 
 async def test_ask_checks_spelling_off_the_event_loop(seed_service: ArchiveService) -> None:
     watched = _Watched(await seed_service.store.words())
-    seed_service._speller = watched
+    seed_service._speller = (seed_service._build_id, watched)
     answer = await seed_service.ask("Where did Xiaopnig study?")
     assert "xiaoping" in answer.suggestions
     assert watched.threads
