@@ -11,7 +11,8 @@ unknown word that share its first or last letter, ordered by distance, then by h
 The vocabulary: the bundled article's words and pseudo-words (``synthetic.vocabulary``) up to
 150,000, counts drawn from a Zipf law; the unknown words: known words with one or two typos
 (letters dropped, added, changed or swapped) and words the archive never uses. Checks that all
-three give the same suggestions. Prints a table and writes ``benchmarks/results/spelling.json``.
+three give the same suggestions. Prints a table and writes
+``benchmarks/results/spelling.{json,md}``.
 
     python benchmarks/bench_spelling.py
 """
@@ -204,20 +205,26 @@ def main() -> None:
         "machine": describe(),
         "command": "python benchmarks/bench_spelling.py " + " ".join(sys.argv[1:]),
     }
-    print(
+    machine = report["machine"]
+    lines = [
         f"{len(known):,} known words, {len(asked)} unknown ones ({suggested:.0%} get a "
-        f"suggestion); same suggestions as the scan: {same}"
-    )
-    print("| speller | per word p50 / p99 (ms) | build (s) | memory (MB) | build peak (MB) |")
-    print("|---|---:|---:|---:|---:|")
+        f"suggestion); same suggestions as the scan: {same}. Machine: {machine['cpu']}, "
+        f"{machine['cores']} cores (shared), Python {machine['python']}. "
+        f"Command: `{report['command']}`",
+        "",
+        "| speller | per word p50 / p99 (ms) | build (s) | memory (MB) | build peak (MB) |",
+        "|---|---:|---:|---:|---:|",
+    ]
     for name, r in results.items():
-        print(
+        lines.append(
             f"| {name} | {r['p50_ms']:.3f} / {r['p99_ms']:.3f} | {r['build_s']} "
             f"| {r['memory_mb']} | {r['build_peak_mb']} |"
         )
+    print("\n".join(lines))
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     (out / "spelling.json").write_text(json.dumps(report, indent=2) + "\n")
+    (out / "spelling.md").write_text("\n".join(lines) + "\n")
 
 
 if __name__ == "__main__":

@@ -84,8 +84,13 @@ class Speller:
     """
 
     def __init__(self, vocabulary: Mapping[str, int]) -> None:
-        known = [w for w in vocabulary if w.isalpha() and len(w) >= _SHORTEST - 1]
-        known.sort(key=len)
+        # Grouped by length in Python steps, not one list.sort: a build in a worker thread
+        # must not hold the interpreter long (the event loop waits for it meanwhile).
+        by_length: dict[int, list[str]] = {}
+        for word in vocabulary:
+            if word.isalpha() and len(word) >= _SHORTEST - 1:
+                by_length.setdefault(len(word), []).append(word)
+        known = [w for length in sorted(by_length) for w in by_length[length]]
         self._words = known
         self._counts = [vocabulary[w] for w in known]
         # One sorted array: each entry is a variant's hash (its high bits) and the word's id (the
@@ -93,18 +98,15 @@ class Speller:
         self._id_bits = max(len(known).bit_length(), 1)
         parts: list[np.ndarray] = []
         first = 0
-        filed = bisect_right(known, LONGEST_FILED, key=len)
-        while first < filed:
-            length = len(known[first])
-            last = first
-            while last < filed and len(known[last]) == length:
-                last += 1
-            # A word this short is only ever a candidate for a word one letter longer.
-            deletes = MAX_DISTANCE if length >= _SHORTEST else 1
-            weights, term = _deletions(length, deletes)
-            hashes = _mixed(_codes(known[first:last], length) @ weights + term)
-            ids = np.arange(first, last, dtype=np.uint64)[:, None]
-            parts.append((self._prefix(hashes) | ids).ravel())
+        for length in sorted(by_length):
+            last = first + len(by_length[length])
+            if length <= LONGEST_FILED:
+                # A word this short is only ever a candidate for a word one letter longer.
+                deletes = MAX_DISTANCE if length >= _SHORTEST else 1
+                weights, term = _deletions(length, deletes)
+                hashes = _mixed(_codes(by_length[length], length) @ weights + term)
+                ids = np.arange(first, last, dtype=np.uint64)[:, None]
+                parts.append((self._prefix(hashes) | ids).ravel())
             first = last
         self._entries = np.concatenate(parts) if parts else np.zeros(0, dtype=np.uint64)
         del parts
