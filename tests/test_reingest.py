@@ -11,6 +11,7 @@ import json
 import os
 import shutil
 import sqlite3
+import time
 import zipfile
 from dataclasses import replace
 from pathlib import Path
@@ -25,6 +26,7 @@ BANNER = (
     "Return to the MIM Prison Ministry home page and read the latest issue of Under Lock & Key."
 )
 TOPICS = ["strike", "censorship", "isolation", "grievance", "parole", "visits", "labor", "food"]
+LONG_AGO = 1_600_000_000 * 10**9
 QUESTIONS = ["What did prisoners write about the parole?", "prison ministry home page", "migrants"]
 # Tables whose rows an ingest writes; the file records are left out (one side has them wiped).
 TABLES = {
@@ -59,6 +61,8 @@ def make_corpus(root: Path, with_banner: int = 7) -> Path:
     (root / "lines.jsonl").write_text("\n".join(json.dumps(x) for x in lines) + "\n")
     with zipfile.ZipFile(root / "pages.zip", "w") as zf:
         zf.writestr("z/zipped.txt", "Zipped page\n\nThe zipped page speaks of censorship.\n")
+    for file in root.iterdir():
+        os.utime(file, ns=(LONG_AGO, LONG_AGO))  # not written just now: see the racy test
     return root
 
 
@@ -153,7 +157,7 @@ async def test_a_touched_file_with_the_same_bytes_is_not_read_again(tmp_path: Pa
     corpus = make_corpus(tmp_path / "corpus")
     recorded, wiped = await twins(tmp_path, corpus)
     for name in ("p0.txt", "side.meta.json", "lines.jsonl"):
-        os.utime(corpus / name, ns=(1_000_000_000, 1_000_000_000))
+        os.utime(corpus / name, ns=(LONG_AGO + 10**9, LONG_AGO + 10**9))
     prepared = await prepared_again(recorded, corpus)
     assert prepared.reused == FILES
     # The new times are recorded, so the next ingest does not hash those files again.
@@ -161,6 +165,20 @@ async def test_a_touched_file_with_the_same_bytes_is_not_read_again(tmp_path: Pa
         str(corpus / n) for n in ("p0.txt", "side.txt", "lines.jsonl")
     }
     await reingest_both(recorded, wiped, corpus)
+
+
+async def test_a_file_written_just_now_is_checked_by_its_bytes_next_time(tmp_path: Path) -> None:
+    # A clock too coarse to tell two writes apart: same size, same time, other bytes.
+    corpus = make_corpus(tmp_path / "corpus")
+    now = time.time_ns()
+    (corpus / "p4.txt").write_text(page("parole", 2001))
+    os.utime(corpus / "p4.txt", ns=(now, now))
+    recorded, wiped = await twins(tmp_path, corpus)
+    (corpus / "p4.txt").write_text(page("parole", 2002))
+    os.utime(corpus / "p4.txt", ns=(now, now))
+    assert (await prepared_again(recorded, corpus)).reused == FILES - 1
+    report = await reingest_both(recorded, wiped, corpus)
+    assert report.changed == ("p4",)
 
 
 async def test_a_changed_sidecar_has_its_page_read_again(tmp_path: Path) -> None:

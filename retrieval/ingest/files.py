@@ -12,6 +12,7 @@ read with another base URL, or a document it gave is no longer stored as it was.
 from __future__ import annotations
 
 import hashlib
+import time
 from collections.abc import Mapping
 from dataclasses import replace
 from functools import lru_cache
@@ -22,6 +23,9 @@ from ..sources.base import sidecar_path
 
 _CHUNK = 1 << 20
 _NO_SIDECAR = (-1, -1)
+# A file written this recently may be written again within the file system's time granularity
+# with its size and time unchanged (what git calls racy): its record has the next ingest hash it.
+RACY_NS = 2_000_000_000
 # The code whose output a record holds: a change to any of these makes every record stale.
 _READING_CODE = ("sources/*.py", "boilerplate.py", "ingest/provenance.py", "models.py")
 
@@ -39,6 +43,16 @@ def file_state(path: Path) -> tuple[int, int, int, int] | None:
     except OSError:
         sidecar = _NO_SIDECAR
     return (stat.st_size, stat.st_mtime_ns, *sidecar)
+
+
+def settled(state: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
+    """The state to record: with the times unknown (-1) when the file or its sidecar was
+    written too recently for its time to tell a later change."""
+    now = time.time_ns()
+    size, mtime, sidecar_size, sidecar_mtime = state
+    if now - mtime < RACY_NS or (sidecar_mtime >= 0 and now - sidecar_mtime < RACY_NS):
+        return (size, -1, sidecar_size, -1)
+    return state
 
 
 def file_digest(path: Path) -> str | None:
@@ -87,7 +101,7 @@ def unchanged_record(
     if record.state != state:
         if file_digest(path) != record.digest:
             return None
-        record = replace(record, state=state)
+        record = replace(record, state=settled(state))
     for document in record.documents:
         old = stored.get(document.doc_id)
         if old is None or old.content_hash != document.content_hash:

@@ -39,7 +39,7 @@ from ..models import (
 )
 from ..sources import disk_files, read_disk_file
 from ..text import surface_words
-from .files import file_digest, file_state, reader_version, unchanged_record
+from .files import file_digest, file_state, reader_version, settled, unchanged_record
 from .provenance import Ledger, is_under, read_document, text_hash
 
 log = logging.getLogger(__name__)
@@ -154,7 +154,7 @@ def prepare(
             yield document
         if clean and state is not None and digest is not None:
             records[str(path)] = FileRecord(
-                str(path), base_url, state, digest, reader_version(), tuple(read)
+                str(path), base_url, settled(state), digest, reader_version(), tuple(read)
             )
 
     def every_document() -> Iterator[bytes]:
