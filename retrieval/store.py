@@ -546,7 +546,12 @@ class Store:
 
     async def words(self) -> dict[str, int]:
         """The surface vocabulary: word -> number of documents it occurs in."""
-        return dict(await self._fetchall("SELECT word, documents FROM words"))
+        # As one string, split off the event loop: 150,000 row tuples would hold the loop while
+        # they are made and make the garbage collector walk them (a 40 ms pause, measured).
+        rows = await self._fetchall(
+            "SELECT group_concat(word || char(9) || documents, char(10)) FROM words"
+        )
+        return await asyncio.to_thread(_vocabulary, rows[0][0] or "")
 
     async def load_blobs(self, build_id: str) -> dict[str, bytes]:
         """The index arrays saved under ``build_id``."""
@@ -1006,6 +1011,11 @@ def _backup(source: str, uri: bool, target: Path) -> int:
         src.close()
         partial.unlink(missing_ok=True)
     return target.stat().st_size
+
+
+def _vocabulary(joined: str) -> dict[str, int]:
+    pairs = (line.split("\t") for line in joined.split("\n") if line)
+    return {word: int(count) for word, count in pairs}
 
 
 def _file_records(files: list[sqlite3.Row], documents: list[sqlite3.Row]) -> dict[str, FileRecord]:
