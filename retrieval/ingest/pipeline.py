@@ -225,8 +225,9 @@ def boilerplate_texts(
     records: dict[str, FileRecord],
 ) -> dict[int, str]:
     """The texts of the ``repeated`` paragraphs: known from earlier ingests, else found in the
-    documents read now, else in a file that holds them, read again (rare: a paragraph that
-    became boilerplate while every document holding it was unchanged)."""
+    documents read now, else in a file that holds them, read again (a paragraph that became
+    boilerplate while every document holding it was unchanged; the first ingest after the
+    upgrade that added the records)."""
     texts = {p: known[p] for p in repeated if p in known}
     texts |= paragraph_texts(changed, repeated - texts.keys())
     for path, record in records.items():
