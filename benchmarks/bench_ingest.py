@@ -5,8 +5,9 @@ Generates (once, cached by size) a `wget --mirror`-like folder of ``--pages`` pa
 without a charset declaration on a share of pages, the site's header paragraph and navigation links
 on every page, section headings, footnote markers and notes lists in the archive's several forms.
 Then runs `archive-bot ingest` on it in a fresh database (a separate process, so its peak memory is
-measured), and once more to time the unchanged re-ingest. Prints a table and writes
-``benchmarks/results/ingest.{json,md}``.
+measured), and again: untouched (no file is read again), after touching every file (new
+modification times, same bytes: each file is hashed, none parsed) and after changing one page
+(only it is parsed). Prints a table and writes ``benchmarks/results/ingest.{json,md}``.
 
     python benchmarks/bench_ingest.py              # 10,000 pages of ~2,000 words
     python benchmarks/bench_ingest.py --pages 500  # a quick run
@@ -154,15 +155,27 @@ def main() -> None:
         # A new store: the first command also ingests the bundled article (a few ms).
         first = timed_ingest(db, mirror)
         print(f"first ingest: {first}")
+        db_mb = sum(p.stat().st_size for p in Path(tmp).iterdir()) / 1e6
         again = timed_ingest(db, mirror)
         print(f"unchanged re-ingest: {again}")
-        db_mb = sum(p.stat().st_size for p in Path(tmp).iterdir()) / 1e6
+        pages = sorted(mirror.rglob("*.html"))
+        for file in pages:
+            os.utime(file)
+        touched = timed_ingest(db, mirror)
+        print(f"re-ingest after touching every file: {touched}")
+        original = pages[len(pages) // 2].read_bytes()
+        pages[len(pages) // 2].write_bytes(original.replace(b"</body>", b"<p>One more.</p></body>"))
+        one = timed_ingest(db, mirror)
+        print(f"re-ingest with one page changed: {one}")
+        pages[len(pages) // 2].write_bytes(original)  # the cached mirror stays as generated
     report = {
         "pages": args.pages,
         "words_per_page": args.words,
         "mirror_mb": round(size / 1e6, 1),
         "first_ingest": first,
         "unchanged_reingest": again,
+        "touched_reingest": touched,
+        "one_changed_reingest": one,
         "database_mb": round(db_mb, 1),
         "machine": describe(),
         "command": "python benchmarks/bench_ingest.py " + " ".join(sys.argv[1:]),
@@ -179,8 +192,11 @@ def main() -> None:
             "| --- | --- | --- | --- |",
             f"| first ingest | {first['seconds']} | {first['peak_rss_mb']} | {' / '.join(first['summary'])} |",
             f"| unchanged re-ingest | {again['seconds']} | {again['peak_rss_mb']} | {' / '.join(again['summary'])} |",
+            f"| every file touched (same bytes) | {touched['seconds']} | {touched['peak_rss_mb']} | {' / '.join(touched['summary'])} |",
+            f"| one page changed | {one['seconds']} | {one['peak_rss_mb']} | {' / '.join(one['summary'])} |",
             "",
-            f"Database: {report['database_mb']} MB. Command: `{report['command']}`",
+            f"Database after the first ingest: {report['database_mb']} MB. "
+            f"Command: `{report['command']}`",
             "",
         ]
     )

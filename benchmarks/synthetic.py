@@ -9,15 +9,18 @@ go through ``retrieval.text.terms`` like a user's question.
 
 from __future__ import annotations
 
+import random
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 from operator import itemgetter
+from pathlib import Path
 from typing import TypeVar
 
 import numpy as np
 
-from retrieval.text import terms
+from retrieval.text import is_stop_word, terms
 
 SEED = 20240611
 VOCABULARY = 60_000
@@ -155,3 +158,115 @@ def questions(n: int, passages: int, words: list[str], seed: int = SEED) -> list
         text = _FILLERS[i % len(_FILLERS)].format(" ".join(names[:half]), " ".join(names[half:]))
         out.append(Question(text.strip() + "?", common))
     return out
+
+
+# --- archive-like pages (for benchmarks of the whole answer) -----------------------------------
+
+SEED_ARTICLE = Path(__file__).resolve().parents[1] / "data" / "000_3b9707020bd53a84.txt"
+PAGE_VOCABULARY = 150_000  # distinct pseudo-words pages draw from (the archive's is about as big)
+SWAP_SHARE = 0.6  # share of the seed's content words replaced by a Zipf-drawn pseudo-word
+NAME_SWAP_SHARE = 0.3  # the same for capitalised words (names) inside a sentence
+PARAGRAPHS = 18
+SENTENCES_PER_PARAGRAPH = 4
+PAGE_URL = "https://www.prisoncensorship.info/archive/etext/bench/{part}/page{number}.html"
+_WORD_AND_TAIL = re.compile(r"^([A-Za-z]+)([^A-Za-z]*)$")
+_TEMPLATES = (
+    "what did {} say about {}?",
+    "where was {} and {}?",
+    "how many {} were in {}?",
+    "why did the {} oppose {}?",
+    "who wrote about {} and the {}?",
+    "when was {} in {}?",
+    "{} {}",
+    "tell me about {} {}",
+)
+
+
+@dataclass(frozen=True)
+class Page:
+    """One synthetic archive page: title, URL, paragraphs (a section heading among them)."""
+
+    number: int
+    title: str
+    url: str
+    paragraphs: tuple[str, ...]
+
+    def record(self) -> dict[str, str]:
+        """The page as a JSONL record (what ``archive-bot ingest`` reads)."""
+        return {"url": self.url, "title": self.title, "text": "\n\n".join(self.paragraphs)}
+
+
+class PageMaker:
+    """Archive-like pages: the bundled article's sentences (real phrasing, stop words, numbers,
+    footnote markers), shuffled, with most content words swapped for Zipf-drawn pseudo-words of a
+    large vocabulary, so that posting lists and the surface vocabulary grow as in a big archive.
+    Page ``n`` is the same for a seed whatever else is made."""
+
+    def __init__(self, seed: int = SEED, size: int = PAGE_VOCABULARY) -> None:
+        self.seed = seed
+        self.words = vocabulary(size, seed)
+        self._table = _zipf_table(size)
+        text = SEED_ARTICLE.read_text(encoding="utf-8").replace("\n", " ")
+        self.sentences = [
+            s.strip() + "." for s in text.split(". ") if len(s) > 40 and "Maoist" not in s
+        ]
+        self._tokens = [s.split() for s in self.sentences]
+
+    def _swap(self, token: str, first: bool, rng: random.Random, draw: Iterator[int]) -> str:
+        match = _WORD_AND_TAIL.match(token)
+        if match is None:
+            return token
+        word, tail = match.groups()
+        if word.islower() and not is_stop_word(word):
+            return self.words[next(draw)] + tail if rng.random() < SWAP_SHARE else token
+        name = word[0].isupper() and word[1:].islower() and not first
+        if name and rng.random() < NAME_SWAP_SHARE:
+            return self.words[next(draw)].capitalize() + tail
+        return token
+
+    def page(self, number: int) -> Page:
+        """Page ``number``."""
+        rng = random.Random(self.seed * 1_000_003 + number)
+        ids = np.random.default_rng([self.seed, number, 1])
+        draw = iter(_draw(ids, self._table, 4096).tolist())
+        made = []
+        for _ in range(PARAGRAPHS):
+            sentences = []
+            for tokens in rng.sample(self._tokens, SENTENCES_PER_PARAGRAPH):
+                sentences.append(
+                    " ".join(self._swap(t, i == 0, rng, draw) for i, t in enumerate(tokens))
+                )
+            name = self.words[next(draw)].capitalize()
+            sentences.append(f"Comrade {name} wrote this in {1970 + rng.randrange(40)}.")
+            made.append(" ".join(sentences))
+        title = " ".join(self.words[next(draw)] for _ in range(rng.randint(2, 5))).title()
+        heading = " ".join(self.words[next(draw)] for _ in range(rng.randint(2, 3))).title()
+        half = PARAGRAPHS // 2
+        paragraphs = (title, *made[:half], heading, *made[half:])
+        url = PAGE_URL.format(part=f"p{number % 40:02d}", number=number)
+        return Page(number, title, url, paragraphs)
+
+    def questions(self, n: int, pages: int, typo_share: float = 0.2) -> list[str]:
+        """``n`` questions about random pages of the first ``pages``: 2-5 words of one of their
+        sentences, written as a chat question (templates with stop words); ``typo_share`` of
+        them with a typo in one word (an unknown word: spelling suggestions are asked for)."""
+        rng = random.Random(self.seed + 7)
+        out: list[str] = []
+        while len(out) < n:
+            paragraph = rng.choice(self.page(rng.randrange(pages)).paragraphs[1:])
+            sentence = rng.choice(paragraph.split(". "))
+            picked = [w for w in re.findall(r"[A-Za-z]+", sentence) if terms(w)]
+            if len(picked) < 2:
+                continue
+            chosen = rng.sample(picked, min(len(picked), rng.randint(2, 5)))
+            if rng.random() < typo_share:
+                long = [i for i, w in enumerate(chosen) if len(w) >= 6]
+                if long:
+                    i = rng.choice(long)
+                    j = rng.randrange(1, len(chosen[i]) - 2)
+                    w = chosen[i]
+                    chosen[i] = w[:j] + w[j + 1] + w[j] + w[j + 2 :]  # two letters swapped
+            half = max(1, len(chosen) // 2)
+            template = _TEMPLATES[len(out) % len(_TEMPLATES)]
+            out.append(template.format(" ".join(chosen[:half]), " ".join(chosen[half:])))
+        return out

@@ -1,19 +1,23 @@
 """Site boilerplate: paragraphs that a large share of the pages repeat, and the site's name in titles.
 
-Pure functions: the ingest reads every document, asks :func:`repeated_paragraphs` which paragraphs
-are site furniture (banners, "return to the home page" lines, copyright notices), then strips them
-from each document with :func:`strip_boilerplate` before structuring it. :func:`clean_title`
-takes the site's name off a page's ``<title>`` ("MIM: ...", "... - MIM").
+Pure functions: the ingest takes the fingerprints of every document's paragraphs
+(:func:`paragraph_prints`; the store keeps them, so an unchanged file need not be read again to
+count them), asks :func:`repeated_prints` which paragraphs are site furniture (banners, "return to
+the home page" lines, copyright notices), then strips them from each document it structures with
+:func:`strip_boilerplate`. :func:`clean_title` takes the site's name off a page's ``<title>``
+("MIM: ...", "... - MIM").
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
-from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Set
 from dataclasses import replace
 
-from .models import SourceDocument
+import numpy as np
+
+from .models import Block, SourceDocument
 
 # Longer paragraphs are articles' own text; not counting them keeps memory to the short ones.
 MAX_BOILERPLATE_CHARS = 1000
@@ -36,35 +40,70 @@ def normalise(text: str) -> str:
     return " ".join(text.split()).casefold()
 
 
-def repeated_paragraphs(
-    docs: Iterable[SourceDocument], share: float = 0.3, min_docs: int = 5
-) -> set[str]:
-    """Normalised paragraph texts found in more than ``share`` of ``docs`` and at least ``min_docs``.
+def fingerprint(text: str) -> int:
+    """A 64-bit fingerprint of a paragraph's normalised text (signed, as SQLite stores it)."""
+    digest = hashlib.blake2b(normalise(text).encode("utf-8"), digest_size=8).digest()
+    return int.from_bytes(digest, "little", signed=True)
 
-    A paragraph counts once per document; headings and notes are not considered (a "Notes" heading
-    or an "Ibid." note repeats across articles without being boilerplate).
-    """
-    counts: Counter[str] = Counter()
-    total = 0
+
+def _may_repeat(block: Block) -> bool:
+    # Headings and notes are not considered: a "Notes" heading or an "Ibid." note repeats
+    # across articles without being boilerplate.
+    return block.kind == "paragraph" and len(block.text) <= MAX_BOILERPLATE_CHARS
+
+
+def paragraph_prints(doc: SourceDocument) -> bytes:
+    """The distinct fingerprints of a document's paragraphs that may be boilerplate, packed
+    (little-endian int64s): what the ingest counts, and the store keeps per document read."""
+    prints = {fingerprint(b.text) for b in doc.blocks if _may_repeat(b) and normalise(b.text)}
+    return np.array(sorted(prints), dtype="<i8").tobytes()
+
+
+def unpack_prints(packed: bytes) -> list[int]:
+    """The fingerprints :func:`paragraph_prints` packed."""
+    prints: list[int] = np.frombuffer(packed, dtype="<i8").tolist()
+    return prints
+
+
+def repeated_prints(
+    prints: Iterable[bytes], share: float = 0.3, min_docs: int = 5
+) -> frozenset[int]:
+    """The fingerprints found in more than ``share`` of the documents and in at least
+    ``min_docs`` of them, given each document's :func:`paragraph_prints` (read once)."""
+    every: list[np.ndarray] = []
+    for packed in prints:
+        every.append(np.frombuffer(packed, dtype="<i8"))
+    if not every:
+        return frozenset()
+    values, counts = np.unique(np.concatenate(every), return_counts=True)
+    found = values[(counts >= min_docs) & (counts > share * len(every))]
+    return frozenset(found.tolist())
+
+
+def paragraph_texts(docs: Iterable[SourceDocument], wanted: Iterable[int]) -> dict[int, str]:
+    """The normalised texts of the ``wanted`` fingerprints that ``docs`` hold."""
+    missing = set(wanted)
+    found: dict[int, str] = {}
     for doc in docs:
-        total += 1
-        counts.update(
-            {
-                normalise(b.text)
-                for b in doc.blocks
-                if b.kind == "paragraph" and len(b.text) <= MAX_BOILERPLATE_CHARS
-            }
-            - {""}
-        )
-    return {text for text, n in counts.items() if n >= min_docs and n > share * total}
+        for block in doc.blocks:
+            if not missing:
+                return found
+            if not _may_repeat(block):
+                continue
+            print_ = fingerprint(block.text)
+            if print_ in missing:
+                found[print_] = normalise(block.text)
+                missing.discard(print_)
+    return found
 
 
-def strip_boilerplate(doc: SourceDocument, repeated: set[str]) -> tuple[SourceDocument, int]:
-    """The document without its repeated paragraphs, and how many blocks were dropped."""
+def strip_boilerplate(doc: SourceDocument, repeated: Set[int]) -> tuple[SourceDocument, int]:
+    """The document without its repeated paragraphs (by fingerprint), and how many blocks
+    were dropped."""
     if not repeated:
         return doc, 0
     kept = tuple(
-        b for b in doc.blocks if not (b.kind == "paragraph" and normalise(b.text) in repeated)
+        b for b in doc.blocks if not (b.kind == "paragraph" and fingerprint(b.text) in repeated)
     )
     dropped = len(doc.blocks) - len(kept)
     return (replace(doc, blocks=kept) if dropped else doc), dropped
@@ -80,7 +119,11 @@ def clean_title(title: str) -> str | None:
 __all__ = [
     "MAX_BOILERPLATE_CHARS",
     "clean_title",
+    "fingerprint",
     "normalise",
-    "repeated_paragraphs",
+    "paragraph_prints",
+    "paragraph_texts",
+    "repeated_prints",
     "strip_boilerplate",
+    "unpack_prints",
 ]

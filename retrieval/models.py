@@ -290,6 +290,38 @@ class StoredDocument:
 
 
 @dataclass(frozen=True)
+class ReadDocument:
+    """What an ingest keeps of a document it read, without its text: enough to decide again
+    whether to store, merge or refuse it, and to count its paragraphs toward the boilerplate.
+
+    ``chars`` is the length of its text as read (short texts are never merged); ``prints`` the
+    fingerprints of its paragraphs that may be boilerplate (distinct, little-endian int64s).
+    """
+
+    doc_id: str
+    source: SourceRef
+    url: str | None
+    content_hash: str
+    text_hash: str
+    chars: int
+    prints: bytes
+
+
+@dataclass(frozen=True)
+class FileRecord:
+    """A file on disk as an ingest last read it, so that a later one need not read it again
+    while it is unchanged: its state (size and modification time, its metadata sidecar's), a
+    hash of its bytes, the version of the code that read it, and the documents it gave."""
+
+    path: str
+    base_url: str
+    state: tuple[int, int, int, int]
+    digest: str
+    reader: str
+    documents: tuple[ReadDocument, ...]
+
+
+@dataclass(frozen=True)
 class SourceRoot:
     """A file or folder an index was built from (a resolved absolute path) and its base URL."""
 

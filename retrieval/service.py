@@ -131,7 +131,8 @@ class ArchiveService:
         self.params = params
         self.chunking = chunking
         self._index: BM25Index | None = None
-        self._speller = Speller({})
+        self._speller: tuple[str | None, Speller] | None = None
+        self._speller_lock = asyncio.Lock()
         self._build_id: str | None = None
         self._ingest_lock = asyncio.Lock()
         self._checked_at = 0.0
@@ -231,11 +232,9 @@ class ArchiveService:
         await self._install(index, build_id)
 
     async def _install(self, index: BM25Index, build_id: str) -> None:
-        """Swap in a new index (and the speller of its vocabulary) at once."""
-        speller = await asyncio.to_thread(Speller, await self.store.words())
+        """Swap in a new index (its speller is built when first needed)."""
         self._index = index
         self._build_id = build_id
-        self._speller = speller
 
     async def _rebuild(self, *, rechunk: bool) -> None:
         """Rebuild the index (and, after a tokenizer or chunking change, the passages)."""
@@ -260,14 +259,26 @@ class ArchiveService:
             raise IndexNotReady("the index is not loaded yet; try again in a moment")
         return self._index
 
-    def suggestions(self, question: ParsedQuestion) -> tuple[str, ...]:
-        """Known words close to the question's words the index does not know."""
+    async def suggestions(self, question: ParsedQuestion) -> tuple[str, ...]:
+        """Known words close to the question's words the index does not know (worked out in a
+        worker thread: up to a millisecond a word)."""
         index = self._require_index()
-        out: list[str] = []
-        for word in question.surface:
-            if word.isalpha() and stem(word) not in index.vocab:
-                out.extend(s for s in self._speller.suggest(word) if s not in out)
-        return tuple(out[:5])
+        unknown = [w for w in question.surface if w.isalpha() and stem(w) not in index.vocab]
+        if not unknown:
+            return ()
+        speller = await self._speller_of_index()
+        return await asyncio.to_thread(_suggest, speller, unknown)
+
+    async def _speller_of_index(self) -> Speller:
+        """The speller of the serving index's vocabulary, built once per index when first
+        needed, off the event loop (about a second at 150,000 words: a command that asks for
+        no suggestion never waits for it)."""
+        async with self._speller_lock:
+            if self._speller is None or self._speller[0] != self._build_id:
+                build_id = self._build_id
+                words = await self.store.words()
+                self._speller = (build_id, await asyncio.to_thread(Speller, words))
+            return self._speller[1]
 
     def check_question(self, question: str) -> str:
         """The question as it will be searched; raises :class:`QuestionError` when unusable."""
@@ -292,7 +303,7 @@ class ArchiveService:
         parsed = without_stop_word_typos(parsed, index.vocab.__contains__)
         limit = max(1, min(limit, MAX_RESULTS))
         offset = max(0, offset)
-        suggestions = self.suggestions(parsed)
+        suggestions = await self.suggestions(parsed)
         if not parsed.terms:
             return Answer(
                 parsed.text,
@@ -715,6 +726,13 @@ class ArchiveService:
             if build_id and build_id != self._build_id:
                 await self._load(build_id)
             return report
+
+
+def _suggest(speller: Speller, words: list[str]) -> tuple[str, ...]:
+    out: list[str] = []
+    for word in words:
+        out.extend(s for s in speller.suggest(word) if s not in out)
+    return tuple(out[:5])
 
 
 def _diff(meta: dict[str, str], expected: dict[str, str]) -> str:

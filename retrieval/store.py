@@ -23,10 +23,12 @@ from .errors import StoreError, StoreNeedsWrite
 from .models import (
     Document,
     DocumentInfo,
+    FileRecord,
     Marker,
     Paragraph,
     Passage,
     PassageRow,
+    ReadDocument,
     SourceRef,
     SourceRoot,
     StoredDocument,
@@ -162,6 +164,36 @@ MIGRATIONS: tuple[str, ...] = (
         documents TEXT NOT NULL,
         PRIMARY KEY (question_id, first_result)
     );
+    """,
+    # 8: the files an ingest read, so that the next one reads only those that changed: each
+    # file's state (size, modification time, its sidecar's: -1 when none), a hash of its bytes,
+    # the version of the reading code, and the documents it gave without their text (with the
+    # fingerprints of their paragraphs, to find the boilerplate again); and the texts of the
+    # paragraphs found to be boilerplate, by fingerprint
+    """
+    CREATE TABLE source_files (
+        path TEXT PRIMARY KEY,
+        base_url TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        mtime_ns INTEGER NOT NULL,
+        sidecar_size INTEGER NOT NULL,
+        sidecar_mtime_ns INTEGER NOT NULL,
+        digest TEXT NOT NULL,
+        reader TEXT NOT NULL
+    );
+    CREATE TABLE file_documents (
+        path TEXT NOT NULL REFERENCES source_files(path) ON DELETE CASCADE,
+        position INTEGER NOT NULL,
+        doc_id TEXT NOT NULL,
+        source TEXT NOT NULL,
+        url TEXT,
+        content_hash TEXT NOT NULL,
+        text_hash TEXT NOT NULL,
+        chars INTEGER NOT NULL,
+        prints BLOB NOT NULL,
+        PRIMARY KEY (path, position)
+    );
+    CREATE TABLE boilerplate_texts (fingerprint INTEGER PRIMARY KEY, text TEXT NOT NULL);
     """,
 )
 
@@ -312,6 +344,23 @@ class Store:
             doc_id: StoredDocument(doc_id, digest, SourceRef.parse(source), url, text_hash)
             for doc_id, digest, source, url, text_hash in rows
         }
+
+    async def file_records(self) -> dict[str, FileRecord]:
+        """What earlier ingests recorded of the files they read, by path."""
+        documents = await self._fetchall(
+            "SELECT path, doc_id, source, url, content_hash, text_hash, chars, prints "
+            "FROM file_documents ORDER BY path, position"
+        )
+        files = await self._fetchall(
+            "SELECT path, base_url, size, mtime_ns, sidecar_size, sidecar_mtime_ns, digest, "
+            "reader FROM source_files"
+        )
+        # Tens of thousands of records: made off the event loop.
+        return await asyncio.to_thread(_file_records, files, documents)
+
+    async def boilerplate_texts(self) -> dict[int, str]:
+        """The texts of the paragraphs earlier ingests found to be boilerplate, by fingerprint."""
+        return dict(await self._fetchall("SELECT fingerprint, text FROM boilerplate_texts"))
 
     async def source_roots(self) -> list[SourceRoot]:
         """The files and folders the index was built from, oldest first."""
@@ -534,7 +583,12 @@ class Store:
 
     async def words(self) -> dict[str, int]:
         """The surface vocabulary: word -> number of documents it occurs in."""
-        return dict(await self._fetchall("SELECT word, documents FROM words"))
+        # As one string, split off the event loop: 150,000 row tuples would hold the loop while
+        # they are made and make the garbage collector walk them (a 40 ms pause, measured).
+        rows = await self._fetchall(
+            "SELECT group_concat(word || char(9) || documents, char(10)) FROM words"
+        )
+        return await asyncio.to_thread(_vocabulary, rows[0][0] or "")
 
     async def load_blobs(self, build_id: str) -> dict[str, bytes]:
         """The index arrays saved under ``build_id``."""
@@ -862,6 +916,44 @@ class Writer:
             ],
         )
 
+    async def save_file_records(
+        self, records: Iterable[FileRecord], forgotten: Iterable[str] = ()
+    ) -> None:
+        """Record files as read now (replacing what was recorded of them); forget others."""
+        records = list(records)
+        await self._conn.executemany(
+            "DELETE FROM source_files WHERE path = ?",
+            [(p,) for p in [*forgotten, *(r.path for r in records)]],
+        )
+        await self._conn.executemany(
+            "INSERT INTO source_files VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [(r.path, r.base_url, *r.state, r.digest, r.reader) for r in records],
+        )
+        await self._conn.executemany(
+            "INSERT INTO file_documents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    r.path,
+                    position,
+                    d.doc_id,
+                    str(d.source),
+                    d.url,
+                    d.content_hash,
+                    d.text_hash,
+                    d.chars,
+                    d.prints,
+                )
+                for r in records
+                for position, d in enumerate(r.documents)
+            ],
+        )
+
+    async def add_boilerplate_texts(self, texts: dict[int, str]) -> None:
+        """Remember the texts of paragraphs found to be boilerplate."""
+        await self._conn.executemany(
+            "INSERT OR REPLACE INTO boilerplate_texts VALUES (?, ?)", list(texts.items())
+        )
+
     async def delete_passages(self, doc_id: str) -> None:
         """Remove a document's passages (before re-chunking it)."""
         await self._conn.execute("DELETE FROM passages WHERE doc_id = ?", (doc_id,))
@@ -977,6 +1069,21 @@ def _backup(source: str, uri: bool, target: Path) -> int:
         src.close()
         partial.unlink(missing_ok=True)
     return target.stat().st_size
+
+
+def _vocabulary(joined: str) -> dict[str, int]:
+    pairs = (line.split("\t") for line in joined.split("\n") if line)
+    return {word: int(count) for word, count in pairs}
+
+
+def _file_records(files: list[sqlite3.Row], documents: list[sqlite3.Row]) -> dict[str, FileRecord]:
+    read: dict[str, list[ReadDocument]] = {}
+    for path, doc_id, source, *fields in documents:
+        read.setdefault(path, []).append(ReadDocument(doc_id, SourceRef.parse(source), *fields))
+    return {
+        path: FileRecord(path, base_url, tuple(state), digest, reader, tuple(read.get(path, ())))
+        for path, base_url, *state, digest, reader in files
+    }
 
 
 def _read_only_uri(path: Path) -> str:

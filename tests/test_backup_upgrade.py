@@ -6,12 +6,13 @@ from __future__ import annotations
 import asyncio
 import shutil
 import sqlite3
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from bot.cli import main
-from retrieval import ArchiveService
+from retrieval import ArchiveService, bundled_corpus
 from retrieval.store import MIGRATIONS, Store
 
 # Written by release 0.1.0 (schema version 3) with `archive-bot --db F docs` (the bundled corpus),
@@ -122,3 +123,22 @@ async def test_a_database_of_release_0_1_0_opens_and_answers_after_every_migrati
     # Read-only afterwards: nothing left to upgrade or rebuild.
     again = await ArchiveService.open(path, read_only=True)
     await again.close()
+
+
+async def test_after_the_upgrade_files_are_recorded_then_not_read_again(tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite3"
+    shutil.copy(RELEASE_0_1_0, path)
+    corpus = shutil.copytree(bundled_corpus(), tmp_path / "corpus")
+    service = await ArchiveService.open(path)
+    try:
+        assert await service.store.file_records() == {}  # release 0.1.0 recorded no file
+        first = await service.ingest([corpus])
+        records = await service.store.file_records()
+        second = await service.ingest([corpus])
+        assert await service.store.file_records() == records
+    finally:
+        await service.close()
+    assert replace(first, seconds=0) == replace(second, seconds=0)
+    (record,) = records.values()
+    assert record.path == str(corpus / "000_3b9707020bd53a84.txt")
+    assert [d.doc_id for d in record.documents] == ["ms/migrantsincommunisthistory"]

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from retrieval.boilerplate import normalise, repeated_paragraphs, strip_boilerplate
+from retrieval.boilerplate import (
+    fingerprint,
+    normalise,
+    paragraph_prints,
+    paragraph_texts,
+    repeated_prints,
+    strip_boilerplate,
+)
 from retrieval.layout import structure
 from retrieval.models import Block, SourceDocument, SourceRef
 
@@ -23,6 +30,17 @@ def _corpus(with_banner: int, total: int) -> list[SourceDocument]:
             blocks.append(Block("paragraph", BANNER.upper() if n % 2 else f"  {BANNER} "))
         docs.append(_doc(n, *blocks))
     return docs
+
+
+def repeated_paragraphs(
+    docs: list[SourceDocument], share: float = 0.3, min_docs: int = 5
+) -> set[str]:
+    """The texts of the paragraphs ``docs`` repeat (one pass over ``docs`` to count)."""
+    docs = list(docs)
+    found = repeated_prints((paragraph_prints(d) for d in docs), share, min_docs)
+    texts = paragraph_texts(docs, found)
+    assert set(texts) == found
+    return set(texts.values())
 
 
 def test_a_paragraph_most_pages_repeat_is_boilerplate() -> None:
@@ -48,12 +66,19 @@ def test_a_paragraph_counts_once_per_document() -> None:
 
 
 def test_it_reads_a_generator_once() -> None:
-    assert repeated_paragraphs(doc for doc in _corpus(10, 10)) == {normalise(BANNER)}
+    prints = (paragraph_prints(doc) for doc in _corpus(10, 10))
+    assert repeated_prints(prints) == {fingerprint(BANNER)}
+
+
+def test_fingerprints_are_of_the_normalised_text() -> None:
+    assert fingerprint(f"  {BANNER} ") == fingerprint(BANNER.upper()) != fingerprint("Other")
+    assert paragraph_prints(_corpus(0, 1)[0]) != paragraph_prints(_corpus(1, 1)[0])
+    assert repeated_prints([]) == frozenset()
 
 
 def test_strip_boilerplate_drops_repeated_paragraphs_only() -> None:
     doc = _corpus(1, 1)[0]
-    stripped, dropped = strip_boilerplate(doc, {normalise(BANNER)})
+    stripped, dropped = strip_boilerplate(doc, {fingerprint(BANNER)})
     assert dropped == 1
     assert [b.text for b in stripped.blocks] == ["Notes", "Article 0 says something.", "Ibid."]
     assert stripped.doc_id == doc.doc_id and stripped.title == doc.title
@@ -61,7 +86,7 @@ def test_strip_boilerplate_drops_repeated_paragraphs_only() -> None:
 
 def test_strip_boilerplate_returns_the_same_document_when_nothing_repeats() -> None:
     doc = _corpus(0, 1)[0]
-    assert strip_boilerplate(doc, {normalise(BANNER)}) == (doc, 0)
+    assert strip_boilerplate(doc, {fingerprint(BANNER)}) == (doc, 0)
     assert strip_boilerplate(doc, set())[0] is doc
 
 

@@ -27,6 +27,7 @@ from ..store import Store, Writer, utc_now
 from ..text import TOKENIZER_VERSION
 from .pipeline import (
     IngestProgress,
+    KnownFiles,
     ProgressCallback,
     corpus_digest,
     merge_counts,
@@ -190,7 +191,8 @@ class Indexer:
             plan = await self.reindex_plan(paths, base_url)
             roots, gone = list(plan.read), plan.gone
         stored = await self.store.stored_documents()
-        prepared = await asyncio.to_thread(prepare, roots, stored, self.chunking, progress)
+        known = KnownFiles(await self.store.file_records(), await self.store.boilerplate_texts())
+        prepared = await asyncio.to_thread(prepare, roots, stored, self.chunking, progress, known)
         ledger = prepared.ledger
         removed = removals(
             stored, ledger, prepared.skipped, read=roots, prune=prune, exact=exact, gone=gone
@@ -211,6 +213,8 @@ class Indexer:
                 await w.replace_source_roots(new_roots)
             if moved:
                 await w.set_sources(moved)
+            await w.save_file_records(prepared.records, prepared.forgotten)
+            await w.add_boilerplate_texts(prepared.boilerplate_texts)
 
         removed_ids = [r.doc_id for r in removed]
         if prepared.documents or removed_ids:

@@ -18,8 +18,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from ..boilerplate import paragraph_prints
 from ..models import (
     MergedSource,
+    ReadDocument,
     RemovedDocument,
     SkippedFile,
     SourceDocument,
@@ -59,6 +61,19 @@ def text_hash(document: SourceDocument) -> str:
     for block in document.blocks:
         digest.update(" ".join(block.text.split()).encode("utf-8") + b"\n")
     return digest.hexdigest()[:20]
+
+
+def read_document(document: SourceDocument) -> ReadDocument:
+    """What an ingest keeps of a document it read (see :class:`~retrieval.models.ReadDocument`)."""
+    return ReadDocument(
+        doc_id=document.doc_id,
+        source=document.source,
+        url=document.url,
+        content_hash=document.content_hash,
+        text_hash=text_hash(document),
+        chars=sum(len(b.text) for b in document.blocks),
+        prints=paragraph_prints(document),
+    )
 
 
 def page_key(url: str | None) -> str | None:
@@ -122,11 +137,11 @@ class Ledger:
             if doc.text_hash:
                 self._stored_by_text.setdefault(doc.text_hash, doc.doc_id)
 
-    def admit(self, document: SourceDocument) -> bool:
+    def admit(self, document: ReadDocument) -> bool:
         """Whether to store ``document`` (new, changed or unchanged); if not, say why."""
         self.files_read.add(resolved(document.source.file))
-        digest = text_hash(document)
-        long_enough = sum(len(b.text) for b in document.blocks) >= MIN_MERGE_CHARS
+        digest = document.text_hash
+        long_enough = document.chars >= MIN_MERGE_CHARS
         first = self.seen.get(document.doc_id)
         if first is not None:  # read twice in this ingest
             return self._same_page(document, digest, first.source, first.url, first.text_hash)
@@ -154,7 +169,7 @@ class Ledger:
             self.moved[document.doc_id] = document.source
         return True
 
-    def _elsewhere(self, old: StoredDocument, document: SourceDocument) -> bool:
+    def _elsewhere(self, old: StoredDocument, document: ReadDocument) -> bool:
         """The stored copy is from another file, which still exists."""
         if resolved(old.source.file) == resolved(document.source.file):
             return False
@@ -162,7 +177,7 @@ class Ledger:
 
     def _same_page(
         self,
-        document: SourceDocument,
+        document: ReadDocument,
         digest: str,
         kept_source: SourceRef,
         kept_url: str | None,

@@ -46,11 +46,10 @@ from .zipfiles import zip_files
 _ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
 
 
-def source_files(paths: Iterable[str | Path]) -> Iterator[SourceFile | SkippedFile]:
-    """The files under ``paths`` (folders recursively, zips entry by entry) in a stable order.
-
-    A path that is missing, and a zip or zip entry that is refused, is reported as skipped.
-    """
+def disk_files(paths: Iterable[str | Path]) -> Iterator[tuple[Path, str] | SkippedFile]:
+    """The files under ``paths`` as they lie on disk (a zip is one file), in a stable order,
+    each with its name relative to the folder given. A path that is missing or of a type no
+    reader knows is reported as skipped."""
     for given in paths:
         path = Path(given)
         if path.is_dir():
@@ -58,20 +57,38 @@ def source_files(paths: Iterable[str | Path]) -> Iterator[SourceFile | SkippedFi
                 rel = child.relative_to(path).as_posix()
                 if any(part.startswith(".") for part in PurePosixPath(rel).parts):
                     continue
-                if child.is_file() and child.name.lower().endswith(ZIP_SUFFIX):
-                    yield from _zip_or_page(child, rel)
-                elif child.is_file() and supported(child.name):
-                    yield _file(child, rel)
+                if child.is_file() and (
+                    child.name.lower().endswith(ZIP_SUFFIX) or supported(child.name)
+                ):
+                    yield child, rel
         elif path.is_file():
-            if path.name.lower().endswith(ZIP_SUFFIX):
-                yield from _zip_or_page(path, path.name)
-            elif supported(path.name):
-                yield _file(path, path.name)
+            if path.name.lower().endswith(ZIP_SUFFIX) or supported(path.name):
+                yield path, path.name
             else:
                 known = ", ".join((*TEXT_SUFFIXES, *HTML_SUFFIXES, ZIP_SUFFIX))
                 yield SkippedFile(SourceRef(str(path)), f"unsupported file type (expected {known})")
         else:
             yield SkippedFile(SourceRef(str(path)), "no such file or folder")
+
+
+def files_in(path: Path, relative: str) -> Iterator[SourceFile | SkippedFile]:
+    """What one file on disk holds to read: itself, or a zip's entries (refused ones as skipped)."""
+    if path.name.lower().endswith(ZIP_SUFFIX):
+        yield from _zip_or_page(path, relative)
+    else:
+        yield _file(path, relative)
+
+
+def source_files(paths: Iterable[str | Path]) -> Iterator[SourceFile | SkippedFile]:
+    """The files under ``paths`` (folders recursively, zips entry by entry) in a stable order.
+
+    A path that is missing, and a zip or zip entry that is refused, is reported as skipped.
+    """
+    for item in disk_files(paths):
+        if isinstance(item, SkippedFile):
+            yield item
+        else:
+            yield from files_in(*item)
 
 
 def _zip_or_page(path: Path, relative: str) -> Iterator[SourceFile | SkippedFile]:
@@ -145,11 +162,12 @@ def read_source(
         raise SourceError(f"{file.path}: cannot parse ({exc})") from exc
 
 
-def read_all(
-    paths: Iterable[str | Path], base_url: str = ARCHIVE_BASE_URL
+def read_disk_file(
+    path: Path, relative: str, base_url: str = ARCHIVE_BASE_URL
 ) -> Iterator[SourceDocument | SkippedFile]:
-    """Every document under ``paths``; unreadable files (and ``.jsonl`` lines) as :class:`SkippedFile`."""
-    for item in source_files(paths):
+    """The documents of one file on disk (a zip's entries' documents); unreadable files, zip
+    entries and ``.jsonl`` lines as :class:`SkippedFile`."""
+    for item in files_in(path, relative):
         if isinstance(item, SkippedFile):
             yield item
             continue
@@ -159,4 +177,22 @@ def read_all(
             yield SkippedFile(item.ref, str(exc).removeprefix(f"{item.path}: "))
 
 
-__all__ = ["read_all", "read_source", "source_files"]
+def read_all(
+    paths: Iterable[str | Path], base_url: str = ARCHIVE_BASE_URL
+) -> Iterator[SourceDocument | SkippedFile]:
+    """Every document under ``paths``; unreadable files (and ``.jsonl`` lines) as :class:`SkippedFile`."""
+    for item in disk_files(paths):
+        if isinstance(item, SkippedFile):
+            yield item
+        else:
+            yield from read_disk_file(*item, base_url)
+
+
+__all__ = [
+    "disk_files",
+    "files_in",
+    "read_all",
+    "read_disk_file",
+    "read_source",
+    "source_files",
+]
