@@ -14,6 +14,7 @@ from emulator.records import MESSAGE_COMPONENT
 from bot.cli import main as cli_main
 from bot.client import ArchiveBot
 from bot.render import escape
+from bot.views import EXPIRED
 
 SEED_URL = "https://www.prisoncensorship.info/archive/etext/ms/migrantsincommunisthistory.html"
 DENG = "Where did Deng Xiaoping become a communist?"
@@ -164,6 +165,28 @@ async def test_buttons_work_after_a_restart(emu: DiscordEmulator, deployment: De
         click = await emu.click_button(message, current)
         reply = await click.wait_for_message()
         assert "expired" in reply.content
+    emu.assert_clean()
+
+
+async def test_a_button_pressed_after_expiry_is_refused_while_the_question_is_still_stored(
+    emu: DiscordEmulator, bot: ArchiveBot
+) -> None:
+    record = await emu.invoke_slash("ask", {"question": "Deng Xiaoping France", "results": 1})
+    message = await record.wait_for_message()
+    more = next(c for c in message.custom_ids if c.startswith("ans:more:"))
+    question_id = int(more.split(":")[2])
+    # Two days pass between two hourly purges: the question is still stored, so only the check
+    # made when the button is pressed can refuse it.
+    async with bot.service.store.transaction() as w:
+        await w.execute(
+            "UPDATE saved_questions SET created_at = created_at - 2 * 86400 WHERE question_id = ?",
+            (question_id,),
+        )
+    assert await bot.service.saved_question(question_id) is not None
+    click = await emu.click_button(message, more)
+    reply = await click.wait_for_message()
+    assert reply.ephemeral and reply.content == EXPIRED
+    assert emu.message(message.id).embeds == message.embeds
     emu.assert_clean()
 
 
