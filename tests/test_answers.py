@@ -103,3 +103,30 @@ async def test_a_question_about_something_the_archive_never_names_is_not_found(
     found = await archive.ask("why do prisoners write to MIM, basically?")
     assert not found.abstained
     assert found.results[0].citation.doc_id == "faq/prisons"
+
+
+async def test_a_quoted_phrase_is_found_behind_pages_that_have_only_one_of_its_words(
+    tmp_path: Path,
+) -> None:
+    # 110 short pages for each word of the phrase repeat that word and outscore, on BM25 alone,
+    # the one page that has the phrase: it ranks below the depth that is reranked and quoted, so
+    # only narrowing the search to passages with every word of the phrase finds it.
+    # (Each filler says a different year: a paragraph repeated on many pages is boilerplate.)
+    pages = [
+        {"id": f"filler/{i}", "text": f"Page {i}\n\nIn {1800 + i} the {word} {word} {word} shone."}
+        for i in range(220)
+        for word in ["red" if i % 2 else "lantern"]
+    ]
+    story = " ".join(["The harbour town kept its old customs through every season."] * 6)
+    pages.append(
+        {"id": "story", "text": f"Harbour\n\n{story} A red lantern hung over the door. {story}"}
+    )
+    jsonl = tmp_path / "pages.jsonl"
+    jsonl.write_text("\n".join(json.dumps(p) for p in pages) + "\n", encoding="utf-8")
+    service = await ArchiveService.open(tmp_path / "p.sqlite3", seed=[jsonl])
+    try:
+        answer = await service.ask('"red lantern"')
+        assert [r.citation.doc_id for r in answer.results] == ["story"]
+        assert "red lantern" in answer.results[0].quote
+    finally:
+        await service.close()
