@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from retrieval import ArchiveService
+from retrieval import ArchiveService, NoteRef
+from retrieval.answer import ELLIPSIS, notes_in, render_quote
+from retrieval.text import terms
 
 BASE = "https://www.prisoncensorship.info/archive/etext/"
 PAGES = [
@@ -130,3 +132,39 @@ async def test_a_quoted_phrase_is_found_behind_pages_that_have_only_one_of_its_w
         assert "red lantern" in answer.results[0].quote
     finally:
         await service.close()
+
+
+async def test_a_result_carries_its_citation_score_and_the_notes_it_cites(
+    tiny_service: ArchiveService,
+) -> None:
+    answer = await tiny_service.ask("control units isolation lockdown", limit=1)
+    (result,) = answer.results
+    assert "Lockdown is the rule there.(1)" in result.quote
+    assert (result.citation.doc_id, result.citation.title) == ("ms/prisons", "Prisons in Amerika")
+    assert result.citation.section == "Control units"
+    assert result.notes == (NoteRef(1, "Bureau of Justice Statistics, 2004."),)
+    assert result.score > 0
+    found = (await tiny_service.ask("when was MIM founded", limit=1)).results[0].citation
+    assert found.url == BASE + "faq/whoweare.html"
+    assert found.link is not None and found.link.startswith(found.url + "#:~:text=")
+
+
+def test_a_long_quote_is_cut_at_word_boundaries_around_its_matched_words() -> None:
+    filler = [f"word{i}" for i in range(300)]
+    source = " ".join([*filler[:150], "Nkrumah", "went", "to", "London", *filler[150:]])
+    quote, highlights = render_quote(source, frozenset(terms("Nkrumah London")), limit=200)
+    assert len(quote) <= 200
+    assert quote[0] == quote[-1] == ELLIPSIS
+    body = quote[1:-1]
+    at = source.index(body)  # verbatim, and whole words only
+    assert source[at - 1] == " " and source[at + len(body)] == " "
+    assert [quote[a:b] for a, b in highlights] == ["Nkrumah", "London"]
+    # A quote that fits is the source itself, without the whitespace around it.
+    short, spans = render_quote("  Nkrumah went to London. ", frozenset(terms("Nkrumah London")))
+    assert short == "Nkrumah went to London."
+    assert [short[a:b] for a, b in spans] == ["Nkrumah", "London"]
+
+
+def test_notes_cited_in_a_quote_in_either_marker_form_once_each() -> None:
+    cited = notes_in("It grew.(1) Then it fell.[2] Again.(1)", {1: "One."})
+    assert cited == (NoteRef(1, "One."), NoteRef(2, None))
