@@ -88,6 +88,20 @@ async def test_one_document_fills_the_places_no_other_takes(archive: ArchiveServ
     assert {r.citation.doc_id for r in answer.results[:2]} == {"links/irtr"}
 
 
+async def test_more_quotes_from_a_document_come_after_every_other_documents_first(
+    archive: ArchiveService,
+) -> None:
+    spread = await archive.ask("prisoners books war", limit=6, per_document=1)
+    documents = [r.citation.doc_id for r in spread.results]
+    first = list(dict.fromkeys(documents))
+    assert len(documents) > len(first) > 1  # some document gave two quotes
+    assert documents[: len(first)] == first
+    # Two places per document: the best document's second quote comes before the others.
+    two = await archive.ask("prisoners books war", limit=6, per_document=2)
+    assert [r.citation.doc_id for r in two.results][:2] == [documents[0]] * 2
+    assert sorted(r.quote for r in two.results) == sorted(r.quote for r in spread.results)
+
+
 async def test_mentions_and_greetings_do_not_change_the_answer(archive: ArchiveService) -> None:
     plain = await archive.ask("who runs the It's Right to Rebel forum?")
     chatty = await archive.ask(
