@@ -143,7 +143,7 @@ class NotesButton(
 
     async def _notes(self, interaction: discord.Interaction, saved: SavedQuestion) -> None:
         bot: _Bot = interaction.client  # type: ignore[assignment]
-        answer = await bot.service.ask(saved.question, self.limit, offset=self.offset)
+        answer, _ = await search(bot.service, saved, self.offset, self.limit)
         embed = render.notes_embed(await notes_on_screen(bot.service, answer))
         await interaction.response.send_message(
             embed=embed, ephemeral=True, allowed_mentions=NO_PINGS

@@ -149,6 +149,47 @@ async def test_notes_button_shows_notes_privately(emu: DiscordEmulator, bot: Arc
     emu.assert_clean()
 
 
+async def test_notes_button_shows_the_notes_of_the_page_on_screen(
+    emu: DiscordEmulator, bot: ArchiveBot, tmp_path: Path
+) -> None:
+    mirror = tmp_path / "mirror" / "mn"
+    mirror.mkdir(parents=True)
+    (mirror / "alpha.txt").write_text(
+        "MIM Notes 1, January 1, 1990\n\nThe zebra strike began. The zebra strike grew.(1)\n\n"
+        "Notes:\n1. Alpha source.\n"
+    )
+    (mirror / "beta.txt").write_text(
+        "MIM Notes 2, March 3, 1997\n\nThe zebra strike ended after a long winter.(1)\n\n"
+        "Notes:\n1. Beta source.\n"
+    )
+    await bot.service.ingest([mirror.parent])
+
+    async def notes_shown(message) -> list[str]:
+        notes = next(c for c in message.custom_ids if c.startswith("ans:notes:"))
+        shown = await (await emu.click_button(message, notes)).wait_for_message()
+        return [f"{f['name']}: {f['value']}" for f in shown.embeds[0]["fields"]]
+
+    record = await emu.invoke_slash("ask", {"question": "zebra strike", "results": 1})
+    message = await record.wait_for_message()
+    first = await notes_shown(message)
+    more = next(c for c in message.custom_ids if c.startswith("ans:more:"))
+    await (await emu.click_button(message, more)).wait_for_response()
+    second = await notes_shown(emu.message(message.id))
+    assert len(first) == len(second) == 1
+    assert {first[0].split(":")[0], second[0].split(":")[0]} == {
+        "MIM Notes 1, January 1, 1990",
+        "MIM Notes 2, March 3, 1997",
+    }
+    # The notes of an answer narrowed by years are those of the document it quotes.
+    record = await emu.invoke_slash("ask", {"question": "zebra strike", "results": 1, "from": 1995})
+    narrowed = await record.wait_for_message()
+    assert "MIM Notes 2, March 3, 1997" in narrowed.embeds[0]["description"]
+    assert await notes_shown(narrowed) == [
+        line for line in first + second if line.startswith("MIM Notes 2")
+    ]
+    emu.assert_clean()
+
+
 async def test_buttons_work_after_a_restart(emu: DiscordEmulator, deployment: Deployment) -> None:
     async with deployment.running():
         record = await emu.invoke_slash("ask", {"question": "Deng Xiaoping France", "results": 1})
