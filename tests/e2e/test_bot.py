@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import shutil
 import sqlite3
 from pathlib import Path
 
+import pytest
 from conftest import Deployment, texts
 from emulator import DiscordEmulator, Perm
 from emulator.records import MESSAGE_COMPONENT
@@ -229,6 +231,35 @@ async def test_a_button_pressed_after_expiry_is_refused_while_the_question_is_st
     assert reply.ephemeral and reply.content == EXPIRED
     assert emu.message(message.id).embeds == message.embeds
     emu.assert_clean()
+
+
+async def test_a_button_that_fails_says_why_privately(
+    emu: DiscordEmulator, bot: ArchiveBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    record = await emu.invoke_slash("ask", {"question": "Deng Xiaoping France", "results": 1})
+    message = await record.wait_for_message()
+    more = next(c for c in message.custom_ids if c.startswith("ans:more:"))
+    question_id = int(more.split(":")[2])
+
+    async def press_with(column: str, value: str) -> str:
+        async with bot.service.store.transaction() as w:
+            await w.execute(
+                f"UPDATE saved_questions SET {column} = ? WHERE question_id = ?",
+                (value, question_id),
+            )
+        reply = await (await emu.click_button(message, more)).wait_for_message()
+        assert reply.ephemeral
+        return reply.content
+
+    # A library error is told as it is; anything else only as a reference to the log.
+    question = await press_with("question", "<@123456789012345678>")
+    assert question.startswith("the question is empty")
+    damaged = await press_with("created_at", "yesterday")
+    ref = re.fullmatch(r"Something went wrong \(ref ([^)]+)\)\. Please try again later\.", damaged)
+    assert ref is not None
+    (logged,) = [r for r in caplog.records if ref[1] in r.getMessage()]
+    assert logged.exc_info is not None and logged.exc_info[0] is TypeError  # the traceback
+    assert emu.message(message.id).embeds == message.embeds
 
 
 async def test_forged_button_cannot_page_someone_elses_answer(
