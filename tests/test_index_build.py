@@ -131,6 +131,30 @@ def test_a_blob_cut_short_is_refused(name: str) -> None:
         BM25Index.from_blobs(blobs, BM25Params())
 
 
+def test_blobs_that_disagree_on_the_number_of_postings_are_refused() -> None:
+    blobs = BM25Index.build(_corpus(4, docs=50)).to_blobs()
+    # Every array of postings one shorter: only the list offsets still count the old total.
+    shorter = {
+        **blobs,
+        **{k: blobs[k][: -(4 if k == "rows" else 1)] for k in ("rows", "tf", "impact")},
+    }
+    # The offsets without their leading 0: one too few, though they end at the right total.
+    headless = {**blobs, "indptr": blobs["indptr"][8:]}
+    for damaged in (shorter, headless):
+        with pytest.raises(ValueError, match=r"^index arrays are inconsistent$"):
+            BM25Index.from_blobs(damaged, BM25Params())
+
+
+@pytest.mark.parametrize("corpus", [[["a"]], [[], ["a"], [], ["b", "a"]]])
+def test_passages_with_no_terms_and_a_chunk_of_one_term(
+    corpus: list[list[str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(index_build, "CHUNK_PASSAGES", 1)  # chunks with no term at all
+    index = BM25Index.build(corpus)
+    assert index.size == len(corpus)
+    assert list(index.scores(["a"])) == list(BM25Okapi(corpus).get_scores(["a"]))
+
+
 def test_range_counts_count_each_term_in_each_range() -> None:
     corpus = [["a", "b", "a"], ["b"], ["c"], ["a", "a", "c"], ["b", "a"], ["c"], ["e"]]
     index = BM25Index.build(corpus)
