@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from retrieval import ArchiveService
+from retrieval import ArchiveService, NoteRef
+from retrieval.answer import ELLIPSIS, notes_in, render_quote
+from retrieval.text import terms
 
 BASE = "https://www.prisoncensorship.info/archive/etext/"
 PAGES = [
@@ -140,6 +142,20 @@ async def test_one_document_fills_the_places_no_other_takes(archive: ArchiveServ
     assert {r.citation.doc_id for r in answer.results[:2]} == {"links/irtr"}
 
 
+async def test_more_quotes_from_a_document_come_after_every_other_documents_first(
+    archive: ArchiveService,
+) -> None:
+    spread = await archive.ask("prisoners books war", limit=6, per_document=1)
+    documents = [r.citation.doc_id for r in spread.results]
+    first = list(dict.fromkeys(documents))
+    assert len(documents) > len(first) > 1  # some document gave two quotes
+    assert documents[: len(first)] == first
+    # Two places per document: the best document's second quote comes before the others.
+    two = await archive.ask("prisoners books war", limit=6, per_document=2)
+    assert [r.citation.doc_id for r in two.results][:2] == [documents[0]] * 2
+    assert sorted(r.quote for r in two.results) == sorted(r.quote for r in spread.results)
+
+
 async def test_mentions_and_greetings_do_not_change_the_answer(archive: ArchiveService) -> None:
     plain = await archive.ask("who runs the It's Right to Rebel forum?")
     chatty = await archive.ask(
@@ -157,3 +173,66 @@ async def test_a_question_about_something_the_archive_never_names_is_not_found(
     found = await archive.ask("why do prisoners write to MIM, basically?")
     assert not found.abstained
     assert found.results[0].citation.doc_id == "faq/prisons"
+
+
+async def test_a_quoted_phrase_is_found_behind_pages_that_have_only_one_of_its_words(
+    tmp_path: Path,
+) -> None:
+    # 110 short pages for each word of the phrase repeat that word and outscore, on BM25 alone,
+    # the one page that has the phrase: it ranks below the depth that is reranked and quoted, so
+    # only narrowing the search to passages with every word of the phrase finds it.
+    # (Each filler says a different year: a paragraph repeated on many pages is boilerplate.)
+    pages = [
+        {"id": f"filler/{i}", "text": f"Page {i}\n\nIn {1800 + i} the {word} {word} {word} shone."}
+        for i in range(220)
+        for word in ["red" if i % 2 else "lantern"]
+    ]
+    story = " ".join(["The harbour town kept its old customs through every season."] * 6)
+    pages.append(
+        {"id": "story", "text": f"Harbour\n\n{story} A red lantern hung over the door. {story}"}
+    )
+    jsonl = tmp_path / "pages.jsonl"
+    jsonl.write_text("\n".join(json.dumps(p) for p in pages) + "\n", encoding="utf-8")
+    service = await ArchiveService.open(tmp_path / "p.sqlite3", seed=[jsonl])
+    try:
+        answer = await service.ask('"red lantern"')
+        assert [r.citation.doc_id for r in answer.results] == ["story"]
+        assert "red lantern" in answer.results[0].quote
+    finally:
+        await service.close()
+
+
+async def test_a_result_carries_its_citation_score_and_the_notes_it_cites(
+    tiny_service: ArchiveService,
+) -> None:
+    answer = await tiny_service.ask("control units isolation lockdown", limit=1)
+    (result,) = answer.results
+    assert "Lockdown is the rule there.(1)" in result.quote
+    assert (result.citation.doc_id, result.citation.title) == ("ms/prisons", "Prisons in Amerika")
+    assert result.citation.section == "Control units"
+    assert result.notes == (NoteRef(1, "Bureau of Justice Statistics, 2004."),)
+    assert result.score > 0
+    found = (await tiny_service.ask("when was MIM founded", limit=1)).results[0].citation
+    assert found.url == BASE + "faq/whoweare.html"
+    assert found.link is not None and found.link.startswith(found.url + "#:~:text=")
+
+
+def test_a_long_quote_is_cut_at_word_boundaries_around_its_matched_words() -> None:
+    filler = [f"word{i}" for i in range(300)]
+    source = " ".join([*filler[:150], "Nkrumah", "went", "to", "London", *filler[150:]])
+    quote, highlights = render_quote(source, frozenset(terms("Nkrumah London")), limit=200)
+    assert len(quote) <= 200
+    assert quote[0] == quote[-1] == ELLIPSIS
+    body = quote[1:-1]
+    at = source.index(body)  # verbatim, and whole words only
+    assert source[at - 1] == " " and source[at + len(body)] == " "
+    assert [quote[a:b] for a, b in highlights] == ["Nkrumah", "London"]
+    # A quote that fits is the source itself, without the whitespace around it.
+    short, spans = render_quote("  Nkrumah went to London. ", frozenset(terms("Nkrumah London")))
+    assert short == "Nkrumah went to London."
+    assert [short[a:b] for a, b in spans] == ["Nkrumah", "London"]
+
+
+def test_notes_cited_in_a_quote_in_either_marker_form_once_each() -> None:
+    cited = notes_in("It grew.(1) Then it fell.[2] Again.(1)", {1: "One."})
+    assert cited == (NoteRef(1, "One."), NoteRef(2, None))

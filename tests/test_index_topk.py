@@ -182,3 +182,37 @@ def test_a_term_in_exactly_half_the_passages_weighs_nothing_and_breaks_nothing()
         for k in (1, 3):
             assert index.top(query, k) == _brute_force(index, query, k), query
     assert index.top(["half"], 3) == []
+
+
+def test_many_allowed_rows_are_filtered_during_the_search() -> None:
+    # Too many allowed rows to score them directly: the search itself skips the others.
+    index = BM25Index.build(_corpus(14, docs=12000))
+    allowed = np.random.default_rng(14).permutation(index.size)[:9000].astype(np.int32)
+    for query in _queries(14, count=20):
+        for k in (1, 10, 50):
+            assert index.top(query, k, allowed) == _brute_force(index, query, k, allowed)
+
+
+def test_negative_idf_with_allowed_rows_and_scores_below_one() -> None:
+    # Common letters weigh a negative IDF; with all of them asked for, the passages with the
+    # rare "r" still score above zero, but below one.
+    rng = random.Random(15)
+    corpus = [rng.sample("abcdefgh", 7) + (["r"] if i % 30 == 0 else []) for i in range(300)]
+    index = BM25Index.build(corpus)
+    allowed = np.arange(0, 300, 60, dtype=np.int32)
+    for query in (["r", "a"], list("rabcdefgh")):
+        everything = index.top(query, 1000)
+        assert len(everything) == 10
+        assert everything == _brute_force(index, query, 1000)
+        assert index.top(query, 1000, allowed) == _brute_force(index, query, 1000, allowed)
+
+
+def test_negative_idf_with_too_many_allowed_rows_to_score_directly() -> None:
+    rng = random.Random(16)
+    corpus = [rng.sample("abcdefgh", 7) + (["r"] if i % 30 == 0 else []) for i in range(6000)]
+    index = BM25Index.build(corpus)
+    allowed = np.arange(60, 6000, dtype=np.int32)
+    for k in (5, 1000):
+        found = index.top(["r", "a"], k, allowed)
+        assert found == _brute_force(index, ["r", "a"], k, allowed)
+        assert len(found) == min(k, 198)

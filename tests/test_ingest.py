@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 
 import pytest
 
-from retrieval import ArchiveService, SkippedFile, SourceRef
+from retrieval import ArchiveService, BM25Index, RetrievalError, SkippedFile, SourceRef
 from retrieval.layout import structure
 from retrieval.sources import read_all
 from retrieval.sources.urls import doc_id_from_url
@@ -189,6 +190,49 @@ async def test_a_second_process_ingest_is_picked_up(tmp_path: Path, tiny_corpus:
     answer = await bot_side.ask("prison population united states")
     assert answer.results and answer.results[0].citation.doc_id == "ms/prisons"
     await bot_side.close()
+
+
+async def test_an_ingest_another_process_committed_under_is_refused(
+    tmp_path: Path, tiny_corpus: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = tmp_path / "race.sqlite3"
+    ours, theirs = tmp_path / "ours", tmp_path / "theirs"
+    ours.mkdir(), theirs.mkdir()
+    (ours / "zebra.txt").write_text("Zebras\n\nThe zebra crossing was painted in 1951.\n")
+    (theirs / "quokka.txt").write_text("Quokkas\n\nThe quokka lives on Rottnest Island.\n")
+    service = await ArchiveService.open(db, seed=[tiny_corpus, ours])
+    build_blobs = BM25Index.to_blobs
+
+    async def ingest_elsewhere() -> None:
+        other = await ArchiveService.open(db)
+        try:
+            await other.ingest([theirs])
+        finally:
+            await other.close()
+
+    def overtaken(index: BM25Index) -> dict[str, bytes]:
+        # Runs while our ingest builds its index outside any transaction: another writer
+        # commits its own ingest meanwhile (once; its own build passes straight through).
+        monkeypatch.setattr(BM25Index, "to_blobs", build_blobs)
+        asyncio.run(ingest_elsewhere())
+        return build_blobs(index)
+
+    # Ours only removes a document, so its index (built before theirs committed) would commit
+    # cleanly and leave their new document stored but never found.
+    (ours / "zebra.txt").unlink()
+    monkeypatch.setattr(BM25Index, "to_blobs", overtaken)
+    try:
+        with pytest.raises(RetrievalError, match="another process changed the index"):
+            await service.ingest([ours], prune=True)
+    finally:
+        await service.close()
+    again = await ArchiveService.open(db)
+    try:
+        found = await again.ask("quokka Rottnest")
+        assert [r.citation.doc_id for r in found.results][:1] == ["quokka"]
+        assert {"quokka", "zebra"} <= {d.doc_id for d in await again.documents()}
+    finally:
+        await again.close()
 
 
 async def test_repeated_paragraphs_are_found_from_the_corpus_and_dropped(

@@ -5,7 +5,16 @@ from __future__ import annotations
 import pytest
 
 from retrieval import QuestionError
-from retrieval.query import initials, parse_question, strip_chatter, without_stop_word_typos
+from retrieval.query import (
+    MAX_QUESTION_CHARS,
+    clean_question,
+    contains_phrase,
+    initials,
+    parse_question,
+    strip_chatter,
+    without_stop_word_typos,
+)
+from retrieval.text import words
 
 
 @pytest.mark.parametrize(
@@ -37,8 +46,48 @@ def test_words_that_only_start_like_chatter_stay(kept: str) -> None:
 
 @pytest.mark.parametrize("typed", ["<@123>", "@everyone", "hi bot! thanks"])
 def test_a_message_with_no_question_left_is_a_clear_error(typed: str) -> None:
-    with pytest.raises(QuestionError, match="empty"):
+    with pytest.raises(QuestionError, match=r"^the question is empty"):
         parse_question(typed)
+
+
+def test_a_question_is_text_up_to_the_length_limit() -> None:
+    with pytest.raises(QuestionError, match=r"^the question must be text$"):
+        parse_question(None)  # type: ignore[arg-type]
+    longest = "x" * (MAX_QUESTION_CHARS - 1) + "?"
+    assert parse_question(longest).text == longest
+    with pytest.raises(QuestionError, match=rf"too long \({MAX_QUESTION_CHARS + 1:,} characters"):
+        parse_question(longest + "?")
+
+
+def test_control_characters_and_runs_of_whitespace_become_one_space() -> None:
+    assert clean_question(" who\x00was\x07 \n Lenin\x7f? ") == "who was Lenin ?"
+
+
+def test_quoted_phrases_of_two_words_or_more_must_appear() -> None:
+    typed = 'Who said “mass line” and "became a communist" in "France"?'
+    parsed = parse_question(typed)
+    assert parsed.text == typed
+    assert parsed.phrases == (("mass", "line"), ("become", "a", "communist"))
+    assert parse_question("who said mass line").phrases == ()
+
+
+def test_surface_words_are_the_question_words_without_stop_words() -> None:
+    assert parse_question("where did Deng go in 1923").surface == ("deng", "go", "1923")
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("she became a communist in France", True),
+        ("became a communist", True),
+        ("he became a strong communist", False),
+        ("a communist she became", False),
+        ("became a", False),
+    ],
+)
+def test_a_phrase_is_found_only_as_consecutive_words(text: str, found: bool) -> None:
+    assert contains_phrase(words(text), ("become", "a", "communist")) is found
+    assert contains_phrase(words(text), ("communist",)) is ("communist" in text)
 
 
 def test_capitalised_words_inside_a_question_are_names() -> None:

@@ -9,6 +9,7 @@ import sqlite3
 from contextlib import closing
 from pathlib import Path
 
+import pytest
 from conftest import Deployment, texts
 from emulator import DiscordEmulator, Perm
 from emulator.records import MESSAGE_COMPONENT
@@ -16,7 +17,7 @@ from emulator.records import MESSAGE_COMPONENT
 from bot.cli import main as cli_main
 from bot.client import ArchiveBot
 from bot.render import escape
-from bot.views import NOTES_GONE
+from bot.views import EXPIRED, NOTES_GONE
 from retrieval import MAX_QUESTION_CHARS
 
 SEED_URL = "https://www.prisoncensorship.info/archive/etext/ms/migrantsincommunisthistory.html"
@@ -174,6 +175,46 @@ async def test_notes_come_from_the_saved_page_and_say_so_when_it_was_never_saved
         click = await emu.click_button(message, notes)
         reply = await click.wait_for_message()
         assert reply.ephemeral and reply.content == NOTES_GONE
+
+
+async def test_notes_button_shows_the_notes_of_the_page_on_screen(
+    emu: DiscordEmulator, bot: ArchiveBot, tmp_path: Path
+) -> None:
+    mirror = tmp_path / "mirror" / "mn"
+    mirror.mkdir(parents=True)
+    (mirror / "alpha.txt").write_text(
+        "MIM Notes 1, January 1, 1990\n\nThe zebra strike began. The zebra strike grew.(1)\n\n"
+        "Notes:\n1. Alpha source.\n"
+    )
+    (mirror / "beta.txt").write_text(
+        "MIM Notes 2, March 3, 1997\n\nThe zebra strike ended after a long winter.(1)\n\n"
+        "Notes:\n1. Beta source.\n"
+    )
+    await bot.service.ingest([mirror.parent])
+
+    async def notes_shown(message) -> list[str]:
+        notes = next(c for c in message.custom_ids if c.startswith("ans:notes:"))
+        shown = await (await emu.click_button(message, notes)).wait_for_message()
+        return [f"{f['name']}: {f['value']}" for f in shown.embeds[0]["fields"]]
+
+    record = await emu.invoke_slash("ask", {"question": "zebra strike", "results": 1})
+    message = await record.wait_for_message()
+    first = await notes_shown(message)
+    more = next(c for c in message.custom_ids if c.startswith("ans:more:"))
+    await (await emu.click_button(message, more)).wait_for_response()
+    second = await notes_shown(emu.message(message.id))
+    assert len(first) == len(second) == 1
+    assert {first[0].split(":")[0], second[0].split(":")[0]} == {
+        "MIM Notes 1, January 1, 1990",
+        "MIM Notes 2, March 3, 1997",
+    }
+    # The notes of an answer narrowed by years are those of the document it quotes.
+    record = await emu.invoke_slash("ask", {"question": "zebra strike", "results": 1, "from": 1995})
+    narrowed = await record.wait_for_message()
+    assert "MIM Notes 2, March 3, 1997" in narrowed.embeds[0]["description"]
+    assert await notes_shown(narrowed) == [
+        line for line in first + second if line.startswith("MIM Notes 2")
+    ]
     emu.assert_clean()
 
 
@@ -194,6 +235,57 @@ async def test_buttons_work_after_a_restart(emu: DiscordEmulator, deployment: De
         reply = await click.wait_for_message()
         assert "expired" in reply.content
     emu.assert_clean()
+
+
+async def test_a_button_pressed_after_expiry_is_refused_while_the_question_is_still_stored(
+    emu: DiscordEmulator, bot: ArchiveBot
+) -> None:
+    record = await emu.invoke_slash("ask", {"question": "Deng Xiaoping France", "results": 1})
+    message = await record.wait_for_message()
+    more = next(c for c in message.custom_ids if c.startswith("ans:more:"))
+    question_id = int(more.split(":")[2])
+    # Two days pass between two hourly purges: the question is still stored, so only the check
+    # made when the button is pressed can refuse it.
+    async with bot.service.store.transaction() as w:
+        await w.execute(
+            "UPDATE saved_questions SET created_at = created_at - 2 * 86400 WHERE question_id = ?",
+            (question_id,),
+        )
+    assert await bot.service.saved_question(question_id) is not None
+    click = await emu.click_button(message, more)
+    reply = await click.wait_for_message()
+    assert reply.ephemeral and reply.content == EXPIRED
+    assert emu.message(message.id).embeds == message.embeds
+    emu.assert_clean()
+
+
+async def test_a_button_that_fails_says_why_privately(
+    emu: DiscordEmulator, bot: ArchiveBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    record = await emu.invoke_slash("ask", {"question": "Deng Xiaoping France", "results": 1})
+    message = await record.wait_for_message()
+    more = next(c for c in message.custom_ids if c.startswith("ans:more:"))
+    question_id = int(more.split(":")[2])
+
+    async def press_with(column: str, value: str) -> str:
+        async with bot.service.store.transaction() as w:
+            await w.execute(
+                f"UPDATE saved_questions SET {column} = ? WHERE question_id = ?",
+                (value, question_id),
+            )
+        reply = await (await emu.click_button(message, more)).wait_for_message()
+        assert reply.ephemeral
+        return reply.content
+
+    # A library error is told as it is; anything else only as a reference to the log.
+    question = await press_with("question", "<@123456789012345678>")
+    assert question.startswith("the question is empty")
+    damaged = await press_with("created_at", "yesterday")
+    ref = re.fullmatch(r"Something went wrong \(ref ([^)]+)\)\. Please try again later\.", damaged)
+    assert ref is not None
+    (logged,) = [r for r in caplog.records if ref[1] in r.getMessage()]
+    assert logged.exc_info is not None and logged.exc_info[0] is TypeError  # the traceback
+    assert emu.message(message.id).embeds == message.embeds
 
 
 async def test_forged_button_cannot_page_someone_elses_answer(

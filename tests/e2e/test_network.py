@@ -8,6 +8,7 @@ import io
 import json
 import logging
 import socket
+import time
 from collections.abc import Callable
 from dataclasses import replace
 
@@ -22,6 +23,7 @@ from bot.__main__ import EXIT_CONFIG, serve
 from bot.logs import setup_logging
 from bot.runner import Backoff, BotRunner
 from retrieval import ArchiveService
+from retrieval.usage import LoggedQuestion
 
 
 def closed_port() -> int:
@@ -237,6 +239,36 @@ async def test_the_health_file_is_touched_once_connected(
         health.unlink()
         await bot.heartbeat.coro(bot)  # one beat, as the loop runs it every 30 s
         assert health.exists()
+
+
+async def test_expired_questions_and_old_log_entries_are_forgotten_at_start_up(
+    deployment: Deployment,
+) -> None:
+    service = await ArchiveService.open(
+        deployment.settings.db_path, seed=deployment.settings.sources
+    )
+    try:
+        old = await service.save_question("Who went to France?", "123456789012345678")
+        async with service.store.transaction() as w:
+            await w.execute(
+                "UPDATE saved_questions SET created_at = 0 WHERE question_id = ?", (old,)
+            )
+        fresh = await service.save_question("Who studied in Germany?", "123456789012345678")
+        now = time.time()
+        for days in (400, 1):
+            entry = LoggedQuestion(f"asked {days} days ago", now - days * 86400, False, 1, "cli")
+            await service.store.log_question(entry)
+    finally:
+        await service.close()
+    async with deployment.running() as bot:  # nothing is called: start-up alone purges
+        for _ in range(100):
+            if await bot.service.saved_question(old) is None:
+                break
+            await asyncio.sleep(0.05)
+        assert await bot.service.saved_question(old) is None
+        assert await bot.service.saved_question(fresh) is not None
+        report = await bot.service.question_report(days=500)
+        assert report.asked == 1, report
 
 
 async def test_expired_questions_are_forgotten_while_running(bot) -> None:
