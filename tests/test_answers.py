@@ -4,6 +4,7 @@ results over documents, and "not found"."""
 from __future__ import annotations
 
 import json
+import random
 from pathlib import Path
 
 import pytest
@@ -231,6 +232,42 @@ def test_a_long_quote_is_cut_at_word_boundaries_around_its_matched_words() -> No
     short, spans = render_quote("  Nkrumah went to London. ", frozenset(terms("Nkrumah London")))
     assert short == "Nkrumah went to London."
     assert [short[a:b] for a, b in spans] == ["Nkrumah", "London"]
+
+
+@pytest.mark.parametrize("limit", [150, 201, 233])
+def test_a_cut_quote_keeps_the_densest_matches_and_marks_only_the_cut_ends(limit: int) -> None:
+    rng = random.Random(limit)
+    filler = ["".join(rng.choices("abcdefgh", k=rng.randint(2, 9))) for _ in range(400)]
+    wanted = frozenset(terms("Nkrumah London Accra"))
+    # One match early on, three close together later: the quote holds the three.
+    source = " ".join(
+        [
+            *filler[:30],
+            "London",
+            *filler[30:200],
+            "Nkrumah",
+            "in",
+            "London",
+            "and",
+            "Accra",
+            *filler[200:],
+        ]
+    )
+    quote, highlights = render_quote(source, wanted, limit=limit)
+    assert len(quote) <= limit and quote[0] == quote[-1] == ELLIPSIS
+    body = quote[1:-1]
+    at = source.index(body)
+    assert source[at - 1] == " " and source[at + len(body)] == " " and body == body.strip()
+    assert [quote[a:b] for a, b in highlights] == ["Nkrumah", "London", "Accra"]
+    # Matches at the very start or end: no ellipsis on that side.
+    opening, _ = render_quote(" ".join(["Accra", *filler]), wanted, limit=limit)
+    assert opening.startswith("Accra ") and opening.endswith(ELLIPSIS) and len(opening) <= limit
+    closing, _ = render_quote(" ".join([*filler, "Accra"]), wanted, limit=limit)
+    assert closing.endswith(" Accra") and closing.startswith(ELLIPSIS) and len(closing) <= limit
+    # A source of exactly the limit is not cut; a match ending the quote is highlighted.
+    exact = " ".join(filler)[: limit - 6].rstrip() + " Accra"
+    exact = exact.rjust(limit, "x")
+    assert render_quote(exact, wanted, limit=limit) == (exact, ((limit - 5, limit),))
 
 
 def test_notes_cited_in_a_quote_in_either_marker_form_once_each() -> None:

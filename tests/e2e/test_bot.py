@@ -218,6 +218,32 @@ async def test_notes_button_shows_the_notes_of_the_page_on_screen(
     emu.assert_clean()
 
 
+async def test_previous_goes_back_a_page_and_each_button_says_what_it_does(
+    emu: DiscordEmulator, bot: ArchiveBot
+) -> None:
+    def buttons(message) -> dict[str, tuple[str, int, str]]:
+        return {
+            c["custom_id"].split(":")[1]: (c["label"], c["style"], c["custom_id"])
+            for c in message.walk_components()
+            if "custom_id" in c
+        }
+
+    record = await emu.invoke_slash("ask", {"question": "Deng Xiaoping France", "results": 1})
+    message = await record.wait_for_message()
+    first = buttons(message)
+    assert "prev" not in first
+    assert first["more"][:2] == ("More results", 1)  # primary: the next step
+    assert first["notes"][:2] == ("Notes", 2)
+    assert (first["up"][:2], first["down"][:2]) == (("Helpful", 2), ("Not helpful", 2))
+    await (await emu.click_button(message, first["more"][2])).wait_for_response()
+    second = buttons(emu.message(message.id))
+    assert second["prev"][:2] == ("Previous", 2)
+    await (await emu.click_button(emu.message(message.id), second["prev"][2])).wait_for_response()
+    assert emu.message(message.id).embeds == message.embeds
+    assert buttons(emu.message(message.id)) == first
+    emu.assert_clean()
+
+
 async def test_buttons_work_after_a_restart(emu: DiscordEmulator, deployment: Deployment) -> None:
     async with deployment.running():
         record = await emu.invoke_slash("ask", {"question": "Deng Xiaoping France", "results": 1})
