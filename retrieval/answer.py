@@ -173,6 +173,13 @@ def best_spans(
     for paragraph, s, e in _sentences(text, base, paragraphs, base, base + len(text)):
         found = frozenset(t.term for t in matched_tokens if s - base <= t.start < e - base)
         sentences.append((paragraph, s, e, found))
+    # Whether each sentence opens a list inside its paragraph ("One is that...").
+    opens_list = [
+        k > 0
+        and sentences[k - 1][0] is paragraph
+        and _ITEM.match(text[s - base : e - base]) is not None
+        for k, (paragraph, s, e, _) in enumerate(sentences)
+    ]
     best: dict[int, QuoteSpan] = {}
     for i in range(len(sentences)):
         matched: frozenset[str] = frozenset()
@@ -192,12 +199,7 @@ def best_spans(
                 quoted_words = words(quoted)
                 if not all(contains_phrase(quoted_words, p) for p in question.phrases):
                     continue  # a quoted phrase must be in the quote, not only near it
-            following = sentences[j + 1] if j + 1 < len(sentences) else None
-            announces = (
-                following is not None
-                and following[0] is sentences[j][0]
-                and _ITEM.match(text[following[1] - base : following[2] - base]) is not None
-            )
+            announces = j + 1 < len(sentences) and opens_list[j + 1]
             value = wants.value(matched | heading, labels | heading, quoted, n, announces)
             number = sentences[i][0].number
             if number not in best or value > best[number].value + 1e-12:
