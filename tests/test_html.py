@@ -14,7 +14,7 @@ from retrieval.boilerplate import clean_title
 from retrieval.errors import SourceError
 from retrieval.layout import structure
 from retrieval.models import SkippedFile, SourceDocument, SourceRef
-from retrieval.sources import read_all, source_files
+from retrieval.sources import read_all, read_source, source_files
 from retrieval.sources.base import SourceFile
 from retrieval.sources.encoding import decode_html
 from retrieval.sources.html import HtmlPage, extract, read_html
@@ -432,3 +432,21 @@ def test_relative_canonical_is_resolved_and_site_root_canonical_ignored() -> Non
     assert url_of('<link rel="canonical" href="javascript:void(0)">') == (
         ARCHIVE_BASE_URL + "ms/page.html"
     )
+
+
+def test_a_page_of_plain_paragraphs_is_titled_as_its_text_would_be() -> None:
+
+    text = (
+        "1998 MIM Congress\n\nClarity on what gender is\n\nby MC5\nMarch 6, 1998\n\n"
+        "MIM has struggled mightily to bring back the definition of proletariat.\n"
+    )
+    paragraphs = [p.replace("\n", "<br>") for p in text.strip().split("\n\n")]
+    page = "<html><body>" + "".join(f"<p>{p}</p>" for p in paragraphs) + "</body></html>"
+
+    def read(data: str, name: str) -> SourceDocument:
+        (doc,) = read_source(SourceFile(SourceRef(name), name, lambda: data.encode()))
+        assert isinstance(doc, SourceDocument)
+        return doc
+
+    as_html, as_text = read(page, "gender98b.html"), read(text, "gender98b.txt")
+    assert as_html.title == as_text.title == "1998 MIM Congress: Clarity on what gender is"

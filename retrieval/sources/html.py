@@ -344,16 +344,19 @@ def _title_and_subtitle(
     """
     if page_title and (is_masthead(page_title) or is_link_line(page_title)):
         page_title = None
+    # A plain line that only looks like a heading is read as the text reader reads it: the
+    # title then comes from the opening lines (guess_title), as for a text file.
+    marked = [r for r in raws if r.level != PLAIN_HEADING_LEVEL]
     lead: list[RawBlock] = []
     for raw in raws:
         if _not_a_title(raw.text):
             continue
-        if raw.kind == "paragraph":
+        if raw.kind == "paragraph" or raw.level == PLAIN_HEADING_LEVEL:
             break
         if raw.kind == "heading":
             lead.append(raw)
     if not lead:
-        headings = (r.text for r in raws if r.kind == "heading" and not _not_a_title(r.text))
+        headings = (r.text for r in marked if r.kind == "heading" and not _not_a_title(r.text))
         return page_title or next(headings, None), None
     kicker = None
     if lead[0].text.endswith(":") and len(lead) > 1:
