@@ -1,0 +1,51 @@
+"""The fast word pattern and the filtered tokenizer give what the plain ones give."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from retrieval.text import _WORD, _WORD_CHARS, Token, tokenize
+
+# The word pattern as first written: the reference the faster form must match exactly.
+_PLAIN_WORD = re.compile(
+    rf"(?<![\w.$])[uU]\.[sS$]\.(?:[aA]\.)?"
+    r"|\d{1,3}(?:,\d{3})+(?!\d)"
+    rf"|{_WORD_CHARS}+(?:['’]{_WORD_CHARS}+)*"
+)
+
+TRICKY = [
+    "The U.S. and the u.$. and U.S.A. but not au.S. nor .u.s. nor u. alone.",
+    "1,000,000 people; 12,34 and 1,2345; 1,000a; u1,000; 2,000.5; 999,999,999",
+    "don't ’tis a’b' x$y Amerikkka's wimmin (3) France[2] fields.\" (1) (12]",
+    "e\u0301te, Énlai, über; U.S.-backed; 'quoted' words_with_under_scores",
+    "",
+    "((([[[",
+    "us US Us u u.s u.s.a.x",
+]
+
+
+@pytest.mark.parametrize("text", TRICKY)
+def test_word_pattern_matches_the_plain_alternation(text: str) -> None:
+    assert [m.span() for m in _WORD.finditer(text)] == [
+        m.span() for m in _PLAIN_WORD.finditer(text)
+    ]
+
+
+@pytest.mark.parametrize("text", TRICKY)
+def test_tokens_of_some_terms_are_the_filtered_tokens(text: str) -> None:
+    every = tokenize(text)
+    for only in ({t.term for t in every}, {every[0].term} if every else set(), {"unit", "state"}):
+        assert tokenize(text, only) == [t for t in every if t.term in only]
+
+
+def test_tokens_keep_reading_order_and_offsets() -> None:
+    text = "The U.S. war, the war (2) and U.S. warfare."
+    assert tokenize(text, {"war", "unit"}) == [
+        Token("unit", 4, 8),
+        Token("war", 9, 12),
+        Token("war", 18, 21),
+        Token("unit", 30, 34),
+    ]
+    assert tokenize(text, {"nowher"}) == []
