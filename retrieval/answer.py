@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
-from math import fsum
+from functools import cached_property, lru_cache
+from math import fsum, inf
 
 from .chunking import label_terms
 from .expect import Asks, Notable, asks, from_opening, holds_answer, opening_answer
@@ -87,8 +87,15 @@ def _sentences(
         a, b = max(paragraph.start, lo), min(paragraph.end, hi)
         if a >= b:
             continue
-        for s, e in sentence_spans(text, a - base, b - base):
+        for s, e in _sentence_spans(text, a - base, b - base):
             yield paragraph, s + base, e + base
+
+
+@lru_cache(maxsize=4096)
+def _sentence_spans(text: str, start: int, end: int) -> tuple[tuple[int, int], ...]:
+    """:func:`sentence_spans` of a passage, kept: a passage is split again for each quote
+    choice that reads it (its document's quotes, its opening lines) and for each question."""
+    return tuple(sentence_spans(text, start, end))
 
 
 @dataclass(frozen=True)
@@ -124,32 +131,42 @@ class Wants:
         notable = self.notable
         return lambda word: stem(word) not in labels and (notable is None or notable(word))
 
-    def value(
-        self,
-        matched: frozenset[str],
-        labels: frozenset[str],
-        text: str,
-        extra: int,
-        announces: bool = False,
-    ) -> float:
-        """How well a span of ``extra`` + 1 sentences answers: the share of the question's weight
-        it covers (terms that name its document count ``LABEL_SHARE``: they found the page, not
-        the answer), plus ``ANSWER_BONUS`` when it holds what the question asks for, less
-        ``DANGLING`` for each end that leans on a sentence left out ("Those are the reasons...",
-        "...as follows:", or ``announces``: the next sentence opens the list this one
-        announces)."""
-        total = sum(self.weights.values()) or 1.0
+    @cached_property
+    def _total(self) -> float:
+        return sum(self.weights.values()) or 1.0
+
+    def coverage(self, matched: frozenset[str], labels: frozenset[str]) -> float:
+        """The share of the question's weight ``matched`` covers (terms that name the document,
+        ``labels``, count ``LABEL_SHARE``: they found the page, not the answer)."""
         covered = fsum(  # exact, so the order of the set's terms cannot break a tie
             self.weights.get(t, 0.0) * (LABEL_SHARE if t in labels else 1.0) for t in matched
         )
-        held = holds_answer(text, self.asks, self.question_words, self._notable_beside(labels))
-        bonus = ANSWER_BONUS if held else 0.0
-        dangling = DANGLING * (
-            bool(_LEANS_BACK.match(text))
-            + (announces or bool(_LEANS_ON.search(text)))
-            + (not _PROSE_END.search(text) and ("\n" in text or len(text.split()) <= LABEL_WORDS))
-        )
-        return covered / total + bonus - dangling - SENTENCE_COST * extra
+        return covered / self._total
+
+    def holds(self, text: str, labels: frozenset[str]) -> bool:
+        """Whether ``text`` holds what the question asks for (a date for "when"...)."""
+        return holds_answer(text, self.asks, self.question_words, self._notable_beside(labels))
+
+
+def leaning(text: str, announces: bool = False) -> float:
+    """``DANGLING`` for each end of a quote that leans on a sentence left out ("Those are the
+    reasons...", "...as follows:", or ``announces``: the next sentence opens the list this one
+    announces), and for a label line that is no prose."""
+    return DANGLING * (
+        bool(_LEANS_BACK.match(text))
+        + (announces or bool(_LEANS_ON.search(text)))
+        + (not _PROSE_END.search(text) and ("\n" in text or len(text.split()) <= LABEL_WORDS))
+    )
+
+
+def span_value(coverage: float, holds: bool, leans: float, extra: int) -> float:
+    """How well a span of ``extra`` + 1 sentences answers: the share of the question's weight it
+    covers (:meth:`Wants.coverage`), plus ``ANSWER_BONUS`` when it holds what the question asks
+    for, less what it leans on (:func:`leaning`) and ``SENTENCE_COST`` a sentence past the first.
+
+    Rising in ``coverage`` and ``holds``, falling in ``leans``: with ``holds`` true and
+    ``leans`` 0 it bounds every span of that coverage, to the last bit."""
+    return coverage + (ANSWER_BONUS if holds else 0.0) - leans - SENTENCE_COST * extra
 
 
 def best_spans(
@@ -193,16 +210,24 @@ def best_spans(
             heading = (_heading_terms(sentences[i][0].section) & wanted) - matched
             if not matched | heading:
                 continue  # a span needs a question word; it may follow one without
+            # Spans are read in order and a later one takes the place of the best only when
+            # it is worth more: the cheap bound first, the text checks only when it could.
+            number = sentences[i][0].number
+            floor = best[number].value + 1e-12 if number in best else -inf
+            coverage = wants.coverage(matched | heading, labels | heading)
+            if not span_value(coverage, True, 0.0, n) > floor:
+                continue
             start, end = sentences[i][1], sentences[j][2]
             quoted = text[start - base : end - base]
             if question.phrases:
                 quoted_words = words(quoted)
                 if not all(contains_phrase(quoted_words, p) for p in question.phrases):
                     continue  # a quoted phrase must be in the quote, not only near it
-            announces = j + 1 < len(sentences) and opens_list[j + 1]
-            value = wants.value(matched | heading, labels | heading, quoted, n, announces)
-            number = sentences[i][0].number
-            if number not in best or value > best[number].value + 1e-12:
+            leans = leaning(quoted, j + 1 < len(sentences) and opens_list[j + 1])
+            if not span_value(coverage, True, leans, n) > floor:
+                continue
+            value = span_value(coverage, wants.holds(quoted, labels | heading), leans, n)
+            if value > floor:
                 best[number] = QuoteSpan(start, end, sentences[i][0], value, matched)
     return list(best.values())
 
@@ -450,7 +475,7 @@ def _named_in_opening(
     if not row.start <= first.start < row.start + len(row.text):
         return frozenset()
     text = row.text[first.start - row.start : first.end - row.start]
-    return frozenset(named.intersection(terms(text)))
+    return frozenset(t.term for t in tokenize(text, named))
 
 
 def _document_quotes(

@@ -94,6 +94,7 @@ _BYLINE = re.compile(r"(?:^|\n)\s*(?:by|--|—)\s*[A-Z\"“]", re.MULTILINE)
 _AUTHOR_QUESTION = re.compile(
     r"\bwho (?:wrote|writes|authored|signed|penned)\b|\bauthor\b|\bwritten by\b"
 )
+_OPENERS = frozenset(" \t\"“‘'(")
 _CAPITALISED = re.compile(r"(?<![\w$])[A-Z][\w'’.-]*[\w]")
 
 
@@ -158,8 +159,10 @@ def holds_answer(
 def _names(text: str) -> Iterator[re.Match[str]]:
     """Capitalised words that are not the first word of a sentence or line."""
     for match in _CAPITALISED.finditer(text):
-        before = text[: match.start()].rstrip(" \t\"“‘'(")
-        if not before or before[-1] in ".!?:\n":
+        i = match.start()
+        while i > 0 and text[i - 1] in _OPENERS:  # step back over spaces and opening quotes
+            i -= 1
+        if i == 0 or text[i - 1] in ".!?:\n":
             continue
         yield match
 
