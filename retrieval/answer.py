@@ -8,10 +8,12 @@ the source text; when it must be shortened it is cut at word boundaries and the 
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from functools import cached_property, lru_cache
 from math import fsum, inf
+from operator import attrgetter
 
 from .chunking import label_terms
 from .expect import Asks, Notable, asks, from_opening, holds_answer, opening_answer
@@ -186,10 +188,12 @@ def best_spans(
     wanted = set(question.terms)
     if matched_tokens is None:
         matched_tokens = tokenize(text, wanted)
+    by_start = sorted(matched_tokens, key=attrgetter("start"))
+    starts = [t.start for t in by_start]
     sentences = []
     for paragraph, s, e in _sentences(text, base, paragraphs, base, base + len(text)):
-        found = frozenset(t.term for t in matched_tokens if s - base <= t.start < e - base)
-        sentences.append((paragraph, s, e, found))
+        inside = by_start[bisect_left(starts, s - base) : bisect_left(starts, e - base)]
+        sentences.append((paragraph, s, e, frozenset(t.term for t in inside)))
     # Whether each sentence opens a list inside its paragraph ("One is that...").
     opens_list = [
         k > 0
@@ -254,11 +258,12 @@ def render_quote(
         # Centre the window on the densest stretch of matched words.
         centre = len(source) // 2
         if tokens:
+            starts = [t.start for t in tokens]  # in reading order
             best_count = -1
-            for t in tokens:
-                count = sum(1 for u in tokens if t.start <= u.start < t.start + limit // 2)
+            for start in starts:
+                count = bisect_left(starts, start + limit // 2) - bisect_left(starts, start)
                 if count > best_count:
-                    best_count, centre = count, t.start + limit // 4
+                    best_count, centre = count, start + limit // 4
         start, end = _cut_points(source, limit - 2, centre)
         prefix = ELLIPSIS if start > 0 else ""
         suffix = ELLIPSIS if end < len(source) else ""

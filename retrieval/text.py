@@ -318,10 +318,10 @@ def _ends_with_abbreviation(text: str, begin: int, dot: int) -> bool:
     """Whether the period at ``dot`` closes an abbreviation (``Dr.``, ``U.S.``, ``W.E.B.``)."""
     if text[dot] != ".":
         return False
-    i = dot
-    while i > begin and not text[i - 1].isspace():
-        i -= 1
-    word = text[i:dot].lstrip("\"“‘'(")
+    before = text[begin:dot]
+    if not before or before[-1].isspace():
+        return False
+    word = before.rsplit(None, 1)[-1].lstrip("\"“‘'(")
     if not word:
         return False
     if "." in word or len(word) == 1:  # U.S. / W.E.B. / initials
