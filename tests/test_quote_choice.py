@@ -1,0 +1,108 @@
+"""Quote choice reads a span's text only when its bound could beat the best span so far: the
+spans it keeps are those of reading every span."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from retrieval.answer import _ITEM, MAX_SENTENCES, QuoteSpan, Wants, best_spans, leaning, span_value
+from retrieval.models import Paragraph
+from retrieval.query import parse_question
+from retrieval.text import sentence_spans, tokenize
+
+SENTENCES = [
+    "The cell closed on February 10 2008.",
+    "That means the paper stopped.",
+    "Prison circulation fell by 20 percent.",
+    "The reasons are as follows:",
+    "One is that money ran out.",
+    "Readers in Detroit wrote to Prairiefire about the paper.",
+    "MIM Notes covered the war on Iraq.",
+    "However, the paper came back in 2009 because readers asked.",
+    "Students marched against the war",
+    "Dr. Smith of the U.S. wrote the report.",
+]
+QUESTIONS = [
+    "when did the paper stop?",
+    "how many prisoners read the paper?",
+    "who wrote to the paper from Detroit?",
+    "why did the paper stop?",
+    "what did MIM Notes say about the war?",
+]
+
+
+def _read_every_span(
+    text: str, paragraphs: list[Paragraph], question: str, wants: Wants
+) -> list[QuoteSpan]:
+    """The spans best_spans keeps, found by reading every span (no bound)."""
+    wanted = set(parse_question(question).terms)
+    tokens = tokenize(text, wanted)
+    sentences = [
+        (p, s, e, frozenset(t.term for t in tokens if s <= t.start < e))
+        for p in paragraphs
+        for s, e in sentence_spans(text, p.start, p.end)
+    ]
+    best: dict[int, QuoteSpan] = {}
+    for i, (paragraph, start, _, _) in enumerate(sentences):
+        matched: frozenset[str] = frozenset()
+        for n in range(MAX_SENTENCES):
+            j = i + n
+            if j >= len(sentences) or sentences[j][0] is not paragraph:
+                break
+            matched |= sentences[j][3]
+            if not matched:
+                continue
+            end = sentences[j][2]
+            quoted = text[start:end]
+            opens = (
+                j + 1 < len(sentences)
+                and sentences[j + 1][0] is paragraph
+                and _ITEM.match(text[sentences[j + 1][1] : sentences[j + 1][2]]) is not None
+            )
+            value = span_value(
+                wants.coverage(matched, frozenset()),
+                wants.holds(quoted, frozenset()),
+                leaning(quoted, opens),
+                n,
+            )
+            if paragraph.number not in best or value > best[paragraph.number].value + 1e-12:
+                best[paragraph.number] = QuoteSpan(start, end, paragraph, value, matched)
+    return list(best.values())
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_bounded_choice_keeps_the_spans_of_reading_every_span(seed: int) -> None:
+    rng = random.Random(seed)
+    blocks = [" ".join(rng.choices(SENTENCES, k=rng.randint(1, 6))) for _ in range(3)]
+    text = "\n\n".join(blocks)
+    paragraphs, at = [], 0
+    for number, block in enumerate(blocks, 1):
+        paragraphs.append(Paragraph(number, "", at, at + len(block)))
+        at += len(block) + 2
+    question = QUESTIONS[seed % len(QUESTIONS)]
+    parsed = parse_question(question)
+    weights = {t: rng.choice([0.5, 1.0, 1.7, 2.25]) for t in parsed.terms}
+    wants = Wants.of(parsed, weights)
+    assert best_spans(text, 0, paragraphs, parsed, wants) == _read_every_span(
+        text, paragraphs, question, wants
+    )
+
+
+def test_the_bound_is_never_below_a_value() -> None:
+    rng = random.Random(7)
+    for _ in range(10_000):
+        coverage, extra = rng.random() * 1.3, rng.randrange(MAX_SENTENCES)
+        ceiling = span_value(coverage, True, 0.0, extra)
+        for holds in (False, True):
+            for leans in (0.0, 0.1, 0.2, 0.30000000000000004):
+                assert span_value(coverage, holds, leans, extra) <= ceiling
+
+
+def test_leaning_ends_cost_a_share_each() -> None:
+    assert leaning("The reasons are security and money.") == 0.0
+    assert leaning("That means the paper stopped.") == pytest.approx(0.1)
+    assert leaning("The reasons for the closing of the cell are as follows:") == pytest.approx(0.1)
+    assert leaning("The reasons are two.", announces=True) == pytest.approx(0.1)
+    assert leaning("However, the reasons for the closing are as follows:") == pytest.approx(0.2)
