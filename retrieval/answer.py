@@ -52,6 +52,7 @@ _LEANS_BACK = re.compile(
 # label line like "IRTR It's Right to Rebel: Internet discussion forum") are no prose.
 LABEL_WORDS = 6
 _PROSE_END = re.compile(r"[.!?][\"”’')\]]*(?:\s?[(\[]\d{1,3}[)\]])?\s*$")
+_CLOSERS = "\"”’')]"
 _LEANS_ON = re.compile(r"(?::|\b(?:following|as follows)[.:]?)[\"”’')\]]*\s*$", re.IGNORECASE)
 # A sentence opening a list ("One is that...", "First, ...", "(1) ...") answers the sentence
 # before it ("...two negative aspects of the report."): a quote ending right before it leans on it.
@@ -156,9 +157,17 @@ def leaning(text: str, announces: bool = False) -> float:
     announces), and for a label line that is no prose."""
     return DANGLING * (
         bool(_LEANS_BACK.match(text))
-        + (announces or bool(_LEANS_ON.search(text)))
+        + (announces or _announces_more(text))
         + (not _PROSE_END.search(text) and ("\n" in text or len(text.split()) <= LABEL_WORDS))
     )
+
+
+def _announces_more(text: str) -> bool:
+    """Whether ``text`` ends announcing what follows ("...as follows:")."""
+    # A match ends where the text ends once stripped of spaces and closing quotes, and is at
+    # most "as follows:" long: searching from there finds what searching all of it finds.
+    end = len(text.rstrip().rstrip(_CLOSERS))
+    return _LEANS_ON.search(text, max(0, end - len("as follows:"))) is not None
 
 
 def span_value(coverage: float, holds: bool, leans: float, extra: int) -> float:

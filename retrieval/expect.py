@@ -85,6 +85,8 @@ _NUMBERING = re.compile(
     r"(?:\b(?:vol|volume|no|nos|issue|page|pp?|chapter|ch|part|section|article|number)\.?|[#№º])\s*$",
     re.IGNORECASE,
 )
+_NUMBERING_WORD = len("chapter.")  # its longest word
+_DIGIT = re.compile(r"\d")
 _REASON = re.compile(
     r"\b(?:because|since|so that|due to|in order to|reason|thus|therefore|as a result|"
     r"means that|that is why|this is why)\b|:",
@@ -144,16 +146,24 @@ def holds_answer(
     if kind is None:
         return False
     if kind is Asks.DATE:
-        return _new(_DATE.finditer(text), question_words)
+        # Every kind of date has a digit: a text without one is settled by a fast scan.
+        return _DIGIT.search(text) is not None and _new(_DATE.finditer(text), question_words)
     if kind is Asks.NUMBER:  # a date is no answer to "how many", nor the page's own number
-        undated = _DATE.sub(" ", text)
-        quantities = (
-            m for m in _NUMBER.finditer(undated) if not _NUMBERING.search(undated, 0, m.start())
-        )
+        undated = _DATE.sub(" ", text) if _DIGIT.search(text) else text
+        quantities = (m for m in _NUMBER.finditer(undated) if not _numbering(undated, m.start()))
         return _new(quantities, question_words, notable)
     if kind is Asks.REASON:
         return _REASON.search(text) is not None
     return _new(_names(text), question_words, notable)
+
+
+def _numbering(text: str, at: int) -> bool:
+    """Whether a word that numbers a thing ("vol.", "No.", "#") stands right before ``at``."""
+    # A match ends where the text before ``at`` ends once stripped of spaces, and is at most
+    # _NUMBERING_WORD long: searching from there finds what searching all of it finds
+    # (``\b`` still sees the character before the start).
+    start = len(text[:at].rstrip()) - _NUMBERING_WORD
+    return _NUMBERING.search(text, max(0, start), at) is not None
 
 
 def _names(text: str) -> Iterator[re.Match[str]]:

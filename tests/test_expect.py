@@ -65,6 +65,21 @@ def test_reasons_and_numbers() -> None:
     assert holds_answer("MIM Notes No. 196 raised 50 dollars.", Asks.NUMBER, question, not_the_page)
 
 
+def test_a_numbering_word_counts_only_right_before_the_number() -> None:
+    songs = frozenset(words("how many songs"))
+    long_lead = "The band's songs were played all over the city for years " * 5
+    assert not holds_answer(long_lead + "in Chapter \n\t 12 of the songs.", Asks.NUMBER, songs)
+    assert not holds_answer(long_lead + "in SECTION. 4 of the songs.", Asks.NUMBER, songs)
+    assert holds_answer(long_lead + "in the section, 4 songs.", Asks.NUMBER, songs)
+    assert holds_answer("Chapter one: 4 songs.", Asks.NUMBER, songs)  # "one" counts
+
+
+def test_a_text_without_digits_holds_no_date() -> None:
+    question = frozenset(words("when did the cell close?"))
+    assert not holds_answer("The cell closed in the spring of that year.", Asks.DATE, question)
+    assert holds_answer("The cell closed in the spring of 1998.", Asks.DATE, question)
+
+
 def test_datelines_and_bylines_answer_when_and_who_wrote() -> None:
     assert from_opening("when did it happen?", Asks.DATE)
     assert from_opening("who wrote the front page piece?", Asks.NAME)

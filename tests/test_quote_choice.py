@@ -106,3 +106,11 @@ def test_leaning_ends_cost_a_share_each() -> None:
     assert leaning("The reasons for the closing of the cell are as follows:") == pytest.approx(0.1)
     assert leaning("The reasons are two.", announces=True) == pytest.approx(0.1)
     assert leaning("However, the reasons for the closing are as follows:") == pytest.approx(0.2)
+
+
+def test_a_quote_ending_on_what_follows_leans_on_it() -> None:
+    lead = "The cell gave many reasons for the closing over the years, and "
+    assert leaning(lead + "they are as follows:  ") == pytest.approx(0.1)
+    assert leaning(lead + 'they are "the following."\u201d)') == pytest.approx(0.1)
+    assert leaning(lead + "as follows: security and money.") == 0.0
+    assert leaning(lead + 'they are as follows:" "') == 0.0  # a space between the quotes
