@@ -211,26 +211,27 @@ def best_spans(
         for k, (paragraph, s, e, _) in enumerate(sentences)
     ]
     best: dict[int, QuoteSpan] = {}
-    for i in range(len(sentences)):
+    for i, (paragraph, start, _, _) in enumerate(sentences):
+        # The heading a span stands under says what it is about, as the title does: its words
+        # count (as little as the title's) where the span does not say them itself.
+        headed = _heading_terms(paragraph.section) & wanted
+        number = paragraph.number
         matched: frozenset[str] = frozenset()
         for n in range(MAX_SENTENCES):
             j = i + n
-            if j >= len(sentences) or sentences[j][0] is not sentences[i][0]:
+            if j >= len(sentences) or sentences[j][0] is not paragraph:
                 break
             matched = matched | sentences[j][3]
-            # The heading a span stands under says what it is about, as the title does: its
-            # words count (as little as the title's) where the span does not say them itself.
-            heading = (_heading_terms(sentences[i][0].section) & wanted) - matched
-            if not matched | heading:
+            if not matched and not headed:
                 continue  # a span needs a question word; it may follow one without
+            heading = headed - matched
             # Spans are read in order and a later one takes the place of the best only when
             # it is worth more: the cheap bound first, the text checks only when it could.
-            number = sentences[i][0].number
             floor = best[number].value + 1e-12 if number in best else -inf
             coverage = wants.coverage(matched | heading, labels | heading)
             if not span_value(coverage, True, 0.0, n) > floor:
                 continue
-            start, end = sentences[i][1], sentences[j][2]
+            end = sentences[j][2]
             quoted = text[start - base : end - base]
             if question.phrases:
                 quoted_words = words(quoted)
@@ -241,7 +242,7 @@ def best_spans(
                 continue
             value = span_value(coverage, wants.holds(quoted, labels | heading), leans, n)
             if value > floor:
-                best[number] = QuoteSpan(start, end, sentences[i][0], value, matched)
+                best[number] = QuoteSpan(start, end, paragraph, value, matched)
     return list(best.values())
 
 
