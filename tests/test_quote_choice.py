@@ -7,9 +7,9 @@ import random
 
 import pytest
 
-from retrieval.answer import _ITEM, MAX_SENTENCES, QuoteSpan, Wants, best_spans, leaning, span_value
 from retrieval.models import Paragraph
 from retrieval.query import parse_question
+from retrieval.spans import _ITEM, MAX_SENTENCES, QuoteSpan, Wants, best_spans, leaning, span_value
 from retrieval.text import sentence_spans, tokenize
 
 SENTENCES = [
