@@ -41,9 +41,11 @@ sys.path.insert(0, str(ROOT))
 import synthetic  # noqa: E402
 from machine import describe  # noqa: E402
 
+import retrieval.searcher as searcher_module  # noqa: E402
 import retrieval.service as service_module  # noqa: E402
 from retrieval import ArchiveService  # noqa: E402
 from retrieval.service import RERANK_DEPTH  # noqa: E402
+from retrieval.store import SearchReader  # noqa: E402
 from retrieval.text import terms  # noqa: E402
 
 RESULTS = HERE / "results"
@@ -134,26 +136,25 @@ PHASE_OF_FUNCTION = {
     "parse_question": "parse",
     "without_stop_word_typos": "parse",
     "term_weights": "weights",
+}
+# what the search thread calls in retrieval.searcher -> the phase
+PHASE_OF_SEARCH_FUNCTION = {
     "page_evidence": "rank",
-    "passage_terms": "rank",
+    "terms_held": "rank",
     "phrase_evidence": "rank",
     "rank_candidates": "rank",
     "select_results": "quote",
 }
-# what it calls on the store -> the phase
-PHASE_OF_STORE_METHOD = {
-    "passage_heads": "fetch heads",
-    "passage_id_ranges": "fetch heads",
-    "passages": "fetch texts",
-    "paragraph_ranges": "fetch texts",
-    "notes_of_documents": "fetch texts",
-    "meta": "refresh",
-}
+# what it calls on the store (the search thread's reader: the passages' terms for the phrase
+# evidence are what is left of the passage heads) -> the phase
+PHASE_OF_STORE_METHOD = {"meta": "refresh"}
+PHASE_OF_READER_METHOD = {"passage_terms": "fetch heads", "quote_material": "fetch texts"}
 
 
 class Phases:
-    """Times each phase of ``ask`` by wrapping the functions it calls (in the service module,
-    on the store and on the index); one question at a time, so the sums are per question."""
+    """Times each phase of ``ask`` by wrapping the functions it calls (in the service and searcher
+    modules, on the store, the search thread's reader and the index); one question at a time, so
+    the sums are per question."""
 
     def __init__(self, service: ArchiveService) -> None:
         self.service = service
@@ -195,9 +196,13 @@ class Phases:
 
     def __enter__(self) -> Phases:
         for name, phase in PHASE_OF_FUNCTION.items():
-            self._patch(service_module, name, phase, capture=name == "select_results")
+            self._patch(service_module, name, phase)
+        for name, phase in PHASE_OF_SEARCH_FUNCTION.items():
+            self._patch(searcher_module, name, phase, capture=name == "select_results")
         for name, phase in PHASE_OF_STORE_METHOD.items():
             self._patch(self.service.store, name, phase)
+        for name, phase in PHASE_OF_READER_METHOD.items():
+            self._patch(SearchReader, name, phase)
         self._patch(self.service, "suggestions", "suggestions")
         self._patch(self.service._require_index(), "top", "bm25 top")
         return self
@@ -240,7 +245,7 @@ def profile_quotes(captured: list[tuple[tuple, dict]], top: int = 14) -> list[di
     profiler = cProfile.Profile()
     profiler.enable()
     for args, kwargs in captured:
-        service_module.select_results(*args, **kwargs)
+        searcher_module.select_results(*args, **kwargs)
     profiler.disable()
     stats = pstats.Stats(profiler, stream=io.StringIO())
     entry = [v for k, v in stats.stats.items() if k[2] == "select_results"]

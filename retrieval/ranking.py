@@ -9,7 +9,7 @@ often than either alone. Pure functions over a :class:`~retrieval.index.bm25.BM2
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 from math import fsum
@@ -19,6 +19,7 @@ import numpy as np
 from .index.bm25 import BM25Index
 from .languages import languages_asked, written_in
 from .models import PassageRow
+from .pages import PageMap
 from .text import stem
 
 # Weight of the page's relative BM25 score in a passage's rank; the rest is the passage's own.
@@ -59,118 +60,142 @@ class Candidate:
     terms: frozenset[str] = frozenset()
 
 
+@dataclass(frozen=True)
+class PageScores:
+    """The BM25 score of each of some pages (``pages``: their numbers in a
+    :class:`~retrieval.pages.PageMap`, ascending) and which question terms each holds
+    (``present[i, j]``: term ``i`` in page ``j``)."""
+
+    pages: np.ndarray
+    scores: np.ndarray
+    present: np.ndarray
+
+    def evidence(self, column: int, query: Sequence[str]) -> PageEvidence:
+        """The evidence of the page in ``column``."""
+        return PageEvidence(float(self.scores[column]), _held(query, self.present[:, column]))
+
+
 def page_evidence(
-    index: BM25Index,
-    query: Sequence[str],
-    passage_ranges: Mapping[str, tuple[int, int]],
-    documents: int,
-) -> dict[str, PageEvidence]:
-    """BM25 of whole pages (``doc_id -> (first, last)`` passage ids), rank-bm25's formula.
+    index: BM25Index, query: Sequence[str], page_map: PageMap, pages: np.ndarray
+) -> PageScores:
+    """BM25 of whole pages (the distinct ones of ``pages``), rank-bm25's formula.
 
     A page's term counts and length are the sums over its passages; the IDF is the passages' own
-    (the same one the passage scores use), and the average page length is over ``documents``.
+    (the same one the passage scores use), and the average page length is over all documents.
     """
-    doc_ids = list(passage_ranges)
-    if not doc_ids or not query:
-        return {d: PageEvidence(0.0, frozenset()) for d in doc_ids}
-    first = np.array([passage_ranges[d][0] for d in doc_ids], dtype=np.int64)
-    last = np.array([passage_ranges[d][1] for d in doc_ids], dtype=np.int64)
-    lo, hi = index.rows_between(first, last)
-    lengths = index.range_lengths(lo, hi).astype(np.float64)
-    average = float(index.range_lengths(np.array([0]), np.array([index.size]))[0])
-    average = max(average / max(documents, 1), 1.0)
+    numbers = np.unique(pages)
+    if not len(numbers) or not query:
+        empty = np.zeros((len(query), len(numbers)), dtype=bool)
+        return PageScores(numbers, np.zeros(len(numbers)), empty)
+    lo, hi = page_map.row_lo[numbers], page_map.row_hi[numbers]
+    lengths = page_map.lengths[numbers]
     counts = index.range_counts(query, lo, hi)
     idf = np.array([index.term_idf(t) or 0.0 for t in query], dtype=np.float64)
     k1, b = index.params.k1, index.params.b
-    norm = k1 * (1 - b + b * lengths / average)
+    norm = k1 * (1 - b + b * lengths / page_map.average)
     scores = (idf[:, None] * (counts * (k1 + 1)) / (counts + norm[None, :])).sum(axis=0)
-    present = counts > 0
+    return PageScores(numbers, scores, counts > 0)
+
+
+def terms_held(index: BM25Index, query: Sequence[str], rows: np.ndarray) -> np.ndarray:
+    """Which question terms each passage (index row) holds: ``held[i, n]``, term ``i`` in
+    ``rows[n]``."""
+    held = np.zeros((len(query), len(rows)), dtype=bool)
+    for i, term in enumerate(query):
+        postings = index.postings(term)
+        if len(postings):
+            at = np.minimum(np.searchsorted(postings, rows), len(postings) - 1)
+            held[i] = postings[at] == rows
+    return held
+
+
+def held_terms(query: Sequence[str], held: np.ndarray, n: int) -> frozenset[str]:
+    """The question terms passage ``n`` of :func:`terms_held` holds."""
+    return _held(query, held[:, n])
+
+
+def _held(query: Sequence[str], column: np.ndarray) -> frozenset[str]:
+    return frozenset(t for t, present in zip(query, column.tolist(), strict=True) if present)
+
+
+def phrase_pairs(index: BM25Index, query: Sequence[str]) -> dict[tuple[str, str], float]:
+    """The question's adjacent term pairs ("mass line", "Socialist Workers"), each weighing its
+    rarer term's IDF."""
     return {
-        doc_id: PageEvidence(
-            float(scores[j]), frozenset(t for i, t in enumerate(query) if present[i, j])
-        )
-        for j, doc_id in enumerate(doc_ids)
+        (a, b): max(index.term_idf(a) or 0.0, index.term_idf(b) or 0.0)
+        for a, b in pairwise(query)
+        if a != b
     }
 
 
-def passage_terms(
-    index: BM25Index, query: Sequence[str], rows: Sequence[int]
-) -> list[frozenset[str]]:
-    """The question terms each passage (index row) holds."""
-    lo = np.asarray(rows, dtype=np.int64)
-    present = index.range_counts(query, lo, lo + 1) > 0
-    return [frozenset(t for i, t in enumerate(query) if present[i, j]) for j in range(len(lo))]
+def may_hold_pairs(
+    query: Sequence[str], pairs: Mapping[tuple[str, str], float], held: np.ndarray
+) -> np.ndarray:
+    """Which passages of :func:`terms_held` hold both terms of some pair (only those can have
+    one in a row: the rest need not be read)."""
+    row_of = {t: i for i, t in enumerate(query)}
+    out = np.zeros(held.shape[1], dtype=bool)
+    for a, b in pairs:
+        out |= held[row_of[a]] & held[row_of[b]]
+    return out
 
 
 def phrase_evidence(
-    index: BM25Index, query: Sequence[str], candidates: Sequence[tuple[PassageRow, float]]
-) -> dict[str, float]:
+    pairs: Mapping[tuple[str, str], float], passages: Iterable[tuple[int, str]]
+) -> dict[int, float]:
     """How much of the question's phrasing each page holds word for word: the share of the
-    weight of the question's adjacent term pairs ("mass line", "Socialist Workers") that one of
-    the page's candidate passages has in a row (a pair weighs its rarer term's IDF).
+    weight of ``pairs`` (:func:`phrase_pairs`) that one of the page's candidate passages
+    (``(page, space-joined terms)``) has in a row.
 
     Unigram BM25 cannot tell "the mass line" from "mass" and "line" far apart; measured on the
     dev set, whole-page BM25 over words and word pairs finds the gold page first 0.92 of the
     time against 0.88 over words alone.
     """
-    pairs = {
-        f" {a} {b} ": max(index.term_idf(a) or 0.0, index.term_idf(b) or 0.0)
-        for a, b in pairwise(query)
-        if a != b
-    }
     total = sum(pairs.values())
     if total <= 0:
         return {}
-    held: dict[str, set[str]] = {}
-    for passage, _ in candidates:
-        text = f" {passage.terms} "
-        held.setdefault(passage.doc_id, set()).update(p for p in pairs if p in text)
-    return {doc_id: fsum(pairs[p] for p in found) / total for doc_id, found in held.items()}
+    spelled = {f" {a} {b} ": (a, b) for a, b in pairs}
+    held: dict[int, set[tuple[str, str]]] = {}
+    for page, terms in passages:
+        text = f" {terms} "
+        held.setdefault(page, set()).update(p for s, p in spelled.items() if s in text)
+    return {page: fsum(pairs[p] for p in found) / total for page, found in held.items()}
 
 
-def language_evidence(
-    question: str, candidates: Sequence[tuple[PassageRow, float]]
-) -> dict[str, float]:
-    """1 for the pages in the language the question asks about ("the German word for..."),
-    none when it asks about no language."""
+def language_evidence(question: str, doc_ids: Iterable[str]) -> frozenset[str]:
+    """Those of ``doc_ids`` in the language the question asks about ("the German word
+    for..."), none when it asks about no language."""
     asked = languages_asked(question)
     if not asked:
-        return {}
-    return {p.doc_id: 1.0 for p, _ in candidates if written_in(p.doc_id, asked)}
+        return frozenset()
+    return frozenset(d for d in doc_ids if written_in(d, asked))
 
 
 def rank_candidates(
-    candidates: Sequence[tuple[PassageRow, float]],
-    pages: Mapping[str, PageEvidence],
-    terms: Sequence[frozenset[str]] | None = None,
-    phrases: Mapping[str, float] | None = None,
-    languages: Mapping[str, float] | None = None,
-) -> list[Candidate]:
-    """Candidates ordered by ``PAGE_SHARE`` of the page's relative score plus the rest of the
-    passage's own relative score, plus ``PHRASE_SHARE`` of the page's phrase evidence and
-    ``LANGUAGE_SHARE`` of its language evidence (ties: higher passage score, then reading
-    order)."""
-    phrases = phrases or {}
-    languages = languages or {}
-    if not candidates:
-        return []
-    top_passage = max(score for _, score in candidates) or 1.0
-    top_page = max((pages[p.doc_id].score for p, _ in candidates), default=0.0) or 1.0
-    ranked = [
-        Candidate(
-            passage,
-            score,
-            pages[passage.doc_id],
-            PAGE_SHARE * pages[passage.doc_id].score / top_page
-            + (1 - PAGE_SHARE) * score / top_passage
-            + PHRASE_SHARE * phrases.get(passage.doc_id, 0.0)
-            + LANGUAGE_SHARE * languages.get(passage.doc_id, 0.0),
-            terms[i] if terms is not None else frozenset(),
-        )
-        for i, (passage, score) in enumerate(candidates)
-    ]
-    ranked.sort(key=lambda c: (-c.rank, -c.score, c.passage.passage_id))
-    return ranked
+    scores: np.ndarray,
+    pages: np.ndarray,
+    phrases: np.ndarray,
+    languages: np.ndarray,
+    passage_ids: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each candidate's rank score and the candidates' order, best first.
+
+    The rank is ``PAGE_SHARE`` of its page's relative score plus the rest of its own relative
+    score, plus ``PHRASE_SHARE`` of its page's phrase evidence and ``LANGUAGE_SHARE`` of its
+    language evidence (per candidate: ``scores``, ``pages``, ``phrases``, ``languages``); ties go
+    to the higher passage score, then to reading order (``passage_ids``).
+    """
+    if not len(scores):
+        return np.zeros(0), np.zeros(0, dtype=np.int64)
+    top_passage = float(scores.max()) or 1.0
+    top_page = float(pages.max()) or 1.0
+    rank = (
+        PAGE_SHARE * pages / top_page
+        + (1 - PAGE_SHARE) * scores / top_passage
+        + PHRASE_SHARE * phrases
+        + LANGUAGE_SHARE * languages
+    )
+    return rank, np.lexsort((passage_ids, -scores, -rank))
 
 
 def term_weights(

@@ -18,12 +18,10 @@ import os
 import secrets
 import time
 from collections.abc import Iterable
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
-from .answer import select_results
 from .chunking import DEFAULT_CHUNKING, ChunkSettings
 from .errors import (
     IndexNotReady,
@@ -52,24 +50,15 @@ from .models import (
     IndexStats,
     IngestReport,
     NoteRef,
-    Paragraph,
-    PassageRow,
     ReindexPlan,
     Result,
     SavedQuestion,
     Vote,
 )
+from .pages import PageMap
 from .query import ParsedQuestion, clean_question, parse_question, without_stop_word_typos
-from .ranking import (
-    Candidate,
-    language_evidence,
-    notable_names,
-    page_evidence,
-    passage_terms,
-    phrase_evidence,
-    rank_candidates,
-    term_weights,
-)
+from .ranking import term_weights
+from .searcher import Found, Search, Searcher, load_pages, search
 from .sources.urls import ARCHIVE_BASE_URL
 from .spelling import Speller
 from .store import Store, utc_now
@@ -88,10 +77,6 @@ log = logging.getLogger(__name__)
 
 # How many BM25 candidates are ranked with their pages' evidence and quoted.
 RERANK_DEPTH = 100
-# How many of a page's first passages are read for its headline, dateline or byline.
-OPENING_PASSAGES = 2
-# Pages quoted beyond the number of results asked for (a page may offer no quote).
-SPARE_PAGES = 3
 DEFAULT_RESULTS = 3
 MAX_RESULTS = 10
 PER_DOCUMENT = 1
@@ -132,14 +117,14 @@ class ArchiveService:
         self.params = params
         self.chunking = chunking
         self._index: BM25Index | None = None
+        self._pages: PageMap | None = None  # the serving index's pages: swapped with it
         self._speller: tuple[str | None, Speller] | None = None
         self._speller_lock = asyncio.Lock()
         self._build_id: str | None = None
         self._ingest_lock = asyncio.Lock()
         self._checked_at = 0.0
         self._counts: tuple[str | None, dict[str, int]] | None = None
-        self._documents: tuple[str | None, int] | None = None
-        self._searches = asyncio.Semaphore(1)
+        self._searcher = Searcher(store)
         self._catalogue: tuple[str | None, Catalogue] | None = None
         self._indexer = Indexer(store, params=params, chunking=chunking, install=self._install)
 
@@ -176,12 +161,13 @@ class ArchiveService:
                     await w.set_meta({"created_at": utc_now()})
             await service._ensure_current()
         except BaseException:
-            await store.close()
+            await service.close()
             raise
         return service
 
     async def close(self) -> None:
-        """Close the store."""
+        """Close the store (and the searches' connection to it)."""
+        await self._searcher.close()
         await self.store.close()
 
     async def _ensure_current(self) -> None:
@@ -233,8 +219,10 @@ class ArchiveService:
         await self._install(index, build_id)
 
     async def _install(self, index: BM25Index, build_id: str) -> None:
-        """Swap in a new index (its speller is built when first needed)."""
-        self._index = index
+        """Swap in a new index with its page map (its speller is built when first needed)."""
+        pages = await self._searcher.run(lambda reader: load_pages(reader, index))
+        # Both at once, with no await between: a question never sees one without the other.
+        self._index, self._pages = index, pages
         self._build_id = build_id
         _settle()
 
@@ -257,9 +245,12 @@ class ArchiveService:
     # --- questions -----------------------------------------------------------------------------
 
     def _require_index(self) -> BM25Index:
-        if self._index is None:
+        return self._serving()[0]
+
+    def _serving(self) -> tuple[BM25Index, PageMap]:
+        if self._index is None or self._pages is None:
             raise IndexNotReady("the index is not loaded yet; try again in a moment")
-        return self._index
+        return self._index, self._pages
 
     async def suggestions(self, question: ParsedQuestion) -> tuple[str, ...]:
         """Known words close to the question's words the index does not know (worked out in a
@@ -302,7 +293,7 @@ class ArchiveService:
         """
         parsed = parse_question(question)
         await self.refresh()
-        index = self._require_index()
+        index, pages = self._serving()
         parsed = without_stop_word_typos(parsed, index.vocab.__contains__)
         limit = max(1, min(limit, MAX_RESULTS))
         offset = max(0, offset)
@@ -321,14 +312,11 @@ class ArchiveService:
         if filters:
             allowed = await self._filter_rows(filters, index, allowed)
         wanted = offset + limit + 1  # one more than shown, to know whether there are more
-        # Scoring and quoting run in a thread so the event loop stays free; one search at a time:
-        # quoting is Python code that holds the GIL, so a second thread adds no throughput and
-        # only makes the event loop wait longer for its turn (measured: benchmarks/bench_loop.py).
-        async with self._searches:
-            hits = await asyncio.to_thread(
-                index.top, parsed.terms, max(RERANK_DEPTH, wanted * 4), allowed
-            )
-            results = await self._results(parsed, hits, weights, wanted, per_document, index)
+        # Searching, ranking, reading and quoting run in one call on the search thread, so the
+        # event loop stays free (see retrieval.searcher).
+        job = Search(parsed, weights, allowed, max(RERANK_DEPTH, wanted * 4), wanted, per_document)
+        found = await self._searcher.run(lambda reader: search(reader, index, pages, job))
+        results = found.results
         if not results:
             return Answer(
                 parsed.text,
@@ -346,16 +334,8 @@ class ArchiveService:
             False,
             offset=offset,
             has_more=len(results) > offset + limit,
-            documents=await self._documents_quoted(shown),
+            documents=_documents_quoted(shown, found),
         )
-
-    async def _documents_quoted(self, results: tuple[Result, ...]) -> tuple[DocumentNotes, ...]:
-        """The documents ``results`` quote, in order of first quote, with their notes."""
-        cited: dict[str, Citation] = {}
-        for result in results:
-            cited.setdefault(result.citation.doc_id, result.citation)
-        notes = await self._notes_of_documents(cited)
-        return tuple(DocumentNotes(d, c.title, c.url, notes[d]) for d, c in cited.items())
 
     async def _notes_of_documents(self, doc_ids: Iterable[str]) -> dict[str, tuple[NoteRef, ...]]:
         """Every note each document cites or lists, with its text when this copy has it."""
@@ -373,83 +353,6 @@ class ArchiveService:
                 rows = index.postings(term)
                 allowed = rows if allowed is None else np.intersect1d(allowed, rows)
         return allowed if allowed is not None else np.zeros(0, dtype=np.int32)
-
-    async def _results(
-        self,
-        parsed: ParsedQuestion,
-        hits: list[tuple[int, float]],
-        weights: dict[str, float],
-        wanted: int,
-        per_document: int,
-        index: BM25Index,
-    ) -> list[Result]:
-        """Rank the candidates by their pages' evidence, then fetch the texts only of the pages
-        that can be quoted (the best ``wanted`` and a few more), and quote them; the CPU work
-        runs off the event loop."""
-        ids = [int(index.passage_ids[row]) for row, _ in hits]
-        heads = await self.store.passage_heads(ids)
-        # A passage removed by an ingest that committed after our search is simply skipped.
-        kept = [(row, i, score) for i, (row, score) in zip(ids, hits, strict=True) if i in heads]
-        candidates = [(heads[i], score) for _, i, score in kept]
-        ranges = await self.store.passage_id_ranges(row.doc_id for row, _ in candidates)
-        documents = await self._document_count()
-
-        def rank() -> list[Candidate]:
-            pages = page_evidence(index, parsed.terms, ranges, documents)
-            held = passage_terms(index, parsed.terms, [row for row, _, _ in kept])
-            phrases = phrase_evidence(index, parsed.terms, candidates)
-            languages = language_evidence(parsed.text, candidates)
-            return rank_candidates(candidates, pages, held, phrases, languages)
-
-        ranked = await asyncio.to_thread(rank)
-        quoted_docs = list(dict.fromkeys(c.passage.doc_id for c in ranked))[: wanted + SPARE_PAGES]
-        quoted = set(quoted_docs)
-        ranked = [c for c in ranked if c.passage.doc_id in quoted]
-        # Each page's first passages: its headline, dateline or byline may be the answer.
-        opening_ids = [
-            ranges[doc][0] + k
-            for doc in quoted_docs
-            for k in range(OPENING_PASSAGES)
-            if ranges[doc][0] + k <= ranges[doc][1]
-        ]
-        rows = await self.store.passages({c.passage.passage_id for c in ranked} | set(opening_ids))
-        ranked = [
-            replace(c, passage=rows[c.passage.passage_id])
-            for c in ranked
-            if c.passage.passage_id in rows
-        ]
-        openings: dict[str, list[PassageRow]] = {}
-        for i in opening_ids:
-            if i in rows:
-                openings.setdefault(rows[i].doc_id, []).append(rows[i])
-        paragraphs = await self._paragraphs_of(list(rows.values()))
-        notes = await self.store.notes_of_documents(quoted_docs)
-        return await asyncio.to_thread(
-            select_results,
-            parsed,
-            ranked,
-            paragraphs,
-            notes,
-            weights,
-            wanted,
-            per_document,
-            openings,
-            notable_names(index),
-        )
-
-    async def _document_count(self) -> int:
-        """How many documents the serving index holds (counted once per index)."""
-        if self._documents is None or self._documents[0] != self._build_id:
-            self._documents = (self._build_id, await self.store.document_count())
-        return self._documents[1]
-
-    async def _paragraphs_of(self, passages: list[PassageRow]) -> dict[str, list[Paragraph]]:
-        """The paragraphs the given passages span, by document (one query)."""
-        ranges: dict[str, tuple[int, int]] = {}
-        for p in passages:
-            lo, hi = ranges.get(p.doc_id, (p.para_first, p.para_last))
-            ranges[p.doc_id] = (min(lo, p.para_first), max(hi, p.para_last))
-        return await self.store.paragraph_ranges(ranges)
 
     # --- filters (in:, from:, to:) -------------------------------------------------------------
 
@@ -737,6 +640,22 @@ def _settle() -> None:
     which would otherwise walk them all and hold the event loop 30-40 ms (benchmarks/bench_loop.py).
     Instant: nothing is collected here."""
     gc.freeze()
+
+
+def _documents_quoted(results: tuple[Result, ...], found: Found) -> tuple[DocumentNotes, ...]:
+    """The documents ``results`` quote, in order of first quote, with their notes."""
+    cited: dict[str, Citation] = {}
+    for result in results:
+        cited.setdefault(result.citation.doc_id, result.citation)
+    return tuple(
+        DocumentNotes(
+            d,
+            c.title,
+            c.url,
+            tuple(NoteRef(n, found.notes[d].get(n)) for n in found.cited[d]),
+        )
+        for d, c in cited.items()
+    )
 
 
 def _suggest(speller: Speller, words: list[str]) -> tuple[str, ...]:

@@ -12,7 +12,8 @@ import json
 import sqlite3
 from collections.abc import AsyncIterator, Iterable, Iterator
 from collections.abc import Set as AbstractSet
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -800,6 +801,14 @@ class Store:
         if self._writer is not None and self._writer.in_transaction:
             await self._writer.execute("ROLLBACK")
 
+    # --- the search worker's reads ----------------------------------------------------------------
+
+    def search_reader(self) -> SearchReader:
+        """A blocking read-only connection of its own, for one worker thread that searches
+        (it must be opened, used and closed on that thread)."""
+        self._check_open()
+        return SearchReader(self.path, self._target, uri=self.read_only)
+
 
 class Writer:
     """Writes inside one :meth:`Store.transaction`."""
@@ -1149,3 +1158,138 @@ async def _migrate(conn: aiosqlite.Connection) -> None:
             await conn.execute("ROLLBACK")
             raise
         await conn.execute("COMMIT")
+
+
+@dataclass(frozen=True)
+class QuoteMaterial:
+    """What quoting a question's best pages reads, from one snapshot: the passages by id (text
+    included), the paragraphs they span by document, and per document its note texts
+    (number -> text) and every note number it cites or lists (ascending)."""
+
+    passages: dict[int, PassageRow]
+    paragraphs: dict[str, list[Paragraph]]
+    notes: dict[str, dict[int, str]]
+    cited: dict[str, list[int]]
+
+
+class SearchReader:
+    """Blocking reads for the thread that answers questions, on a connection of its own.
+
+    A question's reads share one snapshot (a read transaction each): an ingest committing
+    meanwhile is seen entirely or not at all (WAL readers never wait for the writer).
+    """
+
+    def __init__(self, path: Path, target: str, *, uri: bool) -> None:
+        self.path = path
+        try:
+            self._conn = sqlite3.connect(target, uri=uri, isolation_level=None)
+            self._conn.execute("PRAGMA busy_timeout = 10000")
+            self._conn.execute("PRAGMA query_only = ON")
+        except sqlite3.Error as exc:
+            raise _explain(path, exc) from exc
+
+    def close(self) -> None:
+        """Close the connection."""
+        self._conn.close()
+
+    def page_ranges(self) -> tuple[list[tuple[str, int, int]], int]:
+        """(doc_id, first, last) passage id of every document with passages, by doc_id, and how
+        many documents are stored."""
+        with self._snapshot():
+            ranges = self._conn.execute(
+                "SELECT doc_id, MIN(passage_id), MAX(passage_id) FROM passages "
+                "GROUP BY doc_id ORDER BY doc_id"
+            ).fetchall()
+            documents = self._conn.execute("SELECT count(*) FROM documents").fetchone()[0]
+        return ranges, int(documents)
+
+    def passage_terms(self, passage_ids: Iterable[int]) -> dict[int, str]:
+        """The space-joined indexed terms of stored passages, by id."""
+        ids = list(passage_ids)
+        if not ids:
+            return {}
+        marks = ",".join("?" * len(ids))
+        with self._snapshot():
+            return dict(
+                self._conn.execute(
+                    f"SELECT passage_id, terms FROM passages WHERE passage_id IN ({marks})", ids
+                ).fetchall()
+            )
+
+    def quote_material(self, passage_ids: Iterable[int], doc_ids: Iterable[str]) -> QuoteMaterial:
+        """The stored ones of ``passage_ids`` (with their text, their document's title and URL)
+        and the paragraphs they span; the notes of ``doc_ids``."""
+        ids = list(passage_ids)
+        docs = sorted(set(doc_ids))
+        with self._snapshot():
+            passages = self._passages(ids)
+            paragraphs = self._paragraphs(passages.values())
+            notes, cited = self._notes(docs)
+        return QuoteMaterial(passages, paragraphs, notes, cited)
+
+    def _passages(self, ids: list[int]) -> dict[int, PassageRow]:
+        if not ids:
+            return {}
+        marks = ",".join("?" * len(ids))
+        rows = self._conn.execute(
+            f"""SELECT p.passage_id, p.doc_id, d.title, d.url, p.section, p.para_first,
+                       p.para_last, p.start_char, p.end_char,
+                       substr(d.text, p.start_char + 1, p.end_char - p.start_char), p.terms
+                FROM passages p JOIN documents d ON d.doc_id = p.doc_id
+                WHERE p.passage_id IN ({marks})""",
+            ids,
+        ).fetchall()
+        return {row[0]: PassageRow(*row) for row in rows}
+
+    def _paragraphs(self, passages: Iterable[PassageRow]) -> dict[str, list[Paragraph]]:
+        """The paragraphs from the first to the last one ``passages`` span, per document."""
+        ranges: dict[str, tuple[int, int]] = {}
+        for p in passages:
+            lo, hi = ranges.get(p.doc_id, (p.para_first, p.para_last))
+            ranges[p.doc_id] = (min(lo, p.para_first), max(hi, p.para_last))
+        out: dict[str, list[Paragraph]] = {doc_id: [] for doc_id in ranges}
+        if not ranges:
+            return out
+        where = " OR ".join(["(doc_id = ? AND number BETWEEN ? AND ?)"] * len(ranges))
+        params = [v for doc_id, (lo, hi) in ranges.items() for v in (doc_id, lo, hi)]
+        rows = self._conn.execute(
+            "SELECT doc_id, number, section, start_char, end_char FROM paragraphs "
+            f"WHERE {where} ORDER BY doc_id, number",
+            params,
+        ).fetchall()
+        for doc_id, *paragraph in rows:
+            out[doc_id].append(Paragraph(*paragraph))
+        return out
+
+    def _notes(self, docs: list[str]) -> tuple[dict[str, dict[int, str]], dict[str, list[int]]]:
+        """Note texts and cited note numbers of documents, in one query."""
+        texts: dict[str, dict[int, str]] = {d: {} for d in docs}
+        cited: dict[str, list[int]] = {d: [] for d in docs}
+        if not docs:
+            return texts, cited
+        marks = ",".join("?" * len(docs))
+        rows = self._conn.execute(
+            f"SELECT doc_id, number, text FROM notes WHERE doc_id IN ({marks}) UNION ALL "
+            f"SELECT doc_id, number, NULL FROM markers WHERE doc_id IN ({marks})",
+            docs + docs,
+        ).fetchall()
+        numbers: dict[str, set[int]] = {d: set() for d in docs}
+        for doc_id, number, text in rows:
+            numbers[doc_id].add(number)
+            if text is not None:
+                texts[doc_id][number] = text
+        for doc_id, found in numbers.items():
+            cited[doc_id] = sorted(found)
+        return texts, cited
+
+    @contextmanager
+    def _snapshot(self) -> Iterator[None]:
+        """One read transaction; SQLite errors become :class:`StoreError`."""
+        try:
+            self._conn.execute("BEGIN")
+            try:
+                yield
+            finally:
+                self._conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            raise _explain(self.path, exc) from exc

@@ -1,0 +1,201 @@
+"""One question's search, from BM25 to quoted results, on a worker thread of its own.
+
+The whole search runs in one call on that thread (one hop off the event loop and back): the BM25
+top candidates, their order by their pages' evidence (pages from the in-memory
+:class:`~retrieval.pages.PageMap`), the texts, paragraphs and notes of the few pages that can be
+quoted (read on the thread's own blocking SQLite connection, one snapshot), and the quotes.
+Searches run one at a time: quoting is Python code that holds the GIL, so a second thread adds no
+throughput and only makes the event loop wait longer for its turn. And a call is handed to the
+thread only when the one before has returned: with calls queued on the thread it never lets go of
+the GIL, and the event loop only gets it back every switch interval (5 ms), several times a loop
+iteration (measured with benchmarks/bench_loop.py: stalls of 40-70 ms against 10-25 ms).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import TypeVar
+
+import numpy as np
+
+from .answer import select_results
+from .index.bm25 import BM25Index
+from .models import PassageRow, Result
+from .pages import NO_PAGE, PageMap
+from .query import ParsedQuestion
+from .ranking import (
+    Candidate,
+    held_terms,
+    language_evidence,
+    may_hold_pairs,
+    notable_names,
+    page_evidence,
+    phrase_evidence,
+    phrase_pairs,
+    rank_candidates,
+    terms_held,
+)
+from .store import SearchReader, Store
+
+T = TypeVar("T")
+
+# How many of a page's first passages are read for its headline, dateline or byline.
+OPENING_PASSAGES = 2
+# Pages quoted beyond the number of results asked for (a page may offer no quote).
+SPARE_PAGES = 3
+
+
+@dataclass(frozen=True)
+class Search:
+    """What to search: the question, its term weights, the index rows it may find (``None``:
+    all), how many candidates to rank (``depth``) and how many results it wants, with at most
+    ``per_document`` from one document before the others have had theirs."""
+
+    question: ParsedQuestion
+    weights: dict[str, float]
+    allowed: np.ndarray | None
+    depth: int
+    wanted: int
+    per_document: int
+
+
+@dataclass(frozen=True)
+class Found:
+    """The results of a search and, per document it could quote, its note texts (number ->
+    text) and the note numbers it cites or lists."""
+
+    results: list[Result]
+    notes: dict[str, dict[int, str]]
+    cited: dict[str, list[int]]
+
+
+class Searcher:
+    """Runs calls on one worker thread that owns a blocking read connection to the store (opened
+    at the first call, closed by :meth:`close`)."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="search")
+        self._reader: SearchReader | None = None
+        self._turn = asyncio.Semaphore(1)
+
+    async def run(self, call: Callable[[SearchReader], T]) -> T:
+        """``call(reader)`` on the worker thread, after the calls before it have returned."""
+        async with self._turn:
+            loop = asyncio.get_running_loop()
+            return await loop.run_in_executor(self._thread, self._call, call)
+
+    def _call(self, call: Callable[[SearchReader], T]) -> T:
+        if self._reader is None:
+            self._reader = self._store.search_reader()
+        return call(self._reader)
+
+    async def close(self) -> None:
+        """Close the connection on its thread and end the thread (after the calls queued)."""
+        await asyncio.get_running_loop().run_in_executor(self._thread, self._close_reader)
+        self._thread.shutdown(wait=False)
+
+    def _close_reader(self) -> None:
+        if self._reader is not None:
+            self._reader.close()
+            self._reader = None
+
+
+def load_pages(reader: SearchReader, index: BM25Index) -> PageMap:
+    """The page map of ``index`` from the stored documents (blocking)."""
+    ranges, documents = reader.page_ranges()
+    return PageMap.of(index, ranges, documents)
+
+
+def search(reader: SearchReader, index: BM25Index, pages: PageMap, job: Search) -> Found:
+    """Rank the BM25 candidates by their pages' evidence, then read the texts only of the pages
+    that can be quoted (the best ``wanted`` and a few more), and quote them (blocking)."""
+    query = job.question.terms
+    hits = index.top(query, job.depth, job.allowed)
+    _let_others_run()
+    rows = np.fromiter((row for row, _ in hits), dtype=np.int64, count=len(hits))
+    scores = np.fromiter((score for _, score in hits), dtype=np.float64, count=len(hits))
+    page = pages.page_of_row[rows]
+    # A passage removed by an ingest that committed after the index was built is skipped.
+    kept = page != NO_PAGE
+    rows, scores, page = rows[kept], scores[kept], page[kept]
+    ids = index.passage_ids[rows]
+
+    evidence = page_evidence(index, query, pages, page)
+    column = np.searchsorted(evidence.pages, page)
+    held = terms_held(index, query, rows)
+    pairs = phrase_pairs(index, query)
+    # Only passages holding both terms of a pair can hold it in a row: only theirs are read.
+    readable = [int(n) for n in np.flatnonzero(may_hold_pairs(query, pairs, held))]
+    texts = reader.passage_terms(int(ids[n]) for n in readable)
+    found = phrase_evidence(
+        pairs, ((int(page[n]), texts[int(ids[n])]) for n in readable if int(ids[n]) in texts)
+    )
+    doc_ids = [pages.doc_ids[p] for p in evidence.pages.tolist()]
+    asked = language_evidence(job.question.text, doc_ids)
+    phrases = np.array([found.get(p, 0.0) for p in evidence.pages.tolist()], dtype=np.float64)
+    languages = np.array([1.0 if d in asked else 0.0 for d in doc_ids], dtype=np.float64)
+    rank, order = rank_candidates(
+        scores, evidence.scores[column], phrases[column], languages[column], ids
+    )
+
+    quoted = list(dict.fromkeys(page[order].tolist()))[: job.wanted + SPARE_PAGES]
+    quoting = set(quoted)
+    chosen = [n for n in order.tolist() if int(page[n]) in quoting]
+    # Each page's first passages: its headline, dateline or byline may be the answer.
+    opening_ids = [
+        int(pages.first_ids[p]) + k
+        for p in quoted
+        for k in range(OPENING_PASSAGES)
+        if pages.first_ids[p] + k <= pages.last_ids[p]
+    ]
+    material = reader.quote_material(
+        {int(ids[n]) for n in chosen} | set(opening_ids), [pages.doc_ids[p] for p in quoted]
+    )
+    rows_read = material.passages
+    page_evidences = {
+        p: evidence.evidence(c, query)
+        for c, p in enumerate(evidence.pages.tolist())
+        if p in quoting
+    }
+    candidates = [
+        Candidate(
+            rows_read[int(ids[n])],
+            float(scores[n]),
+            page_evidences[int(page[n])],
+            float(rank[n]),
+            held_terms(query, held, n),
+        )
+        for n in chosen
+        if int(ids[n]) in rows_read
+    ]
+    openings: dict[str, list[PassageRow]] = {}
+    for i in opening_ids:
+        if i in rows_read:
+            openings.setdefault(rows_read[i].doc_id, []).append(rows_read[i])
+    _let_others_run()
+    results = select_results(
+        job.question,
+        candidates,
+        material.paragraphs,
+        material.notes,
+        job.weights,
+        job.wanted,
+        job.per_document,
+        openings,
+        notable_names(index),
+    )
+    return Found(results, material.notes, material.cited)
+
+
+def _let_others_run() -> None:
+    """Let go of the GIL for a moment. A thread waiting for it (the event loop, woken by a timer
+    or a socket) otherwise gets it only after the switch interval (5 ms), and a search holds it
+    longer than that. Measured with 250 questions at once beside a 10 ms heartbeat (as
+    benchmarks/bench_loop.py does, on a shared 2-core machine): p99 stall 7-13 ms handing it over
+    after the BM25 search and before quoting, 18-34 ms without."""
+    time.sleep(0)
