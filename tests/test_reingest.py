@@ -153,7 +153,7 @@ def read_again(
     roots: list[SourceRoot], stored: dict[str, StoredDocument], known: KnownFiles
 ) -> ReadAgain:
     """Both passes of an ingest's reading, as the Indexer runs them."""
-    with Workers() as workers, Spool[SourceDocument]() as spool, _Keeping() as staging:
+    with Workers() as workers, Spool[tuple[SourceDocument, str]]() as spool, _Keeping() as staging:
         found = find(roots, stored, lambda _: None, known, workers, spool)
         prepared = prepare(found, DEFAULT_CHUNKING, lambda _: None, workers, staging)
         return ReadAgain(

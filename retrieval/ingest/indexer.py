@@ -162,7 +162,7 @@ class Indexer:
         The stored passages that stay go into the index first (their ids are the lower ones),
         streamed from SQLite a batch at a time.
         """
-        with Workers() as workers, Spool[SourceDocument](self._folder()) as sources:
+        with Workers() as workers, Spool[tuple[SourceDocument, str]](self._folder()) as sources:
             found = find(roots, stored, progress, known, workers, sources)
             removed = rule(found.ledger, found.skipped)
             replaced = set(found.changed_ids()) | {r.doc_id for r in removed}

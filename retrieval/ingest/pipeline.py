@@ -17,6 +17,7 @@ import hashlib
 import logging
 import pickle
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from functools import partial
@@ -107,7 +108,7 @@ class Found:
     """
 
     changed: list[tuple[str, tuple[int, int]]]
-    spool: Spool[SourceDocument]
+    spool: Spool[tuple[SourceDocument, str]]
     seen: set[str]
     skipped: list[SkippedFile]
     files: int
@@ -158,7 +159,9 @@ def read_file(path: Path, relative: str, base_url: str) -> FileRead:
         if isinstance(item, SkippedFile):
             items.append(item)
         else:
-            items.append((read_document(item), pickle.dumps(item, pickle.HIGHEST_PROTOCOL)))
+            document = read_document(item)
+            packed = pickle.dumps((item, document.text_hash), pickle.HIGHEST_PROTOCOL)
+            items.append((document, packed))
     return FileRead(digest, items)
 
 
@@ -172,13 +175,13 @@ def find(
     progress: ProgressCallback,
     known: KnownFiles,
     workers: Workers,
-    spool: Spool[SourceDocument],
+    spool: Spool[tuple[SourceDocument, str]],
 ) -> Found:
     """The first pass: read every root (files unchanged since ``known`` recorded them are not
     read again), admit each document in reading order, find the corpus's boilerplate.
 
     Each root is read with its own base URL; ``Found.roots`` are those that gave at least one
-    document. The sources of the documents to store go to ``spool``.
+    document. The sources of the documents to store go to ``spool`` (with their text hashes).
     """
     ledger = Ledger(stored)
     skipped: list[SkippedFile] = []
@@ -274,14 +277,13 @@ def prepare(
     sources = (found.spool.read_bytes(place) for _, place in found.changed)
     work = partial(prepare_packed, repeated=found.repeated, chunking=chunking)
     texts = {p: found.known.boilerplate[p] for p in found.repeated if p in found.known.boilerplate}
-    words: dict[str, int] = {}
+    words: Counter[str] = Counter()
     boilerplate = documents = notes = 0
     last_report = time.monotonic()
     for (document, passages, dropped, doc_words), doc_texts in workers.map(
         work, sources, len(found.changed)
     ):
-        for word in doc_words:
-            words[word] = words.get(word, 0) + 1
+        words.update(doc_words)  # counted in C
         for print_, text in doc_texts.items():
             texts.setdefault(print_, text)
         boilerplate += dropped
@@ -298,7 +300,7 @@ def prepare(
         staging.passages,
         notes,
         boilerplate,
-        words,
+        dict(words),
         tuple(sorted(texts.values())),
         {p: t for p, t in texts.items() if found.known.boilerplate.get(p) != t},
     )
@@ -328,14 +330,18 @@ PreparedDocument = tuple[Document, list[Passage], int, frozenset[str]]
 
 
 def prepare_document(
-    source: SourceDocument, repeated: frozenset[int], chunking: ChunkSettings
+    source: SourceDocument,
+    repeated: frozenset[int],
+    chunking: ChunkSettings,
+    digest: str | None = None,
 ) -> PreparedDocument:
-    """Strip boilerplate, structure and chunk one document.
+    """Strip boilerplate, structure and chunk one document (``digest``: its :func:`text_hash`,
+    when known).
 
     Also returns how many paragraphs were dropped and the document's distinct surface words (the
     vocabulary spelling suggestions come from).
     """
-    digest = text_hash(source)
+    digest = digest or text_hash(source)
     source, repeats = strip_boilerplate(source, repeated)
     document, site_lines = structure(source)
     document = replace(document, text_hash=digest)
@@ -350,10 +356,11 @@ def prepare_document(
 def prepare_packed(
     packed: bytes, repeated: frozenset[int], chunking: ChunkSettings
 ) -> tuple[PreparedDocument, dict[int, str]]:
-    """:func:`prepare_document` of a pickled source (in a worker process for big ingests), with
-    the texts of the ``repeated`` paragraphs it holds."""
-    source: SourceDocument = pickle.loads(packed)
-    return prepare_document(source, repeated, chunking), paragraph_texts([source], repeated)
+    """:func:`prepare_document` of a source pickled with its text hash by :func:`read_file` (in
+    a worker process for big ingests), with the texts of the ``repeated`` paragraphs it holds."""
+    source, digest = pickle.loads(packed)
+    prepared = prepare_document(source, repeated, chunking, digest)
+    return prepared, paragraph_texts([source], repeated)
 
 
 def corpus_digest(hashes: dict[str, str]) -> str:
