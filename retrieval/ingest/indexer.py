@@ -155,9 +155,9 @@ class Indexer:
         progress: ProgressCallback,
         staging: Staging,
         rule: Callable[[Ledger, list[SkippedFile]], list[RemovedDocument]],
-    ) -> tuple[Found, list[RemovedDocument], Prepared, BM25Index]:
+    ) -> tuple[Found, list[RemovedDocument], Prepared, BM25Index | None]:
         """Read the roots, choose the removals by ``rule``, prepare and stage what is stored
-        anew and build the new index (blocking: for a worker thread).
+        anew and build the new index, if anything changed (blocking: for a worker thread).
 
         The stored passages that stay go into the index first (their ids are the lower ones),
         streamed from SQLite a batch at a time.
@@ -166,9 +166,10 @@ class Indexer:
             found = find(roots, stored, progress, known, workers, sources)
             removed = rule(found.ledger, found.skipped)
             replaced = set(found.changed_ids()) | {r.doc_id for r in removed}
-            staging.add_stored(self.store.stream_passage_terms(excluding=replaced))
+            if replaced:  # else the index stays as it is: no passage is read
+                staging.add_stored(self.store.stream_passage_terms(excluding=replaced))
             prepared = prepare(found, self.chunking, progress, workers, staging)
-        return found, removed, prepared, staging.finish()
+        return found, removed, prepared, staging.finish() if replaced else None
 
     async def reindex_plan(
         self, configured: Iterable[str | Path], base_url: str = ARCHIVE_BASE_URL
@@ -228,7 +229,7 @@ class Indexer:
                 await w.add_boilerplate_texts(prepared.boilerplate_texts)
 
             removed_ids = [r.doc_id for r in removed]
-            if prepared.documents or removed_ids:
+            if index is not None:
                 progress(
                     IngestProgress("indexing", found.files, prepared.documents, prepared.passages)
                 )
