@@ -215,7 +215,10 @@ class Indexer:
             unchanged = sorted(found.seen - set(added) - set(changed))
             moved = {d: s for d, s in found.ledger.moved.items() if d in unchanged}
             recorded = [SourceRoot(resolved(r.path), r.base_url) for r in found.roots]
-            records, forgotten = found.new_records(), found.forgotten(roots)
+            # Tens of thousands of records compared: off the event loop.
+            records, forgotten = await asyncio.to_thread(
+                lambda: (found.new_records(), found.forgotten(roots))
+            )
 
             async def bookkeeping(w: Writer) -> None:
                 roots_now = await w.source_roots()

@@ -82,7 +82,11 @@ class Staging:
         self._index_pending()
         self._spool_pending()
         ids = np.concatenate(self._ids) if self._ids else np.zeros(0, dtype=np.int64)
-        return BM25Index.from_builder(self._builder, ids, self.params)
+        builder, self._ids = self._builder, []
+        # Let the builder's vocabulary and per-chunk arrays go once the index is made, before
+        # the commit copies the index's arrays into blobs (hundreds of megabytes at once).
+        self._builder = IndexBuilder(self.params.k1, self.params.b, self.params.epsilon)
+        return BM25Index.from_builder(builder, ids, self.params)
 
     async def batches(self) -> AsyncIterator[Rows]:
         """The spooled rows, a batch at a time, in the order added (read off the event loop)."""
