@@ -13,7 +13,7 @@ import sqlite3
 from collections.abc import AsyncIterator, Iterable, Iterator
 from collections.abc import Set as AbstractSet
 from contextlib import asynccontextmanager, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -810,6 +810,85 @@ class Store:
         return SearchReader(self.path, self._target, uri=self.read_only)
 
 
+Row = tuple[object, ...]
+
+
+@dataclass
+class Rows:
+    """Documents and passages as the rows of each table, in insertion order: made off the event
+    loop (an ingest spools them to a file), written by :meth:`Writer.insert_rows` in one go."""
+
+    documents: list[Row] = field(default_factory=list)
+    paragraphs: list[Row] = field(default_factory=list)
+    passages: list[Row] = field(default_factory=list)
+    notes: list[Row] = field(default_factory=list)
+    markers: list[Row] = field(default_factory=list)
+    # documents whose passages these rows replace (a re-chunk keeps the documents)
+    rechunked: list[str] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.documents) + len(self.rechunked)
+
+    def add_document(
+        self, document: Document, passages: list[tuple[int, Passage]], ingested_at: str
+    ) -> None:
+        """One structured document with its numbered passages, notes and markers."""
+        doc_id = document.doc_id
+        self.documents.append(
+            (
+                doc_id,
+                document.title,
+                document.subtitle,
+                document.url,
+                str(document.source),
+                document.content_hash,
+                document.text,
+                ingested_at,
+                document.text_hash,
+            )
+        )
+        self.paragraphs.extend(
+            (doc_id, p.number, p.section, p.start, p.end) for p in document.paragraphs
+        )
+        self.add_passages(passages)
+        self.notes.extend((doc_id, n, t) for n, t in sorted(document.notes.items()))
+        self.markers.extend(
+            (doc_id, m.number, m.paragraph, m.sentence_start, m.sentence_end)
+            for m in document.markers
+        )
+
+    def add_passages(self, passages: list[tuple[int, Passage]]) -> None:
+        """Numbered passages (terms space-joined, to rebuild the index without re-reading)."""
+        self.passages.extend(
+            (
+                passage_id,
+                p.doc_id,
+                p.ordinal,
+                p.section,
+                p.para_first,
+                p.para_last,
+                p.start,
+                p.end,
+                " ".join(p.terms),
+            )
+            for passage_id, p in passages
+        )
+
+    def replace_passages(self, doc_id: str, passages: list[tuple[int, Passage]]) -> None:
+        """A document's new passages, in place of those stored (a re-chunk)."""
+        self.rechunked.append(doc_id)
+        self.add_passages(passages)
+
+    def extend(self, other: Rows) -> None:
+        """Append ``other``'s rows after these."""
+        self.documents += other.documents
+        self.paragraphs += other.paragraphs
+        self.passages += other.passages
+        self.notes += other.notes
+        self.markers += other.markers
+        self.rechunked += other.rechunked
+
+
 class Writer:
     """Writes inside one :meth:`Store.transaction`."""
 
@@ -843,59 +922,35 @@ class Writer:
         self, document: Document, passages: list[tuple[int, Passage]]
     ) -> None:
         """Store one structured document and its passages."""
-        conn = self._conn
-        await conn.execute(
-            "INSERT INTO documents (doc_id, title, subtitle, url, source, content_hash, text, "
-            "ingested_at, text_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                document.doc_id,
-                document.title,
-                document.subtitle,
-                document.url,
-                str(document.source),
-                document.content_hash,
-                document.text,
-                utc_now(),
-                document.text_hash,
-            ),
-        )
-        await conn.executemany(
-            "INSERT INTO paragraphs VALUES (?, ?, ?, ?, ?)",
-            [(document.doc_id, p.number, p.section, p.start, p.end) for p in document.paragraphs],
-        )
-        await self.insert_passages(passages)
-        await conn.executemany(
-            "INSERT INTO notes VALUES (?, ?, ?)",
-            [(document.doc_id, n, t) for n, t in sorted(document.notes.items())],
-        )
-        await conn.executemany(
-            "INSERT INTO markers VALUES (?, ?, ?, ?, ?)",
-            [
-                (document.doc_id, m.number, m.paragraph, m.sentence_start, m.sentence_end)
-                for m in document.markers
-            ],
-        )
+        rows = Rows()
+        rows.add_document(document, passages, utc_now())
+        await self.insert_rows(rows)
 
     async def insert_passages(self, passages: list[tuple[int, Passage]]) -> None:
         """Store numbered passages (terms space-joined, to rebuild the index without re-reading)."""
-        await self._conn.executemany(
+        rows = Rows()
+        rows.add_passages(passages)
+        await self.insert_rows(rows)
+
+    async def insert_rows(self, rows: Rows) -> None:
+        """Store documents and passages made into rows (see :class:`Rows`), documents first."""
+        conn = self._conn
+        await conn.executemany(
+            "DELETE FROM passages WHERE doc_id = ?", [(d,) for d in rows.rechunked]
+        )
+        await conn.executemany(
+            "INSERT INTO documents (doc_id, title, subtitle, url, source, content_hash, text, "
+            "ingested_at, text_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            rows.documents,
+        )
+        await conn.executemany("INSERT INTO paragraphs VALUES (?, ?, ?, ?, ?)", rows.paragraphs)
+        await conn.executemany(
             "INSERT INTO passages (passage_id, doc_id, ordinal, section, para_first, para_last, "
             "start_char, end_char, terms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                (
-                    passage_id,
-                    p.doc_id,
-                    p.ordinal,
-                    p.section,
-                    p.para_first,
-                    p.para_last,
-                    p.start,
-                    p.end,
-                    " ".join(p.terms),
-                )
-                for passage_id, p in passages
-            ],
+            rows.passages,
         )
+        await conn.executemany("INSERT INTO notes VALUES (?, ?, ?)", rows.notes)
+        await conn.executemany("INSERT INTO markers VALUES (?, ?, ?, ?, ?)", rows.markers)
 
     async def set_sources(self, sources: dict[str, SourceRef]) -> None:
         """Record where unchanged documents were read from now (moved, or spelled otherwise)."""
@@ -962,10 +1017,6 @@ class Writer:
         await self._conn.executemany(
             "INSERT OR REPLACE INTO boilerplate_texts VALUES (?, ?)", list(texts.items())
         )
-
-    async def delete_passages(self, doc_id: str) -> None:
-        """Remove a document's passages (before re-chunking it)."""
-        await self._conn.execute("DELETE FROM passages WHERE doc_id = ?", (doc_id,))
 
     async def adjust_words(self, counts: dict[str, int]) -> None:
         """Add (or, with negative counts, subtract) documents to the surface vocabulary."""

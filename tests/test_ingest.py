@@ -269,19 +269,6 @@ async def test_documents_from_a_zip_are_pruned_with_it(
     assert (await seed_service.ingest([tmp_path], prune=True)).removed == ("ms/one",)
 
 
-def test_worker_processes_prepare_exactly_what_this_process_would(
-    tiny_corpus: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from retrieval.chunking import DEFAULT_CHUNKING
-    from retrieval.ingest import pipeline as service
-
-    sources = [d for d in read_all([tiny_corpus]) if not isinstance(d, SkippedFile)] * 3
-    inline = [service.prepare_document(s, set(), DEFAULT_CHUNKING) for s in sources]
-    monkeypatch.setattr(service, "PARALLEL_FROM", 1)
-    monkeypatch.setattr(service.os, "cpu_count", lambda: 2)
-    assert list(service.prepare_all(sources, set(), DEFAULT_CHUNKING)) == inline
-
-
 async def test_reindex_reads_recorded_roots_and_keeps_their_documents(
     seed_service: ArchiveService, tiny_corpus: Path
 ) -> None:

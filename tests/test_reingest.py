@@ -13,13 +13,26 @@ import shutil
 import sqlite3
 import time
 import zipfile
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from retrieval import ArchiveService
 from retrieval.chunking import DEFAULT_CHUNKING
-from retrieval.ingest.pipeline import KnownFiles, Prepared, prepare
-from retrieval.models import IngestReport, SourceRoot
+from retrieval.index.bm25 import DEFAULT_PARAMS
+from retrieval.ingest.pipeline import KnownFiles, find, prepare
+from retrieval.ingest.spool import Spool
+from retrieval.ingest.staging import Staging
+from retrieval.ingest.workers import Workers
+from retrieval.models import (
+    Document,
+    FileRecord,
+    IngestReport,
+    Passage,
+    SkippedFile,
+    SourceDocument,
+    SourceRoot,
+    StoredDocument,
+)
 from retrieval.sources.urls import ARCHIVE_BASE_URL
 
 BANNER = (
@@ -112,7 +125,48 @@ async def reingest_both(recorded: Path, wiped: Path, corpus: Path) -> IngestRepo
     return reports[0]
 
 
-async def prepared_again(db: Path, corpus: Path) -> Prepared:
+@dataclass(frozen=True)
+class ReadAgain:
+    """What reading a corpus again finds and prepares (without committing it)."""
+
+    reused: int
+    documents: list[Document]
+    records: tuple[FileRecord, ...]
+    forgotten: tuple[str, ...]
+    skipped: list[SkippedFile]
+    repeated: tuple[str, ...]
+
+
+class _Keeping(Staging):
+    """Staging that also keeps the documents given to it."""
+
+    def __init__(self) -> None:
+        super().__init__(DEFAULT_PARAMS, 1)
+        self.kept: list[Document] = []
+
+    def add(self, document: Document, passages: list[Passage], *, rechunk: bool = False) -> None:
+        self.kept.append(document)
+        super().add(document, passages, rechunk=rechunk)
+
+
+def read_again(
+    roots: list[SourceRoot], stored: dict[str, StoredDocument], known: KnownFiles
+) -> ReadAgain:
+    """Both passes of an ingest's reading, as the Indexer runs them."""
+    with Workers() as workers, Spool[tuple[SourceDocument, str]]() as spool, _Keeping() as staging:
+        found = find(roots, stored, lambda _: None, known, workers, spool)
+        prepared = prepare(found, DEFAULT_CHUNKING, lambda _: None, workers, staging)
+        return ReadAgain(
+            found.reused,
+            staging.kept,
+            found.new_records(),
+            found.forgotten(roots),
+            found.skipped,
+            prepared.repeated,
+        )
+
+
+async def prepared_again(db: Path, corpus: Path) -> ReadAgain:
     """What reading ``corpus`` against the store finds, without committing it."""
     service = await ArchiveService.open(db)
     try:
@@ -123,7 +177,7 @@ async def prepared_again(db: Path, corpus: Path) -> Prepared:
     finally:
         await service.close()
     root = SourceRoot(str(corpus), ARCHIVE_BASE_URL)
-    return prepare([root], stored, DEFAULT_CHUNKING, lambda _: None, known)
+    return read_again([root], stored, known)
 
 
 FILES = len(TOPICS) + 3  # the text pages, the page with a sidecar, the .jsonl and the zip
@@ -145,8 +199,8 @@ async def test_a_changed_file_alone_is_read_and_its_banner_still_dropped(tmp_pat
     (corpus / "p4.txt").write_text(page("parole", 2001))
     prepared = await prepared_again(recorded, corpus)
     assert prepared.reused == FILES - 1
-    assert [d.doc_id for d, _ in prepared.documents] == ["p4"]
-    ((document, _),) = prepared.documents
+    assert [d.doc_id for d in prepared.documents] == ["p4"]
+    (document,) = prepared.documents
     assert "Return to" not in document.text and "2001" in document.text
     report = await reingest_both(recorded, wiped, corpus)
     assert report.changed == ("p4",)
@@ -236,4 +290,4 @@ async def test_a_file_read_from_another_root_with_another_base_url_is_read(tmp_p
     finally:
         await service.close()
     root = SourceRoot(str(corpus), "https://example.org/")
-    assert prepare([root], stored, DEFAULT_CHUNKING, lambda _: None, known).reused == 0
+    assert read_again([root], stored, known).reused == 0

@@ -20,7 +20,8 @@ from ..index.bm25 import BM25Params
 from ..models import IngestReport
 from ..store import Store
 from .indexer import Indexer
-from .pipeline import ProgressCallback, die_with_parent
+from .pipeline import ProgressCallback
+from .workers import die_with_parent
 
 _POLL_SECONDS = 0.5
 

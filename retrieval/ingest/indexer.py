@@ -1,7 +1,8 @@
 """The Indexer: builds an index of a store's passages and commits it with the documents it indexes.
 
-An ingest reads files into documents and passages (:mod:`.pipeline`), decides what is added,
-changed, merged or removed (:mod:`.provenance`), then builds the new index off the event loop and
+An ingest reads files into documents and passages (:mod:`.pipeline`, in worker processes),
+decides what is added, changed, merged or removed (:mod:`.provenance`), builds the new index and
+spools the rows to store as the documents come (:mod:`.staging`), all off the event loop, then
 writes everything in one short SQLite transaction. Whoever serves questions (the service) is told
 of each index committed, to swap it in; the ingest child process commits without serving.
 """
@@ -13,28 +14,41 @@ import os
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, Sequence
+from functools import partial
 from pathlib import Path
-
-import numpy as np
 
 from ..chunking import DEFAULT_CHUNKING, ChunkSettings, passages_for
 from ..errors import RetrievalError
 from ..index.bm25 import DEFAULT_PARAMS, INDEX_FORMAT, BM25Index, BM25Params
-from ..index.build import IndexBuilder
-from ..models import Document, IngestReport, Passage, ReindexPlan, SourceRoot
+from ..models import (
+    Document,
+    IngestReport,
+    ReindexPlan,
+    RemovedDocument,
+    SkippedFile,
+    SourceDocument,
+    SourceRoot,
+    StoredDocument,
+)
 from ..sources.urls import ARCHIVE_BASE_URL
 from ..store import Store, Writer, utc_now
 from ..text import TOKENIZER_VERSION
 from .pipeline import (
+    Found,
     IngestProgress,
     KnownFiles,
+    Prepared,
     ProgressCallback,
     corpus_digest,
+    find,
     merge_counts,
     prepare,
     word_counts,
 )
-from .provenance import absolute, is_under, merge_roots, removals, resolved
+from .provenance import Ledger, absolute, is_under, merge_roots, removals, resolved
+from .spool import Spool
+from .staging import Staging
+from .workers import Workers
 
 # Told of each index committed (the index and its build id), to serve it.
 Install = Callable[[BM25Index, str], Awaitable[None]]
@@ -67,66 +81,55 @@ class Indexer:
 
     async def rebuild(self, *, rechunk: bool) -> None:
         """Rebuild the index (and, after a tokenizer or chunking change, the passages)."""
-        documents: list[tuple[Document, list[Passage]]] = []
-        if rechunk:
-            for doc_id in await self.store.doc_ids():
-                document = await self.store.load_document(doc_id)
-                if document is not None:
-                    chunks = await asyncio.to_thread(passages_for, document, self.chunking)
-                    documents.append((document, chunks))
-        await self._commit(documents, removed=[], rechunk_only=rechunk)
+        started_from = (await self.store.meta()).get("build_id")
+        with Staging(self.params, await self.store.next_passage_id(), self._folder()) as staging:
+            if rechunk:  # every passage is made anew
+                for doc_id in await self.store.doc_ids():
+                    document = await self.store.load_document(doc_id)
+                    if document is not None:
+                        await asyncio.to_thread(self._rechunk, staging, document)
+            else:
+                await asyncio.to_thread(staging.add_stored, self.store.stream_passage_terms())
+            index = await asyncio.to_thread(staging.finish)
+            await self._commit(staging, index, started_from, [], rechunk_only=rechunk)
+
+    def _rechunk(self, staging: Staging, document: Document) -> None:
+        staging.add(document, passages_for(document, self.chunking), rechunk=True)
+
+    def _folder(self) -> Path:
+        """Where an ingest's temporary files go: beside the database (a disk, not memory)."""
+        return self.store.path.parent
 
     async def _commit(
         self,
-        documents: list[tuple[Document, list[Passage]]],
-        removed: list[str],
+        staging: Staging,
+        index: BM25Index,
+        started_from: str | None,
+        replaced: list[str],
         *,
-        new_words: dict[str, int] | None = None,
+        words: dict[str, int] | None = None,
         rechunk_only: bool = False,
         bookkeeping: Callable[[Writer], Awaitable[None]] | None = None,
     ) -> None:
-        """Build the new index off the event loop, then write it all in one short transaction.
+        """Write the staged rows and the new index in one short transaction, then serve it.
 
-        The long work (tokens in, arrays out) happens outside any transaction, so questions and
-        small writes (saved questions) go on meanwhile; the old index serves until the commit.
-        ``bookkeeping`` writes, in the same transaction, where the documents came from.
+        The long work (reading, tokens in, arrays out) happened outside any transaction, so
+        questions and small writes (saved questions) went on meanwhile; the old index served
+        until now. ``replaced`` are the documents removed or stored anew; ``bookkeeping``
+        writes, in the same transaction, where the documents came from.
         """
-        started_from = (await self.store.meta()).get("build_id")
-        replaced = {d.doc_id for d, _ in documents} | set(removed)
-        next_id = await self.store.next_passage_id()
-        numbered: list[tuple[Document, list[tuple[int, Passage]]]] = []
-        new_rows: list[tuple[int, tuple[str, ...]]] = []
-        for document, chunks in documents:
-            ids = range(next_id, next_id + len(chunks))
-            next_id += len(chunks)
-            numbered.append((document, list(zip(ids, chunks, strict=True))))
-            new_rows.extend((i, p.terms) for i, p in zip(ids, chunks, strict=True))
-        index = await asyncio.to_thread(self._build, replaced, new_rows)
-        del new_rows
         blobs = await asyncio.to_thread(index.to_blobs)
-        words: dict[str, int] = {}
-        if not rechunk_only:
-            old = [await self.store.load_document(doc_id) for doc_id in replaced]
-            # Surface-word counts for spelling suggestions: minus the old texts, plus the new.
-            words = await asyncio.to_thread(
-                lambda: merge_counts(
-                    word_counts((d for d in old if d is not None), sign=-1), new_words or {}
-                )
-            )
         build_id = uuid.uuid4().hex[:16]
         async with self.store.transaction() as w:
             if await w.meta_value("build_id") != started_from:
                 raise RetrievalError(
                     "another process changed the index during this ingest; run it again"
                 )
-            if rechunk_only:
-                for document, rows in numbered:
-                    await w.delete_passages(document.doc_id)
-                    await w.insert_passages(rows)
-            else:
-                await w.delete_documents(sorted(replaced))
-                for document, rows in numbered:
-                    await w.insert_document(document, rows)
+            if not rechunk_only:
+                await w.delete_documents(replaced)
+            async for rows in staging.batches():
+                await w.insert_rows(rows)
+            if words:
                 await w.adjust_words(words)
             if bookkeeping is not None:
                 await bookkeeping(w)
@@ -140,25 +143,33 @@ class Indexer:
                     "corpus_hash": corpus_digest(await w.document_hashes()),
                 }
             )
+        del blobs
         if self._install is not None:
             await self._install(index, build_id)
 
-    def _build(self, replaced: set[str], new_rows: list[tuple[int, tuple[str, ...]]]) -> BM25Index:
-        """The index of the stored passages not ``replaced`` plus ``new_rows`` (ids ascending).
+    def _read(
+        self,
+        roots: list[SourceRoot],
+        stored: dict[str, StoredDocument],
+        known: KnownFiles,
+        progress: ProgressCallback,
+        staging: Staging,
+        rule: Callable[[Ledger, list[SkippedFile]], list[RemovedDocument]],
+    ) -> tuple[Found, list[RemovedDocument], Prepared, BM25Index | None]:
+        """Read the roots, choose the removals by ``rule``, prepare and stage what is stored
+        anew and build the new index, if anything changed (blocking: for a worker thread).
 
-        Runs in a worker thread; stored passages are streamed from SQLite a batch at a time, so
-        memory holds the index being built, not every passage's terms.
+        The stored passages that stay go into the index first (their ids are the lower ones),
+        streamed from SQLite a batch at a time.
         """
-        builder = IndexBuilder(self.params.k1, self.params.b, self.params.epsilon)
-        ids: list[np.ndarray] = []
-        for batch in self.store.stream_passage_terms(excluding=replaced):
-            ids.append(np.fromiter((r[0] for r in batch), dtype=np.int64, count=len(batch)))
-            builder.add(r[1].split() for r in batch)
-        if new_rows:
-            ids.append(np.fromiter((r[0] for r in new_rows), dtype=np.int64, count=len(new_rows)))
-            builder.add(r[1] for r in new_rows)
-        passage_ids = np.concatenate(ids) if ids else np.zeros(0, dtype=np.int64)
-        return BM25Index.from_builder(builder, passage_ids, self.params)
+        with Workers() as workers, Spool[tuple[SourceDocument, str]](self._folder()) as sources:
+            found = find(roots, stored, progress, known, workers, sources)
+            removed = rule(found.ledger, found.skipped)
+            replaced = set(found.changed_ids()) | {r.doc_id for r in removed}
+            if replaced:  # else the index stays as it is: no passage is read
+                staging.add_stored(self.store.stream_passage_terms(excluding=replaced))
+            prepared = prepare(found, self.chunking, progress, workers, staging)
+        return found, removed, prepared, staging.finish() if replaced else None
 
     async def reindex_plan(
         self, configured: Iterable[str | Path], base_url: str = ARCHIVE_BASE_URL
@@ -192,54 +203,71 @@ class Indexer:
             roots, gone = list(plan.read), plan.gone
         stored = await self.store.stored_documents()
         known = KnownFiles(await self.store.file_records(), await self.store.boilerplate_texts())
-        prepared = await asyncio.to_thread(prepare, roots, stored, self.chunking, progress, known)
-        ledger = prepared.ledger
-        removed = removals(
-            stored, ledger, prepared.skipped, read=roots, prune=prune, exact=exact, gone=gone
-        )
-        added = [d.doc_id for d, _ in prepared.documents if d.doc_id not in stored]
-        changed = [d.doc_id for d, _ in prepared.documents if d.doc_id in stored]
-        unchanged = sorted(prepared.seen - set(added) - set(changed))
-        moved = {d: s for d, s in ledger.moved.items() if d in unchanged}
-        recorded = [SourceRoot(resolved(r.path), r.base_url) for r in prepared.roots]
-        passages = sum(len(p) for _, p in prepared.documents)
-        notes = sum(len(d.notes) for d, _ in prepared.documents)
-
-        async def bookkeeping(w: Writer) -> None:
-            roots_now = await w.source_roots()
-            kept = [r for r in roots_now if not any(is_under(r.path, g.path) for g in gone)]
-            new_roots = merge_roots(kept, recorded)
-            if new_roots != roots_now:
-                await w.replace_source_roots(new_roots)
-            if moved:
-                await w.set_sources(moved)
-            await w.save_file_records(prepared.records, prepared.forgotten)
-            await w.add_boilerplate_texts(prepared.boilerplate_texts)
-
-        removed_ids = [r.doc_id for r in removed]
-        if prepared.documents or removed_ids:
-            progress(IngestProgress("indexing", prepared.files, len(prepared.documents), passages))
-            await self._commit(
-                prepared.documents,
-                removed_ids,
-                new_words=prepared.words,
-                bookkeeping=bookkeeping,
+        started_from = (await self.store.meta()).get("build_id")
+        next_id = await self.store.next_passage_id()
+        rule = partial(removals, stored, read=roots, prune=prune, exact=exact, gone=gone)
+        with Staging(self.params, next_id, self._folder()) as staging:
+            found, removed, prepared, index = await asyncio.to_thread(
+                self._read, roots, stored, known, progress, staging, rule
             )
-        else:  # nothing to index again; where the documents come from may still have changed
-            async with self.store.transaction() as w:
-                await bookkeeping(w)
+            added = [d for d in found.changed_ids() if d not in stored]
+            changed = [d for d in found.changed_ids() if d in stored]
+            unchanged = sorted(found.seen - set(added) - set(changed))
+            moved = {d: s for d, s in found.ledger.moved.items() if d in unchanged}
+            recorded = [SourceRoot(resolved(r.path), r.base_url) for r in found.roots]
+            # Tens of thousands of records compared: off the event loop.
+            records, forgotten = await asyncio.to_thread(
+                lambda: (found.new_records(), found.forgotten(roots))
+            )
+
+            async def bookkeeping(w: Writer) -> None:
+                roots_now = await w.source_roots()
+                kept = [r for r in roots_now if not any(is_under(r.path, g.path) for g in gone)]
+                new_roots = merge_roots(kept, recorded)
+                if new_roots != roots_now:
+                    await w.replace_source_roots(new_roots)
+                if moved:
+                    await w.set_sources(moved)
+                await w.save_file_records(records, forgotten)
+                await w.add_boilerplate_texts(prepared.boilerplate_texts)
+
+            removed_ids = [r.doc_id for r in removed]
+            if index is not None:
+                progress(
+                    IngestProgress("indexing", found.files, prepared.documents, prepared.passages)
+                )
+                replaced = sorted(set(found.changed_ids()) | set(removed_ids))
+                old = [await self.store.load_document(d) for d in replaced if d in stored]
+                # Surface-word counts for spelling suggestions: minus the old texts, plus the new.
+                words = await asyncio.to_thread(
+                    lambda: merge_counts(
+                        word_counts((d for d in old if d is not None), sign=-1), prepared.words
+                    )
+                )
+                del old
+                await self._commit(
+                    staging,
+                    index,
+                    started_from,
+                    replaced,
+                    words=words,
+                    bookkeeping=bookkeeping,
+                )
+            else:  # nothing to index again; where the documents come from may still have changed
+                async with self.store.transaction() as w:
+                    await bookkeeping(w)
         return IngestReport(
             added=tuple(sorted(added)),
             changed=tuple(sorted(changed)),
             removed=tuple(removed_ids),
             unchanged=tuple(unchanged),
-            skipped=tuple(prepared.skipped),
+            skipped=tuple(found.skipped),
             boilerplate_dropped=prepared.boilerplate,
             boilerplate_paragraphs=prepared.repeated,
-            passages=passages,
-            notes=notes,
+            passages=prepared.passages,
+            notes=prepared.notes,
             seconds=time.monotonic() - began,
-            merged=tuple(ledger.merged),
+            merged=tuple(found.ledger.merged),
             removals=tuple(removed),
             roots=tuple(roots),
             roots_gone=gone,

@@ -1,7 +1,11 @@
-"""Reading sources for an ingest: boilerplate found from the corpus, documents structured and
-chunked (in worker processes for big ingests), and what an ingest changes (which documents are
-stored, merged or refused is decided by :mod:`retrieval.ingest.provenance`; which files need not
-be read again, by :mod:`retrieval.ingest.files`).
+"""Reading sources for an ingest, in two passes over worker processes (:mod:`.workers`).
+
+First every root is read: a file unchanged since the last ingest stands in by its record (which
+files need not be read again is decided by :mod:`.files`), the others are parsed; each document is
+admitted, merged or refused (:mod:`.provenance`) in reading order, and the paragraphs repeated
+across the corpus are found (boilerplate). The documents to store wait on disk meanwhile. Then
+those documents are stripped of the boilerplate, structured and chunked, and handed one at a time,
+in reading order, to the :class:`~.staging.Staging` that numbers, indexes and spools them.
 
 Everything here is CPU work on plain data; the service runs it off the event loop and writes the
 result in one transaction.
@@ -9,19 +13,14 @@ result in one transaction.
 
 from __future__ import annotations
 
-import ctypes
-import functools
 import hashlib
 import logging
-import multiprocessing
-import os
-import signal
-import sys
+import pickle
 import time
-from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+from collections import Counter
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 from typing import Literal
 
@@ -42,18 +41,16 @@ from ..sources import disk_files, read_disk_file
 from ..text import surface_words
 from .files import file_digest, file_state, reader_version, settled, unchanged_record
 from .provenance import Ledger, is_under, read_document, text_hash
+from .spool import Spool
+from .staging import Staging
+from .workers import Workers
 
 log = logging.getLogger(__name__)
-
-_PR_SET_PDEATHSIG = 1  # prctl option: the signal a process gets when its parent dies
 
 # A paragraph in more than this share of the documents read (and in at least BOILERPLATE_MIN_DOCS
 # of them) is site furniture, not content: it is neither indexed nor quoted.
 BOILERPLATE_SHARE = 0.3
 BOILERPLATE_MIN_DOCS = 5
-# Ingests of at least this many new or changed documents are chunked in worker processes.
-PARALLEL_FROM = 200
-MAX_WORKERS = 4
 
 
 @dataclass(frozen=True)
@@ -79,158 +76,244 @@ class KnownFiles:
 
 
 @dataclass(frozen=True)
-class Prepared:
-    """What reading the sources found: new or changed documents (chunked) and the rest.
+class FileRead:
+    """What reading one file gave: a hash of its bytes (``None`` when unreadable) and, in order,
+    its documents (each with its source, pickled) and the parts that could not be read."""
+
+    digest: str | None
+    items: list[tuple[ReadDocument, bytes] | SkippedFile]
+
+
+@dataclass(frozen=True)
+class _Reuse:
+    record: FileRecord
+
+
+@dataclass(frozen=True)
+class _Read:
+    path: Path
+    relative: str
+    base_url: str
+    state: tuple[int, int, int, int] | None
+
+
+@dataclass
+class Found:
+    """What the first pass found: the documents to store (their sources waiting in ``spool``,
+    in reading order) and everything decided about the rest.
 
     ``records`` are the files read whose record is new or changed, ``forgotten`` the recorded
-    files under the roots read that are gone, ``boilerplate_texts`` the texts of this ingest's
-    boilerplate paragraphs by fingerprint, ``reused`` how many files were not read again.
+    files under the roots read that are gone, ``reused`` how many files were not read again,
+    ``repeated`` the fingerprints of the boilerplate paragraphs.
     """
 
-    documents: list[tuple[Document, list[Passage]]]
+    changed: list[tuple[str, tuple[int, int]]]
+    spool: Spool[tuple[SourceDocument, str]]
     seen: set[str]
     skipped: list[SkippedFile]
-    boilerplate: int
     files: int
-    repeated: tuple[str, ...]
-    words: dict[str, int]
     ledger: Ledger
     roots: tuple[SourceRoot, ...]
-    records: tuple[FileRecord, ...] = ()
-    forgotten: tuple[str, ...] = ()
-    boilerplate_texts: dict[int, str] = field(default_factory=dict)
+    repeated: frozenset[int]
+    records: dict[str, FileRecord]
+    known: KnownFiles
     reused: int = 0
+
+    def changed_ids(self) -> list[str]:
+        """The ids of the documents to store, in reading order."""
+        return [doc_id for doc_id, _ in self.changed]
+
+    def new_records(self) -> tuple[FileRecord, ...]:
+        """The records of the files read now that differ from what the store has."""
+        return tuple(r for p, r in self.records.items() if self.known.records.get(p) != r)
+
+    def forgotten(self, roots: list[SourceRoot]) -> tuple[str, ...]:
+        """Recorded files under ``roots`` that were not found now."""
+        walked = [r.path for r in roots]
+        return tuple(
+            p
+            for p in self.known.records
+            if p not in self.records and any(is_under(p, root) for root in walked)
+        )
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """What the second pass made of the documents found: counts for the report, the surface
+    words to add to the vocabulary, and the texts of the boilerplate paragraphs."""
+
+    documents: int
+    passages: int
+    notes: int
+    boilerplate: int
+    words: dict[str, int]
+    repeated: tuple[str, ...]
+    boilerplate_texts: dict[int, str] = field(default_factory=dict)
+
+
+def read_file(path: Path, relative: str, base_url: str) -> FileRead:
+    """Hash and read one file (in a worker process for big ingests)."""
+    digest = file_digest(path)  # before reading: a file changed meanwhile is read next time
+    items: list[tuple[ReadDocument, bytes] | SkippedFile] = []
+    for item in read_disk_file(path, relative, base_url):
+        if isinstance(item, SkippedFile):
+            items.append(item)
+        else:
+            document = read_document(item)
+            packed = pickle.dumps((item, document.text_hash), pickle.HIGHEST_PROTOCOL)
+            items.append((document, packed))
+    return FileRead(digest, items)
+
+
+def _read_task(task: _Read) -> FileRead:
+    return read_file(task.path, task.relative, task.base_url)
+
+
+def find(
+    roots: list[SourceRoot],
+    stored: dict[str, StoredDocument],
+    progress: ProgressCallback,
+    known: KnownFiles,
+    workers: Workers,
+    spool: Spool[tuple[SourceDocument, str]],
+) -> Found:
+    """The first pass: read every root (files unchanged since ``known`` recorded them are not
+    read again), admit each document in reading order, find the corpus's boilerplate.
+
+    Each root is read with its own base URL; ``Found.roots`` are those that gave at least one
+    document. The sources of the documents to store go to ``spool`` (with their text hashes).
+    """
+    ledger = Ledger(stored)
+    skipped: list[SkippedFile] = []
+    records: dict[str, FileRecord] = {}
+    plan: list[tuple[int, _Reuse | _Read | SkippedFile]] = []  # (root's position, what to do)
+    for number, root in enumerate(roots):
+        for item in disk_files([root.path]):
+            if isinstance(item, SkippedFile):
+                plan.append((number, item))
+                continue
+            path, relative = item
+            state = file_state(path)
+            record = known.records.get(str(path))
+            record = unchanged_record(record, path, root.base_url, state, stored)
+            reuse = _Reuse(record) if record else None
+            plan.append((number, reuse or _Read(path, relative, root.base_url, state)))
+    tasks = [t for _, t in plan if isinstance(t, _Read)]
+    reads = workers.map(_read_task, tasks, len(tasks))
+    changed: list[tuple[str, tuple[int, int]]] = []
+    prints: list[bytes] = []
+    productive = [False] * len(roots)  # gave a document (stored or merged into another)
+    files = reused = 0
+    last_report = time.monotonic()
+    for number, task in plan:
+        if time.monotonic() - last_report > 0.5:
+            last_report = time.monotonic()
+            progress(IngestProgress("reading", files, len(changed), 0))
+        documents: list[tuple[ReadDocument, bytes | None]]
+        if isinstance(task, SkippedFile):
+            files += 1
+            skipped.append(task)
+            continue
+        if isinstance(task, _Reuse):
+            reused += 1
+            records[task.record.path] = task.record
+            files += len(task.record.documents)
+            documents = [(d, None) for d in task.record.documents]
+        else:
+            read = next(reads)
+            clean = True  # a file with a part that could not be read is read again every time
+            documents = []
+            for part in read.items:
+                files += 1
+                if isinstance(part, SkippedFile):
+                    skipped.append(part)
+                    clean = False
+                else:
+                    documents.append(part)
+            if clean and task.state is not None and read.digest is not None:
+                records[str(task.path)] = FileRecord(
+                    str(task.path),
+                    task.base_url,
+                    settled(task.state),
+                    read.digest,
+                    reader_version(),
+                    tuple(d for d, _ in documents),
+                )
+        for document, source in documents:
+            before = len(ledger.seen) + len(ledger.merged)
+            admitted = ledger.admit(document)
+            productive[number] |= len(ledger.seen) + len(ledger.merged) > before
+            if not admitted:
+                continue
+            old = stored.get(document.doc_id)
+            if source is not None and (old is None or old.content_hash != document.content_hash):
+                changed.append((document.doc_id, spool.append_bytes(source)))
+            prints.append(document.prints)
+    repeated = repeated_prints(prints, share=BOILERPLATE_SHARE, min_docs=BOILERPLATE_MIN_DOCS)
+    return Found(
+        changed,
+        spool,
+        set(ledger.seen),
+        skipped + ledger.skipped,
+        files,
+        ledger,
+        tuple(r for r, gave in zip(roots, productive, strict=True) if gave),
+        repeated,
+        records,
+        known,
+        reused,
+    )
 
 
 def prepare(
-    roots: list[SourceRoot],
-    stored: dict[str, StoredDocument],
+    found: Found,
     chunking: ChunkSettings,
     progress: ProgressCallback,
-    known: KnownFiles | None = None,
+    workers: Workers,
+    staging: Staging,
 ) -> Prepared:
-    """Read every root, find the corpus's boilerplate, structure and chunk what changed.
-
-    Runs off the event loop. Every file is read (to hash it and to count repeated
-    paragraphs) unless ``known`` records it unchanged, in which case its recorded documents
-    stand in for it; only new or changed documents are kept in memory and chunked. Each root
-    is read with its own base URL; ``Prepared.roots`` are those that gave at least one document.
-    """
-    known = known or KnownFiles()
-    ledger = Ledger(stored)
-    skipped: list[SkippedFile] = []
-    changed: list[SourceDocument] = []
-    productive: list[SourceRoot] = []
-    records: dict[str, FileRecord] = {}
-    # Documents read that differ from the stored ones: kept to be chunked if the ledger admits them.
-    held: dict[ReadDocument, SourceDocument] = {}
-    files = reused = 0
+    """The second pass: strip, structure and chunk each document found, in worker processes for
+    big ingests, and hand it to ``staging`` in reading order."""
+    sources = (found.spool.read_bytes(place) for _, place in found.changed)
+    work = partial(prepare_packed, repeated=found.repeated, chunking=chunking)
+    texts = {p: found.known.boilerplate[p] for p in found.repeated if p in found.known.boilerplate}
+    words: Counter[str] = Counter()
+    boilerplate = documents = notes = 0
     last_report = time.monotonic()
-
-    def documents_of(path: Path, relative: str, base_url: str) -> Iterator[ReadDocument]:
-        """The documents a file gives: recorded, when it is unchanged, else read."""
-        nonlocal files, reused
-        state = file_state(path)
-        record = unchanged_record(known.records.get(str(path)), path, base_url, state, stored)
-        if record is not None:
-            reused += 1
-            records[str(path)] = record
-            files += len(record.documents)
-            yield from record.documents
-            return
-        digest = file_digest(path)  # before reading: a file changed meanwhile is read next time
-        read: list[ReadDocument] = []
-        clean = True  # a file with a part that could not be read is read again every time
-        for item in read_disk_file(path, relative, base_url):
-            files += 1
-            if isinstance(item, SkippedFile):
-                skipped.append(item)
-                clean = False
-                continue
-            document = read_document(item)
-            read.append(document)
-            old = stored.get(item.doc_id)
-            if old is None or old.content_hash != item.content_hash:
-                held[document] = item
-            yield document
-        if clean and state is not None and digest is not None:
-            records[str(path)] = FileRecord(
-                str(path), base_url, settled(state), digest, reader_version(), tuple(read)
-            )
-
-    def every_document() -> Iterator[bytes]:
-        nonlocal files, last_report
-        for root in roots:
-            before = len(ledger.seen) + len(ledger.merged)
-            for item in disk_files([root.path]):
-                if isinstance(item, SkippedFile):
-                    files += 1
-                    skipped.append(item)
-                    continue
-                for document in documents_of(*item, root.base_url):
-                    if time.monotonic() - last_report > 0.5:
-                        last_report = time.monotonic()
-                        progress(IngestProgress("reading", files, len(changed), 0))
-                    source = held.pop(document, None)
-                    if not ledger.admit(document):
-                        continue
-                    if source is not None:
-                        changed.append(source)
-                    yield document.prints
-            if len(ledger.seen) + len(ledger.merged) > before:
-                productive.append(root)
-
-    repeated = repeated_prints(
-        every_document(), share=BOILERPLATE_SHARE, min_docs=BOILERPLATE_MIN_DOCS
-    )
-    texts = boilerplate_texts(repeated, known.boilerplate, changed, records)
-    documents: list[tuple[Document, list[Passage]]] = []
-    words: dict[str, int] = {}
-    boilerplate = passages = 0
-    for document, doc_passages, dropped, doc_words in prepare_all(changed, repeated, chunking):
-        for word in doc_words:
-            words[word] = words.get(word, 0) + 1
+    for (document, passages, dropped, doc_words), doc_texts in workers.map(
+        work, sources, len(found.changed)
+    ):
+        words.update(doc_words)  # counted in C
+        for print_, text in doc_texts.items():
+            texts.setdefault(print_, text)
         boilerplate += dropped
-        passages += len(doc_passages)
-        documents.append((document, doc_passages))
+        documents += 1
+        notes += len(document.notes)
+        staging.add(document, passages)
         if time.monotonic() - last_report > 0.5:
             last_report = time.monotonic()
-            progress(IngestProgress("chunking", files, len(documents), passages))
-    progress(IngestProgress("read", files, len(documents), passages))
-    walked = [r.path for r in roots]
+            progress(IngestProgress("chunking", found.files, documents, staging.passages))
+    progress(IngestProgress("read", found.files, documents, staging.passages))
+    texts = boilerplate_texts(found.repeated, texts, found.records)
     return Prepared(
         documents,
-        set(ledger.seen),
-        skipped + ledger.skipped,
+        staging.passages,
+        notes,
         boilerplate,
-        files,
+        dict(words),
         tuple(sorted(texts.values())),
-        words,
-        ledger,
-        tuple(productive),
-        records=tuple(r for p, r in records.items() if known.records.get(p) != r),
-        forgotten=tuple(
-            p
-            for p in known.records
-            if p not in records and any(is_under(p, root) for root in walked)
-        ),
-        boilerplate_texts={p: t for p, t in texts.items() if known.boilerplate.get(p) != t},
-        reused=reused,
+        {p: t for p, t in texts.items() if found.known.boilerplate.get(p) != t},
     )
 
 
 def boilerplate_texts(
-    repeated: frozenset[int],
-    known: dict[int, str],
-    changed: list[SourceDocument],
-    records: dict[str, FileRecord],
+    repeated: frozenset[int], texts: dict[int, str], records: dict[str, FileRecord]
 ) -> dict[int, str]:
-    """The texts of the ``repeated`` paragraphs: known from earlier ingests, else found in the
-    documents read now, else in a file that holds them, read again (a paragraph that became
-    boilerplate while every document holding it was unchanged; the first ingest after the
-    upgrade that added the records)."""
-    texts = {p: known[p] for p in repeated if p in known}
-    texts |= paragraph_texts(changed, repeated - texts.keys())
+    """The texts of the ``repeated`` paragraphs: ``texts`` (known from earlier ingests or found
+    in the documents read now), else found in a file that holds them, read again (a paragraph
+    that became boilerplate while every document holding it was unchanged; the first ingest
+    after the upgrade that added the records)."""
+    texts = {p: t for p, t in texts.items() if p in repeated}
     for path, record in records.items():
         missing = repeated - texts.keys()
         if not missing:
@@ -247,14 +330,18 @@ PreparedDocument = tuple[Document, list[Passage], int, frozenset[str]]
 
 
 def prepare_document(
-    source: SourceDocument, repeated: frozenset[int], chunking: ChunkSettings
+    source: SourceDocument,
+    repeated: frozenset[int],
+    chunking: ChunkSettings,
+    digest: str | None = None,
 ) -> PreparedDocument:
-    """Strip boilerplate, structure and chunk one document.
+    """Strip boilerplate, structure and chunk one document (``digest``: its :func:`text_hash`,
+    when known).
 
     Also returns how many paragraphs were dropped and the document's distinct surface words (the
     vocabulary spelling suggestions come from).
     """
-    digest = text_hash(source)
+    digest = digest or text_hash(source)
     source, repeats = strip_boilerplate(source, repeated)
     document, site_lines = structure(source)
     document = replace(document, text_hash=digest)
@@ -266,43 +353,14 @@ def prepare_document(
     )
 
 
-def prepare_all(
-    sources: list[SourceDocument], repeated: frozenset[int], chunking: ChunkSettings
-) -> Iterator[PreparedDocument]:
-    """:func:`prepare_document` over many documents, in worker processes when it pays.
-
-    Worker processes use every core and keep the tokenizer's CPU time off the process that runs
-    the bot's event loop; small ingests stay in this process (starting workers costs ~0.5 s).
-    """
-    workers = min(os.cpu_count() or 1, MAX_WORKERS)
-    if len(sources) < PARALLEL_FROM or workers < 2:
-        for source in sources:
-            yield prepare_document(source, repeated, chunking)
-        return
-    context = multiprocessing.get_context("spawn")  # no fork of a process with threads
-    done = 0
-    try:
-        with ProcessPoolExecutor(workers, mp_context=context, initializer=die_with_parent) as pool:
-            work = functools.partial(prepare_document, repeated=repeated, chunking=chunking)
-            for prepared in pool.map(work, sources, chunksize=16):
-                done += 1
-                yield prepared
-    except (BrokenProcessPool, OSError) as exc:
-        # e.g. a __main__ that worker processes cannot import: finish here instead of failing
-        log.warning("worker processes failed (%s); preparing the rest in this process", exc)
-        for source in sources[done:]:
-            yield prepare_document(source, repeated, chunking)
-
-
-def die_with_parent() -> None:
-    """In a worker process: be terminated when the parent dies (Linux), instead of lingering."""
-    if sys.platform != "linux":
-        return
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
-    except (OSError, AttributeError):
-        log.debug("cannot ask to die with the parent process", exc_info=True)
+def prepare_packed(
+    packed: bytes, repeated: frozenset[int], chunking: ChunkSettings
+) -> tuple[PreparedDocument, dict[int, str]]:
+    """:func:`prepare_document` of a source pickled with its text hash by :func:`read_file` (in
+    a worker process for big ingests), with the texts of the ``repeated`` paragraphs it holds."""
+    source, digest = pickle.loads(packed)
+    prepared = prepare_document(source, repeated, chunking, digest)
+    return prepared, paragraph_texts([source], repeated)
 
 
 def corpus_digest(hashes: dict[str, str]) -> str:

@@ -99,7 +99,9 @@ class HtmlPage:
 
 
 def _norm(text: str) -> str:
-    return " ".join(text.translate(_INVISIBLE).split())
+    if not text.isascii():  # the invisible characters are not ASCII; most text is
+        text = text.translate(_INVISIBLE)
+    return " ".join(text.split())
 
 
 def _int(value: str | None) -> int | None:
