@@ -368,51 +368,6 @@ class Store:
         rows = await self._fetchall("SELECT path, base_url FROM source_roots ORDER BY position")
         return [SourceRoot(*row) for row in rows]
 
-    async def passages(self, passage_ids: Iterable[int]) -> dict[int, PassageRow]:
-        """Stored passages by id, each with its text and its document's title and URL."""
-        ids = list(passage_ids)
-        if not ids:
-            return {}
-        marks = ",".join("?" * len(ids))
-        rows = await self._fetchall(
-            f"""SELECT p.passage_id, p.doc_id, d.title, d.url, p.section, p.para_first,
-                       p.para_last, p.start_char, p.end_char,
-                       substr(d.text, p.start_char + 1, p.end_char - p.start_char), p.terms
-                FROM passages p JOIN documents d ON d.doc_id = p.doc_id
-                WHERE p.passage_id IN ({marks})""",
-            ids,
-        )
-        return {row[0]: PassageRow(*row) for row in rows}
-
-    async def passage_heads(self, passage_ids: Iterable[int]) -> dict[int, PassageRow]:
-        """Stored passages by id with their terms but without their text (``text`` is ``""``):
-        what ranking needs, without reading the documents' texts."""
-        ids = list(passage_ids)
-        if not ids:
-            return {}
-        marks = ",".join("?" * len(ids))
-        rows = await self._fetchall(
-            f"""SELECT p.passage_id, p.doc_id, d.title, d.url, p.section, p.para_first,
-                       p.para_last, p.start_char, p.end_char, '', p.terms
-                FROM passages p JOIN documents d ON d.doc_id = p.doc_id
-                WHERE p.passage_id IN ({marks})""",
-            ids,
-        )
-        return {row[0]: PassageRow(*row) for row in rows}
-
-    async def passage_id_ranges(self, doc_ids: Iterable[str]) -> dict[str, tuple[int, int]]:
-        """doc_id -> (first, last) passage id of each document (its passages are numbered in a row)."""
-        ids = list(dict.fromkeys(doc_ids))
-        if not ids:
-            return {}
-        marks = ",".join("?" * len(ids))
-        rows = await self._fetchall(
-            f"""SELECT doc_id, MIN(passage_id), MAX(passage_id) FROM passages
-                WHERE doc_id IN ({marks}) GROUP BY doc_id""",
-            ids,
-        )
-        return {doc_id: (first, last) for doc_id, first, last in rows}
-
     async def all_passage_id_ranges(self) -> dict[str, tuple[int, int]]:
         """doc_id -> (first, last) passage id, for every document (one scan, for filters)."""
         rows = await self._fetchall(
@@ -440,24 +395,6 @@ class Store:
             (doc_id, first, last),
         )
         return [Paragraph(*row) for row in rows]
-
-    async def paragraph_ranges(
-        self, ranges: dict[str, tuple[int, int]]
-    ) -> dict[str, list[Paragraph]]:
-        """Paragraphs ``lo..hi`` of several documents at once: doc_id -> paragraphs in order."""
-        out: dict[str, list[Paragraph]] = {doc_id: [] for doc_id in ranges}
-        if not ranges:
-            return out
-        where = " OR ".join(["(doc_id = ? AND number BETWEEN ? AND ?)"] * len(ranges))
-        params = [v for doc_id, (lo, hi) in ranges.items() for v in (doc_id, lo, hi)]
-        rows = await self._fetchall(
-            "SELECT doc_id, number, section, start_char, end_char FROM paragraphs "
-            f"WHERE {where} ORDER BY doc_id, number",
-            params,
-        )
-        for doc_id, *paragraph in rows:
-            out[doc_id].append(Paragraph(*paragraph))
-        return out
 
     async def notes_of_documents(self, doc_ids: Iterable[str]) -> dict[str, dict[int, str]]:
         """Note texts of several documents at once: doc_id -> number -> text."""
