@@ -23,7 +23,6 @@ import statistics
 import sys
 import tempfile
 import time
-from dataclasses import replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -155,9 +154,16 @@ async def run(args: argparse.Namespace) -> dict:
     cache = Path(args.cache)
     documents = max(1, args.passages // 16 + 1)
     corpus = synthetic_corpus(cache / "corpus", documents, seed=1)
-    pristine = cache / f"bot-{documents}.sqlite3"
+    changed = synthetic_corpus(cache / "corpus", documents, seed=2, changed_share=0.05)
+    # The store is built from a copy of the corpus, which the /reindex finds 5% changed in place:
+    # /reindex re-reads the folders the store was built from, and another folder with the same
+    # pages would be read as copies of them, and merged, not as changes.
+    live = cache / "corpus" / f"reindexed-{documents}"
+    shutil.rmtree(live, ignore_errors=True)
+    shutil.copytree(corpus, live)
+    pristine = cache / f"bot-reindexed-{documents}.sqlite3"
     began = time.perf_counter()
-    service = await ArchiveService.open(pristine, seed=[corpus])
+    service = await ArchiveService.open(pristine, seed=[live])
     build_seconds = time.perf_counter() - began
     await service.close()
     # Work on a copy: the reindex below changes the database, the cached one stays as built.
@@ -181,7 +187,7 @@ async def run(args: argparse.Namespace) -> dict:
         settings = Settings(
             token=emu.bot_token,
             db_path=db,
-            sources=(corpus,),
+            sources=(live,),
             admin_user_ids=frozenset({admin.id}),
             dev_guild_id=emu.guild.id,
             rate_limit_questions=args.rate_limit,
@@ -196,8 +202,8 @@ async def run(args: argparse.Namespace) -> dict:
             report["questions"] = await burst(emu, users, args.per_user, args.spread)
             report["questions"]["loop_max_gap_ms"] = round(max(gaps) * 1000, 1)
 
-            changed = synthetic_corpus(cache / "corpus", documents, seed=2, changed_share=0.05)
-            bot.settings = replace(settings, sources=(changed,))
+            shutil.rmtree(live)  # before the heartbeat restarts: copying is no reindex
+            shutil.copytree(changed, live)
             gaps.clear()
             began = time.perf_counter()
             reindex = await emu.invoke_slash("reindex", {}, user=admin)
