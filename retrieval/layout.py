@@ -28,7 +28,9 @@ _JOIN = "\n\n"
 
 # The site header as it opens (often glued to the page's first lines): its sentences up to
 # "... worldwide." (or the end of its line), and the site-name line after it.
-_SITE_HEADER_OPENING = "This is an archive of the former website of the Maoist Internationalist Movement"
+_SITE_HEADER_OPENING = (
+    "This is an archive of the former website of the Maoist Internationalist Movement"
+)
 _SITE_HEADER = re.compile(
     rf"\s*{_SITE_HEADER_OPENING}\b"
     r"(?:[^\n]{0,600}?worldwide\.|[^\n]*)"

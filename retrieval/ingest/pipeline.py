@@ -346,7 +346,12 @@ def prepare_document(
     document, site_lines = structure(source)
     document = replace(document, text_hash=digest)
     words = text_words(document.text)  # tokenized once for the passages and the surface words
-    return (document, passages_for(document, chunking, words), repeats + site_lines, words.surface())
+    return (
+        document,
+        passages_for(document, chunking, words),
+        repeats + site_lines,
+        words.surface(),
+    )
 
 
 def prepare_packed(
