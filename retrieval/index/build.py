@@ -266,13 +266,17 @@ def _bounds(
         max_contrib[t0:t1] = term_max
         scale = np.where(term_max > 0, QUANT_LEVELS / np.where(term_max > 0, term_max, 1), 0)
         impact[lo:hi] = np.clip(np.ceil(contrib * scale[owner - t0]), 0, QUANT_LEVELS)
-        for t in range(t0, t1):
+        # Terms with at most CHAMPIONS postings keep them all, best first (ties in row order):
+        # one stable sort of all their postings, by term then contribution, in C.
+        few = df[owner] <= CHAMPIONS
+        at = np.flatnonzero(few)
+        order = at[np.lexsort((-contrib[at], owner[at]))]
+        mine = owner[at]
+        champ_rows[champ_indptr[mine] + at - (indptr[mine] - lo)] = rows[lo + order]
+        for t in np.flatnonzero(df[t0:t1] > CHAMPIONS) + t0:
             a, z = int(indptr[t]) - lo, int(indptr[t + 1]) - lo
             c = contrib[a:z]
-            if len(c) > CHAMPIONS:
-                best = np.argpartition(-c, CHAMPIONS - 1)[:CHAMPIONS]
-            else:
-                best = np.arange(len(c))
+            best = np.argpartition(-c, CHAMPIONS - 1)[:CHAMPIONS]
             best = best[np.argsort(-c[best], kind="stable")]
             champ_rows[champ_indptr[t] : champ_indptr[t + 1]] = rows[lo + a + best]
         t0 = t1
