@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from .models import Document, Passage
-from .text import sentence_spans, terms, word_count
+from .text import TextWords, sentence_spans, terms, text_words, word_count
 
 
 @dataclass(frozen=True)
@@ -34,8 +35,7 @@ class ChunkSettings:
 DEFAULT_CHUNKING = ChunkSettings()
 
 
-@dataclass(frozen=True)
-class _Sentence:
+class _Sentence(NamedTuple):  # a tuple: a hundred of them a document, made quickly
     start: int
     end: int
     paragraph: int
@@ -92,15 +92,20 @@ def label_terms(title: str, subtitle: str | None, doc_id: str) -> list[str]:
     return terms(f"{title}\n{subtitle or ''}\n{path_words}")
 
 
-def passages_for(document: Document, settings: ChunkSettings = DEFAULT_CHUNKING) -> list[Passage]:
-    """The passages of one document, in reading order."""
+def passages_for(
+    document: Document,
+    settings: ChunkSettings = DEFAULT_CHUNKING,
+    words: TextWords | None = None,
+) -> list[Passage]:
+    """The passages of one document, in reading order (``words``: its text's, when known)."""
+    words = words or text_words(document.text)
     title_terms = label_terms(document.title, document.subtitle, document.doc_id)
     passages: list[Passage] = []
     for section, sentences in _sections(document):
         section_terms = terms(section) if section else []
         for window in _windows(sentences, settings):
             start, end = window[0].start, window[-1].end
-            body = terms(document.text[start:end])
+            body = words.terms_between(start, end)
             passages.append(
                 Passage(
                     doc_id=document.doc_id,

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_left
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import accumulate
+from itertools import accumulate, chain
 
 import Stemmer
 
@@ -264,6 +265,48 @@ def words(text: str) -> list[str]:
 def surface_words(text: str) -> list[str]:
     """Normalised non-stop words as a reader would type them (for spelling suggestions)."""
     return [w for w in words(text) if w not in STOP_WORDS and not w.isdigit()]
+
+
+@lru_cache(maxsize=1 << 18)
+def _surface_of_word(raw: str) -> tuple[str, ...]:
+    return tuple(w for w in normalize_word(raw) if w not in STOP_WORDS and not w.isdigit())
+
+
+@dataclass(frozen=True)
+class TextWords:
+    """A text tokenized once, word by word, for the terms of many parts of it (the passages of a
+    document, which overlap) and its surface words: no part is tokenized again."""
+
+    text: str
+    starts: list[int]  # where each word as written starts
+    written: list[str]
+    terms: list[tuple[str, ...]]  # each word's terms
+
+    def terms_between(self, start: int, end: int) -> list[str]:
+        """:func:`terms` of ``text[start:end]``."""
+        text = self.text
+        if (start > 0 and not text[start - 1].isspace()) or (
+            end < len(text) and not text[end].isspace()
+        ):
+            # A word or a marker may cross an end: only an end beside whitespace (or the text's
+            # own end) is sure to cut between words exactly as tokenizing the part alone does.
+            return terms(text[start:end])
+        lo, hi = bisect_left(self.starts, start), bisect_left(self.starts, end)
+        return list(chain.from_iterable(self.terms[lo:hi]))
+
+    def surface(self) -> frozenset[str]:
+        """The distinct :func:`surface_words` of the text."""
+        return frozenset(chain.from_iterable(map(_surface_of_word, set(self.written))))
+
+
+def text_words(text: str) -> TextWords:
+    """``text`` tokenized once (footnote markers are not words), for :class:`TextWords`."""
+    # Gaps and words alternate, as in `tokenize`: the running sum of their lengths gives each
+    # word's offset without a Python step per word.
+    parts: list[str] = _WORDS_AND_GAPS.split(_masked(text))
+    written = parts[1::2]
+    starts = list(accumulate(map(len, parts), initial=0))[1::2]
+    return TextWords(text, starts, written, list(map(_terms_of_word, written)))
 
 
 def stem(word: str) -> str:

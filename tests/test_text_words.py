@@ -1,4 +1,4 @@
-"""The fast word pattern and the filtered tokenizer give what the plain ones give."""
+"""The fast word pattern, filtered tokenizer and one-pass tokenizing match the plain ones."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from retrieval.text import _WORD, _WORD_CHARS, Token, tokenize
+from retrieval.text import _WORD, _WORD_CHARS, Token, surface_words, terms, text_words, tokenize
 
 # The word pattern as first written: the reference the faster form must match exactly.
 _PLAIN_WORD = re.compile(
@@ -49,3 +49,16 @@ def test_tokens_keep_reading_order_and_offsets() -> None:
         Token("unit", 30, 34),
     ]
     assert tokenize(text, {"nowher"}) == []
+
+
+@pytest.mark.parametrize("text", [*TRICKY, " ".join(TRICKY), "\n\n".join(TRICKY)])
+def test_terms_of_every_part_of_a_text_tokenized_once(text: str) -> None:
+    once = text_words(text)
+    for start in range(len(text) + 1):
+        for end in range(start, len(text) + 1):
+            assert once.terms_between(start, end) == terms(text[start:end]), (start, end)
+
+
+@pytest.mark.parametrize("text", [*TRICKY, " ".join(TRICKY)])
+def test_surface_words_of_a_text_tokenized_once(text: str) -> None:
+    assert text_words(text).surface() == frozenset(surface_words(text))

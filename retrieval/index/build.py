@@ -98,8 +98,7 @@ class IndexBuilder:
         n = len(batch)
         key = ids * n + np.repeat(np.arange(n, dtype=np.int64), lengths)
         del ids
-        key.sort()
-        self._add_pairs(key, n, lengths)
+        self._add_pairs(_sorted(key, len(self.vocab) * n), n, lengths)
 
     def add_ids(self, lengths: np.ndarray, ids: np.ndarray, words: Sequence[str]) -> None:
         """Add passages given as term ids into ``words`` (concatenated; ``lengths`` splits them)."""
@@ -119,8 +118,7 @@ class IndexBuilder:
             n = hi - lo
             part = mapped[offsets[lo] : offsets[hi]]
             key = part * n + np.repeat(np.arange(n, dtype=np.int64), lengths[lo:hi])
-            key.sort()
-            self._add_pairs(key, n, lengths[lo:hi])
+            self._add_pairs(_sorted(key, len(self.vocab) * n), n, lengths[lo:hi])
 
     def _add_pairs(self, key: np.ndarray, n: int, lengths: np.ndarray) -> None:
         """Record a chunk from its sorted ``term * n + local_row`` keys (one per token)."""
@@ -184,6 +182,15 @@ class IndexBuilder:
             block_max=block_maxima(indptr, impact),
             doc_len=doc_len,
         )
+
+
+def _sorted(key: np.ndarray, bound: int) -> np.ndarray:
+    """``key`` (values from 0 to below ``bound``) in ascending order: sorted as 32-bit numbers
+    when they fit, in about 60% of the time 64-bit ones take."""
+    if bound > 1 << 32:
+        key.sort()
+        return key
+    return np.sort(key.astype(np.uint32)).astype(np.int64)
 
 
 def _tf_dtype(max_tf: int) -> type[np.unsignedinteger]:
@@ -259,13 +266,17 @@ def _bounds(
         max_contrib[t0:t1] = term_max
         scale = np.where(term_max > 0, QUANT_LEVELS / np.where(term_max > 0, term_max, 1), 0)
         impact[lo:hi] = np.clip(np.ceil(contrib * scale[owner - t0]), 0, QUANT_LEVELS)
-        for t in range(t0, t1):
+        # Terms with at most CHAMPIONS postings keep them all, best first (ties in row order):
+        # one stable sort of all their postings, by term then contribution, in C.
+        few = df[owner] <= CHAMPIONS
+        at = np.flatnonzero(few)
+        order = at[np.lexsort((-contrib[at], owner[at]))]
+        mine = owner[at]
+        champ_rows[champ_indptr[mine] + at - (indptr[mine] - lo)] = rows[lo + order]
+        for t in np.flatnonzero(df[t0:t1] > CHAMPIONS) + t0:
             a, z = int(indptr[t]) - lo, int(indptr[t + 1]) - lo
             c = contrib[a:z]
-            if len(c) > CHAMPIONS:
-                best = np.argpartition(-c, CHAMPIONS - 1)[:CHAMPIONS]
-            else:
-                best = np.arange(len(c))
+            best = np.argpartition(-c, CHAMPIONS - 1)[:CHAMPIONS]
             best = best[np.argsort(-c[best], kind="stable")]
             champ_rows[champ_indptr[t] : champ_indptr[t + 1]] = rows[lo + a + best]
         t0 = t1

@@ -38,7 +38,7 @@ from ..models import (
     StoredDocument,
 )
 from ..sources import disk_files, read_disk_file
-from ..text import surface_words
+from ..text import text_words
 from .files import file_digest, file_state, reader_version, settled, unchanged_record
 from .provenance import Ledger, is_under, read_document, text_hash
 from .spool import Spool
@@ -345,11 +345,12 @@ def prepare_document(
     source, repeats = strip_boilerplate(source, repeated)
     document, site_lines = structure(source)
     document = replace(document, text_hash=digest)
+    words = text_words(document.text)  # tokenized once for the passages and the surface words
     return (
         document,
-        passages_for(document, chunking),
+        passages_for(document, chunking, words),
         repeats + site_lines,
-        document_words(document),
+        words.surface(),
     )
 
 
@@ -373,7 +374,7 @@ def corpus_digest(hashes: dict[str, str]) -> str:
 
 def document_words(document: Document) -> frozenset[str]:
     """The distinct surface words of a document: the vocabulary spelling suggestions come from."""
-    return frozenset(surface_words(document.text))
+    return text_words(document.text).surface()
 
 
 def word_counts(documents: Iterable[Document], sign: int) -> dict[str, int]:

@@ -266,9 +266,11 @@ class _Walker:
         return not self.level and not self.lists
 
     def _add(self, segs: list[_Seg]) -> None:
-        text = _norm("".join(s.text for s in segs))
-        chars = sum(len("".join(s.text.split())) for s in segs)
-        link_chars = sum(len("".join(s.text.split())) for s in segs if s.link)
+        joined = "".join(s.text for s in segs)
+        text = _norm(joined)
+        # The characters that are not spaces, counted once over the joined text, not per segment.
+        chars = len("".join(joined.split()))
+        link_chars = len("".join("".join(s.text for s in segs if s.link).split()))
         kind: RawKind = "paragraph"
         level = 0
         if self.level and len(text.split()) <= HEADING_MAX_WORDS:

@@ -68,13 +68,15 @@ def is_masthead(line: str) -> bool:
     tokens = line.split()
     if not tokens:
         return False
-    letters = [c for c in line if c.isalpha()]
-    visible = [c for c in line if not c.isspace()]
-    if len(visible) >= 8 and len(letters) < len(visible) / 2:
+    # Counted in C: this runs on the opening paragraphs of every page.
+    letters = sum(map(str.isalpha, line))
+    visible = sum(map(len, tokens))  # the characters that are not spaces
+    if visible >= 8 and letters < visible / 2:
         return True  # rules and frames: `= = =`, `|    |`, `* * *`
     if len(tokens) >= 5 and sum(len(t) <= 2 for t in tokens) / len(tokens) > 0.6:
         return True  # letter-spaced, or art made of short runs
-    return len(letters) >= 8 and len({c.lower() for c in letters}) <= 3  # `XXX  X X  XXX`
+    # `XXX  X X  XXX`; the distinct letters are those of the distinct characters
+    return letters >= 8 and len({c.lower() for c in set(line) if c.isalpha()}) <= 3
 
 
 def is_link_line(line: str) -> bool:
