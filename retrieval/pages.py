@@ -68,6 +68,11 @@ class PageMap:
             page_of_row=page_of_row,
         )
 
+    def passage_ranges(self) -> dict[str, tuple[int, int]]:
+        """doc_id -> (first, last) passage id of every page."""
+        spans = zip(self.first_ids.tolist(), self.last_ids.tolist(), strict=True)
+        return dict(zip(self.doc_ids, spans, strict=True))
+
     def nbytes(self) -> int:
         """Bytes held, the page ids' string objects and the tuple holding them included."""
         arrays = (self.first_ids, self.last_ids, self.row_lo, self.row_hi, self.lengths)

@@ -360,9 +360,9 @@ class ArchiveService:
         """The parts and years of the serving index's documents (built once per index)."""
         await self.refresh()
         if self._catalogue is None or self._catalogue[0] != self._build_id:
-            build_id = self._build_id
+            build_id, (_, pages) = self._build_id, self._serving()
             rows = await self.store.document_openings(OPENING_CHARS)
-            ranges = await self.store.all_passage_id_ranges()
+            ranges = pages.passage_ranges()
             self._catalogue = (build_id, await asyncio.to_thread(Catalogue, rows, ranges))
         return self._catalogue[1]
 

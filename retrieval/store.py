@@ -368,13 +368,6 @@ class Store:
         rows = await self._fetchall("SELECT path, base_url FROM source_roots ORDER BY position")
         return [SourceRoot(*row) for row in rows]
 
-    async def all_passage_id_ranges(self) -> dict[str, tuple[int, int]]:
-        """doc_id -> (first, last) passage id, for every document (one scan, for filters)."""
-        rows = await self._fetchall(
-            "SELECT doc_id, MIN(passage_id), MAX(passage_id) FROM passages GROUP BY doc_id"
-        )
-        return {doc_id: (first, last) for doc_id, first, last in rows}
-
     async def document_openings(self, chars: int) -> list[tuple[str, str, str]]:
         """(doc_id, title, the first ``chars`` characters of its text) of every document."""
         rows = await self._fetchall(
