@@ -44,6 +44,7 @@ from machine import describe  # noqa: E402
 import retrieval.searcher as searcher_module  # noqa: E402
 import retrieval.service as service_module  # noqa: E402
 from retrieval import ArchiveService  # noqa: E402
+from retrieval.quoting import DEFAULT_WORKERS, quote  # noqa: E402
 from retrieval.service import RERANK_DEPTH  # noqa: E402
 from retrieval.store import SearchReader  # noqa: E402
 from retrieval.text import terms  # noqa: E402
@@ -143,7 +144,6 @@ PHASE_OF_SEARCH_FUNCTION = {
     "terms_held": "rank",
     "phrase_evidence": "rank",
     "rank_candidates": "rank",
-    "select_results": "quote",
 }
 # what it calls on the store (the search thread's reader: the passages' terms for the phrase
 # evidence are what is left of the passage heads) -> the phase
@@ -169,6 +169,8 @@ class Phases:
 
             @functools.wraps(original)
             async def timed(*args: Any, **kwargs: Any) -> Any:
+                if capture and len(self.captured) < PROFILED:
+                    self.captured.append((args, kwargs))
                 began = time.perf_counter()
                 try:
                     return await original(*args, **kwargs)
@@ -198,12 +200,14 @@ class Phases:
         for name, phase in PHASE_OF_FUNCTION.items():
             self._patch(service_module, name, phase)
         for name, phase in PHASE_OF_SEARCH_FUNCTION.items():
-            self._patch(searcher_module, name, phase, capture=name == "select_results")
+            self._patch(searcher_module, name, phase)
         for name, phase in PHASE_OF_STORE_METHOD.items():
             self._patch(self.service.store, name, phase)
         for name, phase in PHASE_OF_READER_METHOD.items():
             self._patch(SearchReader, name, phase)
         self._patch(self.service, "suggestions", "suggestions")
+        # Quoting runs in a worker process: its phase is the whole hand-off, there and back.
+        self._patch(self.service._quoter, "run", "quote (worker, with hand-off)", capture=True)
         self._patch(self.service._require_index(), "top", "bm25 top")
         return self
 
@@ -245,7 +249,7 @@ def profile_quotes(captured: list[tuple[tuple, dict]], top: int = 14) -> list[di
     profiler = cProfile.Profile()
     profiler.enable()
     for args, kwargs in captured:
-        searcher_module.select_results(*args, **kwargs)
+        quote(*args, **kwargs)
     profiler.disable()
     stats = pstats.Stats(profiler, stream=io.StringIO())
     entry = [v for k, v in stats.stats.items() if k[2] == "select_results"]
@@ -265,7 +269,8 @@ def profile_quotes(captured: list[tuple[tuple, dict]], top: int = 14) -> list[di
 
 
 async def measure(db: Path, asked: list[str]) -> dict[str, Any]:
-    service = await ArchiveService.open(db, seed=[])
+    # As the bot runs it: quotes chosen in worker processes beside the search thread.
+    service = await ArchiveService.open(db, seed=[], quote_workers=DEFAULT_WORKERS)
     try:
         stats = await service.stats()
         words = len(await service.store.words())
@@ -312,6 +317,7 @@ async def measure(db: Path, asked: list[str]) -> dict[str, Any]:
             "seconds_runs": [round(s, 3) for s in burst],
             "seconds_median": round(statistics.median(burst), 3),
         },
+        "quote_workers": DEFAULT_WORKERS,
         "phases_ms_per_question": {k: round(v, 3) for k, v in per_question.items()},
         "quote_profile": profile,
     }
@@ -324,7 +330,8 @@ def table(report: dict[str, Any]) -> str:
     machine = report["machine"]
     lines = [
         f"Machine: {machine['cpu']}, {machine['cores']} cores (shared with other work), "
-        f"Python {machine['python']}. Command: `{report['command']}`",
+        f"Python {machine['python']}. Command: `{report['command']}`. Quotes are chosen in "
+        f"{report['sizes'][0]['quote_workers']} worker process(es), as the bot does.",
         "",
         "| passages | ask p50 / p99 (ms) | BM25 top-100 p50 / p99 (ms) | ask ÷ BM25 (p50) "
         f"| {AT_ONCE} at once (s, median of {REPEATS}) | answered | with suggestions |",

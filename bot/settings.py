@@ -13,6 +13,7 @@ from typing import Literal
 
 from dotenv import dotenv_values
 
+from retrieval.quoting import DEFAULT_WORKERS
 from retrieval.usage import DEFAULT_RETENTION_DAYS, retention_days
 
 # Name -> what it is; `.env.example` lists exactly these (a test checks both ways).
@@ -64,6 +65,8 @@ class Settings:
     # None: one gateway connection (discord.py's Bot); "auto": as many shards as Discord
     # recommends; a number: that many (discord.py's AutoShardedBot either way).
     shard_count: int | Literal["auto"] | None = None
+    # Processes that choose the quotes beside the search thread (one fewer than the cores).
+    quote_workers: int = DEFAULT_WORKERS
 
 
 COPY_ID = (

@@ -10,7 +10,8 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections.abc import Mapping
 from dataclasses import replace
-from functools import lru_cache
+from functools import lru_cache, partial
+from math import inf
 
 from .chunking import label_terms
 from .expect import Notable, opening_answer
@@ -19,7 +20,7 @@ from .markers import MARKER
 from .models import Citation, NoteRef, Paragraph, PassageRow, Result
 from .query import ParsedQuestion, contains_phrase
 from .ranking import Candidate, support
-from .spans import QuoteSpan, Wants, best_spans, sentences_of
+from .spans import QuoteSpan, Wants, best_spans, headings_within, sentences_of
 from .text import Token, terms, tokenize, words
 
 # The best page must hold at least this share of the question's term weight to be an answer.
@@ -150,29 +151,12 @@ def select_results(
     by_document: dict[str, list[Candidate]] = {}
     for candidate in candidates:
         by_document.setdefault(candidate.passage.doc_id, []).append(candidate)
-    rounds: list[list[tuple[Candidate, QuoteSpan]]] = []
-    for doc_candidates in by_document.values():
-        best = doc_candidates[0]
-        quoted = doc_candidates[:QUOTED_PER_DOCUMENT]
-        opening = (openings or {}).get(best.passage.doc_id, [])
-        seen = {c.passage.passage_id for c in quoted}
-        # A page's opening (its headline, its first lines) is quoted from as well.
-        quoted += [
-            Candidate(row, best.score, best.page, best.rank)
-            for row in opening
-            if row.passage_id not in seen
-        ]
-        subject = _named_in_opening(question, opening, paragraphs.get(best.passage.doc_id, []))
-        quotes = _document_quotes(question, quoted, paragraphs, wants, subject)
-        if wants.from_opening and opening:
-            quotes = _with_opening(quotes, best, opening, paragraphs, wants)
-        for i, quote in enumerate(quotes):
-            slot = 0 if i < per_document else 1 + i - per_document
-            while len(rounds) <= slot:
-                rounds.append([])
-            rounds[slot].append(quote)
-        if rounds and len(rounds[0]) >= wanted:
-            break  # enough documents for a full page of first quotes
+    quote_all = partial(_quote_documents, question, by_document, paragraphs, wants, openings or {})
+    # With one quote a document in the first round, a full first round shows only each
+    # document's best quote: the others are looked for only when it is not full.
+    rounds = quote_all(wanted, per_document, best_only=per_document == 1)
+    if per_document == 1 and len(rounds[0]) < wanted:
+        rounds = quote_all(wanted, per_document, best_only=False)
     chosen = [quote for slot in rounds for quote in slot][:wanted]
     return [
         make_result(
@@ -186,6 +170,45 @@ def select_results(
         )
         for c, span in chosen
     ]
+
+
+def _quote_documents(
+    question: ParsedQuestion,
+    by_document: Mapping[str, list[Candidate]],
+    paragraphs: Mapping[str, list[Paragraph]],
+    wants: Wants,
+    openings: Mapping[str, list[PassageRow]],
+    wanted: int,
+    per_document: int,
+    best_only: bool,
+) -> list[list[tuple[Candidate, QuoteSpan]]]:
+    """The documents' quotes in rounds: each document's first ``per_document`` quotes in the
+    first, its next one in each next round; documents are quoted until the first round holds
+    ``wanted`` (with ``best_only``, each document offers only its best quote)."""
+    rounds: list[list[tuple[Candidate, QuoteSpan]]] = [[]]
+    for doc_candidates in by_document.values():
+        best = doc_candidates[0]
+        quoted = doc_candidates[:QUOTED_PER_DOCUMENT]
+        opening = openings.get(best.passage.doc_id, [])
+        seen = {c.passage.passage_id for c in quoted}
+        # A page's opening (its headline, its first lines) is quoted from as well.
+        quoted += [
+            Candidate(row, best.score, best.page, best.rank)
+            for row in opening
+            if row.passage_id not in seen
+        ]
+        subject = _named_in_opening(question, opening, paragraphs.get(best.passage.doc_id, []))
+        quotes = _document_quotes(question, quoted, paragraphs, wants, subject, best_only)
+        if wants.from_opening and opening:
+            quotes = _with_opening(quotes, best, opening, paragraphs, wants)
+        for i, quote in enumerate(quotes):
+            slot = 0 if i < per_document else 1 + i - per_document
+            while len(rounds) <= slot:
+                rounds.append([])
+            rounds[slot].append(quote)
+        if len(rounds[0]) >= wanted:
+            break  # enough documents for a full page of first quotes
+    return rounds
 
 
 def evidence(candidates: list[Candidate], weights: Mapping[str, float]) -> float:
@@ -284,13 +307,29 @@ def _document_quotes(
     paragraphs: Mapping[str, list[Paragraph]],
     wants: Wants,
     subject: frozenset[str] = frozenset(),
+    best_only: bool = False,
 ) -> list[tuple[Candidate, QuoteSpan]]:
     """The quotes one document offers, best answer first, none overlapping another
-    (``subject``: question terms that, like the title's, name the page)."""
+    (``subject``: question terms that, like the title's, name the page). With ``best_only``,
+    only the best: a passage whose bound (:meth:`Wants.best_possible`) cannot beat the best
+    quote of the passages ranked before it is not read."""
     wanted_terms = set(question.terms)
+    # A passage's terms of question words written as initials ("LRS") may stand for the words.
+    spelled_out = frozenset().union(*wants.initials.values())
+    doc_paragraphs = paragraphs.get(candidates[0].passage.doc_id, []) if candidates else []
+    ends = [p.end for p in doc_paragraphs] if best_only else []
+    beat = -inf
     offers: list[tuple[float, int, Candidate, QuoteSpan]] = []
     for rank, candidate in enumerate(candidates):
         passage = candidate.passage
+        labels = _labels(passage.title, passage.doc_id) | subject
+        if best_only:
+            # An opening row carries no terms of its own: its page's are a bound on them.
+            held = (candidate.terms or candidate.page.terms) | spelled_out
+            lo, hi = passage.start, passage.start + len(passage.text)
+            headed = headings_within(doc_paragraphs, ends, lo, hi) & wanted_terms
+            if wants.best_possible(held, headed, labels) <= beat:
+                continue  # ranked after the best so far, it would need to be worth more
         if question.phrases and not has_phrases(passage, question):
             continue
         tokens: list[Token] = []
@@ -302,13 +341,16 @@ def _document_quotes(
         spans = best_spans(
             passage.text,
             passage.start,
-            paragraphs.get(passage.doc_id, []),
+            doc_paragraphs,
             question,
             wants,
             tokens,
-            _labels(passage.title, passage.doc_id) | subject,
+            labels,
+            beat,
         )
         offers.extend((span.value, rank, candidate, span) for span in spans)
+        if best_only and spans:
+            beat = max(beat, *(span.value for span in spans))
     offers.sort(key=lambda o: (-o[0], o[1], o[3].start))
     quotes: list[tuple[Candidate, QuoteSpan]] = []
     for _, _, candidate, span in offers:

@@ -9,10 +9,11 @@ often than either alone. Pure functions over a :class:`~retrieval.index.bm25.BM2
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 from math import fsum
+from weakref import WeakKeyDictionary
 
 import numpy as np
 
@@ -236,12 +237,26 @@ def support(terms: frozenset[str], weights: Mapping[str, float]) -> float:
     return fsum(weights.get(t, 0.0) for t in terms) / total if total > 0 else 0.0
 
 
-def notable_names(index: BM25Index) -> Callable[[str], bool]:
-    """Whether a normalised word is a name worth answering with: one the index does not hold in
-    ``NAME_COMMONNESS`` of its passages or more (the movement's own name answers no "who")."""
-    limit = NAME_COMMONNESS * index.size
+@dataclass(frozen=True)
+class NotableNames:
+    """Whether a normalised word is a name worth answering with: one whose term is not among
+    the ``common`` ones (a plain value, so that quoting can run in another process)."""
 
-    def notable(word: str) -> bool:
-        return index.document_frequency(stem(word)) < limit
+    common: frozenset[str]
 
+    def __call__(self, word: str) -> bool:
+        return stem(word) not in self.common
+
+
+_NOTABLE: WeakKeyDictionary[BM25Index, NotableNames] = WeakKeyDictionary()
+
+
+def notable_names(index: BM25Index) -> NotableNames:
+    """The names worth answering with: those the index does not hold in ``NAME_COMMONNESS`` of
+    its passages or more (the movement's own name answers no "who"). Kept per index."""
+    notable = _NOTABLE.get(index)
+    if notable is None:
+        frequent = np.flatnonzero(np.diff(index.indptr) >= NAME_COMMONNESS * index.size)
+        notable = NotableNames(frozenset(str(index.terms[i]) for i in frequent.tolist()))
+        _NOTABLE[index] = notable
     return notable

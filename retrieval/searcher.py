@@ -1,11 +1,12 @@
-"""One question's search, from BM25 to quoted results, on a worker thread of its own.
+"""One question's search, from BM25 to what quoting it needs, on a worker thread of its own.
 
 The whole search runs in one call on that thread (one hop off the event loop and back): the BM25
 top candidates, their order by their pages' evidence (pages from the in-memory
-:class:`~retrieval.pages.PageMap`), the texts, paragraphs and notes of the few pages that can be
-quoted (read on the thread's own blocking SQLite connection, one snapshot), and the quotes.
-Searches run one at a time: quoting is Python code that holds the GIL, so a second thread adds no
-throughput and only makes the event loop wait longer for its turn. And a call is handed to the
+:class:`~retrieval.pages.PageMap`), and the texts, paragraphs and notes of the few pages that can be
+quoted (read on the thread's own blocking SQLite connection, one snapshot). Choosing the quotes is
+a :class:`~retrieval.quoting.QuoteJob` for a worker process (:mod:`retrieval.quoting`).
+Searches run one at a time: ranking is Python code that holds the GIL, so a second thread adds
+no throughput and only makes the event loop wait longer for its turn. And a call is handed to the
 thread only when the one before has returned: with calls queued on the thread it never lets go of
 the GIL, and the event loop only gets it back every switch interval (5 ms), several times a loop
 iteration (measured with benchmarks/bench_loop.py: stalls of 40-70 ms against 10-25 ms).
@@ -22,11 +23,11 @@ from typing import TypeVar
 
 import numpy as np
 
-from .answer import select_results
 from .index.bm25 import BM25Index
 from .models import PassageRow, Result
 from .pages import NO_PAGE, PageMap
 from .query import ParsedQuestion
+from .quoting import QuoteJob
 from .ranking import (
     Candidate,
     held_terms,
@@ -73,6 +74,19 @@ class Found:
     cited: dict[str, list[int]]
 
 
+@dataclass(frozen=True)
+class Searched:
+    """A search up to its quotes: what choosing them needs, and the notes of the documents."""
+
+    quoting: QuoteJob
+    notes: dict[str, dict[int, str]]
+    cited: dict[str, list[int]]
+
+    def found(self, results: list[Result]) -> Found:
+        """The search's :class:`Found` with the quotes' ``results``."""
+        return Found(results, self.notes, self.cited)
+
+
 class Searcher:
     """Runs calls on one worker thread that owns a blocking read connection to the store (opened
     at the first call, closed by :meth:`close`)."""
@@ -111,9 +125,10 @@ def load_pages(reader: SearchReader, index: BM25Index) -> PageMap:
     return PageMap.of(index, ranges, documents)
 
 
-def search(reader: SearchReader, index: BM25Index, pages: PageMap, job: Search) -> Found:
+def search(reader: SearchReader, index: BM25Index, pages: PageMap, job: Search) -> Searched:
     """Rank the BM25 candidates by their pages' evidence, then read the texts only of the pages
-    that can be quoted (the best ``wanted`` and a few more), and quote them (blocking)."""
+    that can be quoted (the best ``wanted`` and a few more): what quoting them needs
+    (blocking)."""
     query = job.question.terms
     hits = index.top(query, job.depth, job.allowed)
     _let_others_run()
@@ -144,8 +159,8 @@ def search(reader: SearchReader, index: BM25Index, pages: PageMap, job: Search) 
     )
 
     quoted = list(dict.fromkeys(page[order].tolist()))[: job.wanted + SPARE_PAGES]
-    quoting = set(quoted)
-    chosen = [n for n in order.tolist() if int(page[n]) in quoting]
+    quoting_pages = set(quoted)
+    chosen = [n for n in order.tolist() if int(page[n]) in quoting_pages]
     # Each page's first passages: its headline, dateline or byline may be the answer.
     opening_ids = [
         int(pages.first_ids[p]) + k
@@ -160,7 +175,7 @@ def search(reader: SearchReader, index: BM25Index, pages: PageMap, job: Search) 
     page_evidences = {
         p: evidence.evidence(c, query)
         for c, p in enumerate(evidence.pages.tolist())
-        if p in quoting
+        if p in quoting_pages
     }
     candidates = [
         Candidate(
@@ -177,8 +192,7 @@ def search(reader: SearchReader, index: BM25Index, pages: PageMap, job: Search) 
     for i in opening_ids:
         if i in rows_read:
             openings.setdefault(rows_read[i].doc_id, []).append(rows_read[i])
-    _let_others_run()
-    results = select_results(
+    quoting = QuoteJob(
         job.question,
         candidates,
         material.paragraphs,
@@ -189,7 +203,7 @@ def search(reader: SearchReader, index: BM25Index, pages: PageMap, job: Search) 
         openings,
         notable_names(index),
     )
-    return Found(results, material.notes, material.cited)
+    return Searched(quoting, material.notes, material.cited)
 
 
 def _let_others_run() -> None:

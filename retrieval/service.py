@@ -57,6 +57,7 @@ from .models import (
 )
 from .pages import PageMap
 from .query import ParsedQuestion, clean_question, parse_question, without_stop_word_typos
+from .quoting import Quoter, warm_up
 from .ranking import term_weights
 from .searcher import Found, Search, Searcher, load_pages, search
 from .sources.urls import ARCHIVE_BASE_URL
@@ -112,6 +113,7 @@ class ArchiveService:
         *,
         params: BM25Params = DEFAULT_PARAMS,
         chunking: ChunkSettings = DEFAULT_CHUNKING,
+        quote_workers: int = 0,
     ) -> None:
         self.store = store
         self.params = params
@@ -125,6 +127,7 @@ class ArchiveService:
         self._checked_at = 0.0
         self._counts: tuple[str | None, dict[str, int]] | None = None
         self._searcher = Searcher(store)
+        self._quoter = Quoter(quote_workers, lambda call: self._searcher.run(lambda _: call()))
         self._catalogue: tuple[str | None, Catalogue] | None = None
         self._indexer = Indexer(store, params=params, chunking=chunking, install=self._install)
 
@@ -139,15 +142,18 @@ class ArchiveService:
         params: BM25Params = DEFAULT_PARAMS,
         chunking: ChunkSettings = DEFAULT_CHUNKING,
         read_only: bool = False,
+        quote_workers: int = 0,
     ) -> ArchiveService:
         """Open the store; a new one is filled from ``seed`` (default: the bundled corpus).
 
         ``read_only`` opens an existing database without ever writing to it (for commands that
         only read); it raises :class:`StoreNeedsWrite` when the database must first be filled,
-        upgraded or rebuilt, which a read-write open does.
+        upgraded or rebuilt, which a read-write open does. ``quote_workers`` processes choose
+        the quotes (see :mod:`retrieval.quoting`; 0: the service's own search thread does).
         """
         store = await Store.open(db_path or default_db_path(), read_only=read_only)
-        service = cls(store, params=params, chunking=chunking)
+        service = cls(store, params=params, chunking=chunking, quote_workers=quote_workers)
+        warm_up(quote_workers)
         try:
             meta = await store.meta()
             if "created_at" not in meta and read_only:
@@ -315,7 +321,8 @@ class ArchiveService:
         # Searching, ranking, reading and quoting run in one call on the search thread, so the
         # event loop stays free (see retrieval.searcher).
         job = Search(parsed, weights, allowed, max(RERANK_DEPTH, wanted * 4), wanted, per_document)
-        found = await self._searcher.run(lambda reader: search(reader, index, pages, job))
+        searched = await self._searcher.run(lambda reader: search(reader, index, pages, job))
+        found = searched.found(await self._quoter.run(searched.quoting))
         results = found.results
         if not results:
             return Answer(

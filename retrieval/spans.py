@@ -7,8 +7,9 @@ Pure functions over a passage's text; :mod:`retrieval.answer` turns the chosen s
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterator, Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from math import fsum, inf
@@ -128,6 +129,21 @@ class Wants:
         )
         return covered / self._total
 
+    def best_possible(
+        self, held: AbstractSet[str], headed: AbstractSet[str], labels: AbstractSet[str]
+    ) -> float:
+        """A bound on the value of every span of a passage that holds at most the terms
+        ``held`` and stands under headings with at most the terms ``headed``.
+
+        Each term counts the most it can count in :meth:`coverage` (a term of ``labels``, or
+        one only a heading gives, its ``LABEL_SHARE``), with the same products: the exact sum of
+        these shares is no smaller than any span's, and so, rounded, neither is the bound."""
+        counted = fsum(
+            self.weights.get(t, 0.0) * (LABEL_SHARE if t in labels or t not in held else 1.0)
+            for t in held | headed
+        )
+        return span_value(counted / self._total, self.asks is not None, 0.0, 0)
+
     def holds(self, text: str, labels: frozenset[str]) -> bool:
         """Whether ``text`` holds what the question asks for (a date for "when"...)."""
         return holds_answer(text, self.asks, self.question_words, self._notable_beside(labels))
@@ -170,9 +186,11 @@ def best_spans(
     wants: Wants,
     matched_tokens: list[Token] | None = None,
     labels: frozenset[str] = frozenset(),
+    beat: float = -inf,
 ) -> list[QuoteSpan]:
     """For each paragraph of a passage (``text`` starts at document offset ``base``), the 1-3
-    consecutive sentences that best answer (none for a paragraph without a matched term).
+    consecutive sentences that best answer (none for a paragraph without a matched term, or
+    whose best is worth no more than ``beat``).
 
     ``matched_tokens`` are the passage's tokens of question terms, if known; ``labels`` the terms
     that name the passage's document."""
@@ -209,7 +227,7 @@ def best_spans(
             heading = headed - matched
             # Spans are read in order and a later one takes the place of the best only when
             # it is worth more: the cheap bound first, the text checks only when it could.
-            floor = best[number].value + 1e-12 if number in best else -inf
+            floor = max(best[number].value + 1e-12 if number in best else -inf, beat)
             coverage = wants.coverage(matched | heading, labels | heading)
             if not span_value(coverage, True, 0.0, n) > floor:
                 continue
@@ -226,6 +244,18 @@ def best_spans(
             if value > floor:
                 best[number] = QuoteSpan(start, end, paragraph, value, matched)
     return list(best.values())
+
+
+def headings_within(paragraphs: list[Paragraph], ends: list[int], lo: int, hi: int) -> set[str]:
+    """Terms of the headings of the paragraphs that :func:`sentences_of` reads in ``[lo, hi)``
+    (``ends``: the paragraphs' ends, ascending)."""
+    found: set[str] = set()
+    for paragraph in paragraphs[bisect_right(ends, lo) :]:
+        if paragraph.start >= hi:
+            break
+        if max(paragraph.start, lo) < min(paragraph.end, hi):
+            found |= _heading_terms(paragraph.section)
+    return found
 
 
 @lru_cache(maxsize=4096)

@@ -39,7 +39,9 @@ class Deployment:
         """Open the service and run the bot until the block ends (then close both)."""
         settings = replace(self.settings, **changes)
         # A new database is filled from the deployment's first sources, whatever /reindex reads.
-        service = await ArchiveService.open(settings.db_path, seed=self.settings.sources)
+        service = await ArchiveService.open(
+            settings.db_path, seed=self.settings.sources, quote_workers=settings.quote_workers
+        )
         try:
             bot = ArchiveBot(
                 service, settings, connector=self.emu.connector(), guild_ready_timeout=0.05
