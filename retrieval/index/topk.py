@@ -133,6 +133,7 @@ class _Search:
     seeds: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))
     pool_rows: list[np.ndarray] = field(default_factory=list)
     pool_scores: list[np.ndarray] = field(default_factory=list)
+    floor: float = 0.0  # a lower bound of the k-th best score known without scoring
     theta: float = 0.0
 
     @classmethod
@@ -157,7 +158,7 @@ class _Search:
         """Score ``rows`` (distinct, not scored before) exactly; raise ``theta``."""
         self.pool_rows.append(rows)
         self.pool_scores.append(exact_scores(self.index, rows, self.query, self.uniq))
-        self.theta = _kth(np.concatenate(self.pool_scores), self.k)
+        self.theta = max(_kth(np.concatenate(self.pool_scores), self.k), self.floor)
 
 
 @dataclass(slots=True)
@@ -173,8 +174,13 @@ class _Candidates:
 
 
 def _seed(search: _Search) -> None:
-    """1. Seed theta with the champions."""
+    """1. Seed theta with the champions, and with what the block maxima tell of each term's k-th
+    best contribution (the champions alone say nothing of it when k is larger than they are)."""
     index, k = search.index, search.k
+    if search.mask is None:
+        search.floor = max(
+            (_kth_floor(index, t, k, search.ub[t]) for t in search.uniq), default=0.0
+        )
     champ = index.champ_indptr
     seeds = np.unique(
         np.concatenate(
@@ -300,6 +306,17 @@ def _score(search: _Search, candidates: _Candidates) -> None:
         mark[search.seeds] = False
         search.score(take)
         batch *= _BATCH_GROWTH
+
+
+def _kth_floor(index: Postings, t: int, k: int, ub: float) -> float:
+    """A lower bound of the k-th best score from term ``t`` alone: k blocks have a posting with an
+    impact of at least the k-th largest block maximum L, so k passages score more than
+    ``(L - 1) / QUANT_LEVELS * ub`` (an impact is the contribution's ceiling on that scale)."""
+    b0, b1 = int(index.block_offsets[t]), int(index.block_offsets[t + 1])
+    if b1 - b0 < k:
+        return 0.0
+    level = int(np.partition(index.block_max[b0:b1], b1 - b0 - k)[b1 - b0 - k])
+    return max(level - 1, 0) * ub / QUANT_LEVELS * (1 - SLACK)
 
 
 def _selective(index: Postings, t: int, need: float, ub: float) -> bool:
