@@ -24,10 +24,12 @@ from .build import (
     IndexBuilder,
     block_offsets,
     contributions,
+    dense_frequencies,
     doc_norm,
     idf_of,
 )
-from .topk import Scratch, top_k
+from .postings import Scratch
+from .topk import top_k
 
 INDEX_FORMAT = "2"
 
@@ -82,7 +84,8 @@ class BM25Index:
         self.passage_ids = passage_ids
         self.params = params
         self.norm = doc_norm(arrays.doc_len, params.k1, params.b)
-        self.scratch = Scratch(len(passage_ids))
+        self.dense_tf = dense_frequencies(arrays.indptr, arrays.rows, arrays.tf, len(passage_ids))
+        self.scratch = Scratch(len(passage_ids), arrays.tf.dtype)
 
     @property
     def size(self) -> int:
@@ -217,7 +220,7 @@ class BM25Index:
         """Bytes held by the arrays (the vocabulary's Python objects are not counted)."""
         arrays = (self.idf, self.indptr, self.rows, self.tf, self.impact, self.max_contrib)
         more = (self.champ_indptr, self.champ_rows, self.block_max, self.block_offsets)
-        rest = (self.doc_len, self.passage_ids, self.norm)
+        rest = (self.doc_len, self.passage_ids, self.norm, *self.dense_tf.values())
         return sum(a.nbytes for a in (*arrays, *more, *rest))
 
     # --- persistence -------------------------------------------------------------------------
