@@ -265,49 +265,59 @@ def _gather(search: _Search, non_essential: list[int], essential: list[int]) -> 
 
 def _score(search: _Search, candidates: _Candidates) -> None:
     """4. Score the candidates in batches, best bound first, raising theta as we go; while many
-    are left, first replace a loose term's ub in their bounds by its contribution to each."""
+    are left, first replace a loose term's ub in their bounds by its contribution to each (a
+    dense term's at once: its lookup costs little, and the first batch is then a good one)."""
     index, ub, huge = search.index, search.ub, candidates.huge
-    cand, upper, source = candidates.rows, candidates.upper, candidates.source
     batch = max(_FIRST_BATCH, 2 * search.k)
     dense = index.dense_tf
-    # Dense terms first: their lookups cost the least.
     refinable = sorted(candidates.loose, key=lambda t: (t not in dense, -ub[t]))
-    ordered = False
+    # Parallel columns, filtered together: rows, bounds, which list found each (only when some
+    # were found by a long list's scan) and, once a refinement needs them, their norms.
+    cols = {"rows": candidates.rows, "upper": candidates.upper}
+    if huge:
+        cols["source"] = candidates.source
     # Passages scored before (the seeds, an earlier pass) may be gathered again: not scored twice.
+    mark = index.scratch.mark
     done = np.concatenate(search.pool_rows)
-    while len(cand):
-        theta = search.theta
-        if theta > 0:
-            alive = np.flatnonzero(upper >= theta * (1 - SLACK))
-            cand, upper, source = cand[alive], upper[alive], source[alive]
-        if len(search.pool_rows) > 1 and len(cand) > _REFINE_AT * batch and refinable:
+    mark[done] = True
+    try:
+        cols = _filtered(cols, ~mark[cols["rows"]])
+    finally:
+        mark[done] = False
+    while len(cols["rows"]):
+        if search.theta > 0:
+            cols = _filtered(cols, cols["upper"] >= search.theta * (1 - SLACK))
+        scored = len(search.pool_rows) > 1
+        if refinable and len(cols["rows"]) > _REFINE_AT * batch and scored:
             t = refinable.pop(0)
-            if not ordered and t not in dense:  # a binary search is faster in ascending order
-                order = np.argsort(cand)
-                cand, upper, source = cand[order], upper[order], source[order]
-                ordered = True
-            exact = contributions_at(index, t, cand, index.norm[cand]) * search.query.count(t)
+            rows = cols["rows"]
+            if "norm" not in cols:
+                cols["norm"] = index.norm[rows]
+            exact = contributions_at(index, t, rows, cols["norm"]) * search.query.count(t)
             delta = (exact - ub[t]) * (1 + SLACK)
             if t in huge:  # its own candidates have their impact of t in the bound already
-                delta[source == huge.index(t)] = 0.0
-            upper += delta
+                delta[cols["source"] == huge.index(t)] = 0.0
+            cols["upper"] += delta
             continue
-        if len(cand) <= batch:
-            take, cand = cand, cand[:0]
+        upper = cols["upper"]
+        if len(upper) <= batch:
+            take, cols = cols["rows"], _filtered(cols, np.zeros(len(upper), dtype=bool))
         else:
             # About the best ``batch`` by bound; any batch keeps the result exact, so a
             # threshold from a sample does instead of a partition of every bound.
             sample = np.sort(upper[:: max(1, len(upper) // (4 * batch))])
-            cut = sample[max(0, len(sample) - -(-len(sample) * batch // len(upper)))]
-            best = upper >= cut
-            take, cand = cand[best], cand[~best]
-            upper, source = upper[~best], source[~best]
-        mark = index.scratch.mark
-        mark[done] = True
-        take = np.sort(take[~mark[take]])
-        mark[done] = False
-        search.score(take)
+            best = upper >= sample[max(0, len(sample) - -(-len(sample) * batch // len(upper)))]
+            take, cols = cols["rows"][best], _filtered(cols, ~best)
+        search.score(np.sort(take))
         batch *= _BATCH_GROWTH
+
+
+def _filtered(cols: dict[str, np.ndarray], keep: np.ndarray) -> dict[str, np.ndarray]:
+    """The columns at the rows where ``keep`` is true (as they are when it always is)."""
+    at = np.flatnonzero(keep)
+    if len(at) == len(keep):
+        return cols
+    return {name: col[at] for name, col in cols.items()}
 
 
 def _kth_floor(index: Postings, t: int, k: int, ub: float) -> float:
