@@ -253,14 +253,20 @@ def _common_word_queries(seed: int, count: int = 60) -> list[list[str]]:
 
 
 @pytest.mark.parametrize(
-    ("seed", "dense_share", "spread", "split_exact"),
-    [(21, 4, 16, 10), (22, 1000, 0, 10), (23, 4, 10**9, 0), (24, 2, 16, 2)],
+    ("seed", "dense_share", "spread", "split_exact", "probe_min"),
+    [(21, 4, 16, 10, 0), (22, 1000, 0, 10, 0), (23, 4, 10**9, 0, 10**9), (24, 2, 16, 2, 0)],
 )
 def test_common_words_and_large_k_stay_exact(
-    seed: int, dense_share: int, spread: int, split_exact: int, monkeypatch: pytest.MonkeyPatch
+    seed: int,
+    dense_share: int,
+    spread: int,
+    split_exact: int,
+    probe_min: int,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # Dense arrays for many terms or almost none, lookups by spreading or by binary search,
-    # the split over every subset or by ub prefix: each path against brute force.
+    # the split over every subset or by ub prefix, with a probe or without: each path against
+    # brute force.
     import retrieval.index.build as index_build
     import retrieval.index.postings as index_postings
     import retrieval.index.topk as index_topk
@@ -268,6 +274,7 @@ def test_common_words_and_large_k_stay_exact(
     monkeypatch.setattr(index_build, "DENSE_SHARE", dense_share)
     monkeypatch.setattr(index_postings, "_SPREAD_RATIO", spread)
     monkeypatch.setattr(index_topk, "_SPLIT_EXACT", split_exact)
+    monkeypatch.setattr(index_topk, "_PROBE_MIN", probe_min)
     index = BM25Index.build(_common_word_corpus(seed))
     assert index.idf[index.vocab["write"]] > 0
     rng = np.random.default_rng(seed)
@@ -296,6 +303,7 @@ def test_common_words_with_small_blocks_and_batches_stay_exact(
     monkeypatch.setattr(index_topk, "_ACCUMULATE_MIN", 0)
     monkeypatch.setattr(index_topk, "_REFINE_AT", 0)
     monkeypatch.setattr(index_topk, "_FIRST_BATCH", 2)
+    monkeypatch.setattr(index_topk, "_PROBE_MIN", 0)
     index = BM25Index.build(_common_word_corpus(seed))
     for query in _common_word_queries(seed):
         for k in (1, 7, 100, 400):

@@ -58,6 +58,10 @@ _REFINE_AT = 4
 _BATCH_GROWTH = 4
 # When more postings than 1 / _CLEAR_SHARE of the passages are accumulated, clear the whole array.
 _CLEAR_SHARE = 8
+# When the essential lists hold this many postings, a probe first reads about 1 / _PROBE_SHARE of
+# each list (its highest impacts) to raise theta: the split after it leaves more non-essential.
+_PROBE_MIN = 65536
+_PROBE_SHARE = 16
 # Up to this many distinct terms, the split weighs every subset of them.
 _SPLIT_EXACT = 10
 
@@ -102,6 +106,7 @@ class _Search:
     pool_rows: list[np.ndarray] = field(default_factory=list)
     pool_scores: list[np.ndarray] = field(default_factory=list)
     floor: float = 0.0  # a lower bound of the k-th best score known without scoring
+    probed: bool = False
     theta: float = 0.0
 
     @classmethod
@@ -172,6 +177,10 @@ def _pass(search: _Search, terms: list[int]) -> list[int]:
     if sum(ub[t] for t in terms) * (1 + SLACK) < search.theta:
         return []
     non_essential, essential = _split(search, terms, search.theta)
+    if not search.probed and sum(search.df[t] for t in essential) >= _PROBE_MIN:
+        search.probed = True
+        _probe(search, terms, essential)
+        non_essential, essential = _split(search, terms, search.theta)
     common = [t for t in terms if t in dense]
     others = [t for t in terms if t not in dense]
     if others and any(t in dense for t in essential):
@@ -181,6 +190,44 @@ def _pass(search: _Search, terms: list[int]) -> list[int]:
         return [t for t in terms if t not in essential]
     _score(search, _gather(search, non_essential, essential))
     return []
+
+
+def _probe(search: _Search, terms: list[int], essential: list[int]) -> None:
+    """Raise theta with the passages that look best: the highest impacts of one list (about
+    1 / _PROBE_SHARE of its postings) plus the dense terms' contributions; the best of those
+    passages are scored exactly. Only a guess of where the top k are: any passages scored give
+    a lower bound of the k-th best score. The list is the shortest that is not dense (the pass
+    gathers those first), or else the shortest essential one."""
+    index, ub, dense = search.index, search.ub, search.index.dense_tf
+    others = [t for t in terms if t not in dense]
+    t = min(others or essential, key=search.df.__getitem__)
+    lo, hi = int(index.indptr[t]), int(index.indptr[t + 1])
+    batch = max(_FIRST_BATCH, 2 * search.k)
+    impact = index.impact[lo:hi]
+    want = max(batch, (hi - lo) // _PROBE_SHARE)
+    if hi - lo > want:
+        sample = np.sort(impact[:: max(1, (hi - lo) // 1024)])
+        level = sample[len(sample) - 1 - len(sample) * want // (hi - lo)]
+        pos = lo + np.flatnonzero(impact >= level)
+    else:
+        pos = np.arange(lo, hi)
+    cand = index.rows[pos]
+    value = index.impact[pos] * (ub[t] / QUANT_LEVELS)
+    norm = index.norm[cand]
+    for d in terms:
+        if d in dense and d != t:
+            value += contributions_at(index, d, cand, norm) * search.query.count(d)
+    mark = index.scratch.mark
+    done = np.concatenate(search.pool_rows)
+    mark[done] = True
+    keep = ~mark[cand]
+    if search.mask is not None:
+        keep &= search.mask[cand]
+    mark[done] = False
+    cand, value = cand[keep], value[keep]
+    if len(cand) > batch:
+        cand = cand[np.argpartition(-value, batch)[:batch]]
+    search.score(np.sort(cand))
 
 
 def _split(search: _Search, terms: list[int], budget: float) -> tuple[list[int], list[int]]:
@@ -300,6 +347,8 @@ def _score(search: _Search, candidates: _Candidates) -> None:
             cols["upper"] += delta
             continue
         upper = cols["upper"]
+        if not len(upper):
+            break
         if len(upper) <= batch:
             take, cols = cols["rows"], _filtered(cols, np.zeros(len(upper), dtype=bool))
         else:
