@@ -304,18 +304,26 @@ def test_common_words_with_small_blocks_and_batches_stay_exact(
     monkeypatch.setattr(index_topk, "_REFINE_AT", 0)
     monkeypatch.setattr(index_topk, "_FIRST_BATCH", 2)
     monkeypatch.setattr(index_topk, "_PROBE_MIN", 0)
+    monkeypatch.setattr(index_build, "DENSE_TOP_SHARE", 1 + seed % 2 * 7)  # whole lists, or 1/8
     index = BM25Index.build(_common_word_corpus(seed))
     for query in _common_word_queries(seed):
         for k in (1, 7, 100, 400):
             assert index.top(query, k) == _brute_force(index, query, k), (query, k)
 
 
-def test_dense_frequencies_equal_the_lists() -> None:
+def test_dense_terms_equal_their_lists() -> None:
     index = BM25Index.build(_common_word_corpus(27, docs=500))
-    assert index.dense_tf, "the everywhere words are dense"
-    for t, dense in index.dense_tf.items():
+    assert index.dense, "the everywhere words are dense"
+    for t, term in index.dense.items():
         lo, hi = index.indptr[t], index.indptr[t + 1]
-        expected = np.zeros(index.size, dtype=index.tf.dtype)
-        expected[index.rows[lo:hi]] = index.tf[lo:hi]
-        assert np.array_equal(dense, expected)
+        expected = np.zeros(index.size, dtype=np.uint8)
+        expected[index.rows[lo:hi]] = index.impact[lo:hi]
+        assert np.array_equal(term.impact, expected)
         assert (hi - lo) * 4 >= index.size
+        # The top postings: the highest impacts, highest first, holding every posting from
+        # ``covered`` up, and ``at_least`` counts them.
+        impact_of = dict(zip(index.rows[lo:hi].tolist(), index.impact[lo:hi].tolist(), strict=True))
+        assert [impact_of[r] for r in term.top_rows.tolist()] == term.top_impact.tolist()
+        assert (np.diff(term.top_impact.astype(int)) <= 0).all()
+        for level in range(max(term.covered, 1), 256):
+            assert term.at_least[level] == np.count_nonzero(index.impact[lo:hi] >= level)

@@ -24,7 +24,7 @@ from .build import (
     IndexBuilder,
     block_offsets,
     contributions,
-    dense_frequencies,
+    dense_terms,
     doc_norm,
     idf_of,
 )
@@ -84,7 +84,7 @@ class BM25Index:
         self.passage_ids = passage_ids
         self.params = params
         self.norm = doc_norm(arrays.doc_len, params.k1, params.b)
-        self.dense_tf = dense_frequencies(arrays.indptr, arrays.rows, arrays.tf, len(passage_ids))
+        self.dense = dense_terms(arrays.indptr, arrays.rows, arrays.impact, len(passage_ids))
         self.scratch = Scratch(len(passage_ids), arrays.tf.dtype)
 
     @property
@@ -220,8 +220,9 @@ class BM25Index:
         """Bytes held by the arrays (the vocabulary's Python objects are not counted)."""
         arrays = (self.idf, self.indptr, self.rows, self.tf, self.impact, self.max_contrib)
         more = (self.champ_indptr, self.champ_rows, self.block_max, self.block_offsets)
-        rest = (self.doc_len, self.passage_ids, self.norm, *self.dense_tf.values())
-        return sum(a.nbytes for a in (*arrays, *more, *rest))
+        rest = (self.doc_len, self.passage_ids, self.norm)
+        dense = sum(term.nbytes for term in self.dense.values())
+        return sum(a.nbytes for a in (*arrays, *more, *rest)) + dense
 
     # --- persistence -------------------------------------------------------------------------
 

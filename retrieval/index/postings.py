@@ -1,10 +1,11 @@
-"""What the pruned top-k reads of an index, and reading a term's frequencies at chosen rows.
+"""What the pruned top-k reads of an index, and reading a term's postings at chosen rows.
 
-A term's frequency at a few rows is found by binary search in its list; at many rows, by spreading
-its list over a per-thread scratch array and reading the rows there, which costs a pass over the
-list instead of a search per row; and a very common term's is read from a dense array (one
-entry per passage, built when the index is loaded), so that looking it up costs no more than
-reading it. Scores are computed as rank-bm25 does, bit for bit.
+A term's frequency (or impact bound) at a few rows is found by binary search in its list; at
+many rows, by spreading its list over a per-thread scratch array and reading the rows there,
+which costs a pass over the list instead of a search per row. A very common term's impacts are
+read from a dense array (one entry per passage, built when the index is loaded), so that
+bounding its contribution to any candidates costs no more than reading them. Scores are
+computed as rank-bm25 does, bit for bit.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Protocol
 
 import numpy as np
 
-from .build import contributions
+from .build import DenseTerm, contributions
 
 # Spread a list over the scratch array rather than search it when it is at most this many times
 # longer than the rows looked up (a binary search costs a few dozen passes over a posting).
@@ -40,7 +41,7 @@ class Postings(Protocol):
     champ_rows: np.ndarray
     block_max: np.ndarray
     block_offsets: np.ndarray
-    dense_tf: dict[int, np.ndarray]
+    dense: dict[int, DenseTerm]
     norm: np.ndarray
     scratch: Scratch
 
@@ -62,33 +63,34 @@ class Scratch(threading.local):
         self.acc.fill(0.0)
         self.mark = np.empty(size, dtype=bool)
         self.mark.fill(False)
-        self.tf = np.empty(size, dtype=tf_dtype)
-        self.tf.fill(0)
+        self.spread = np.empty(size, dtype=tf_dtype)  # holds impacts (one byte) too
+        self.spread.fill(0)
 
 
-def term_frequencies(index: Postings, t: int, rows: np.ndarray) -> np.ndarray:
-    """How often term ``t`` occurs in each of ``rows`` (distinct; 0 where it does not)."""
-    dense = index.dense_tf.get(t)
-    if dense is not None:
-        found: np.ndarray = dense[rows]
-        return found
+def _postings_at(index: Postings, t: int, rows: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """``values`` (``index.tf`` or ``index.impact``) of term ``t`` at ``rows`` (distinct; 0
+    where the term is absent)."""
     lo, hi = int(index.indptr[t]), int(index.indptr[t + 1])
     if hi - lo <= _SPREAD_RATIO * len(rows):
-        spread, own = index.scratch.tf, index.rows[lo:hi]
-        spread[own] = index.tf[lo:hi]
+        spread, own = index.scratch.spread, index.rows[lo:hi]
+        spread[own] = values[lo:hi]
         try:
-            found = spread[rows]
+            found: np.ndarray = spread[rows]
             return found
         finally:  # a value left behind would be read by a later lookup of another term
             spread[own] = 0
     pos = lo + np.searchsorted(index.rows[lo:hi], rows)
     np.minimum(pos, hi - 1, out=pos)
-    return np.where(index.rows[pos] == rows, index.tf[pos], 0)
+    return np.where(index.rows[pos] == rows, values[pos], 0)
 
 
-def contributions_at(index: Postings, t: int, rows: np.ndarray, norm: np.ndarray) -> np.ndarray:
-    """rank-bm25's contribution of term ``t`` to each of ``rows`` (``norm``: theirs), 0 if absent."""
-    return contributions(index.idf[t], term_frequencies(index, t, rows), norm, index.params.k1)
+def impacts_at(index: Postings, t: int, rows: np.ndarray) -> np.ndarray:
+    """The impact bounds of term ``t`` at ``rows`` (distinct; 0 where it is absent)."""
+    dense = index.dense.get(t)
+    if dense is not None:
+        found: np.ndarray = dense.impact[rows]
+        return found
+    return _postings_at(index, t, rows, index.impact)
 
 
 def exact_scores(
@@ -100,7 +102,11 @@ def exact_scores(
         return out
     norm = index.norm[rows]
     # rank-bm25's expression, operand for operand: idf * (tf * (k1 + 1) / (tf + norm)).
-    per_term = {t: contributions_at(index, t, rows, norm) for t in uniq}
+    k1 = index.params.k1
+    per_term = {
+        t: contributions(index.idf[t], _postings_at(index, t, rows, index.tf), norm, k1)
+        for t in uniq
+    }
     for t in query:
         out += per_term[t]
     return out

@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .build import BLOCK, QUANT_LEVELS
-from .postings import Postings, contributions_at, exact_scores
+from .postings import Postings, exact_scores, impacts_at
 
 SLACK = 1e-9
 # Score the allowed rows directly when they are few next to the postings the query would read.
@@ -106,7 +106,6 @@ class _Search:
     pool_rows: list[np.ndarray] = field(default_factory=list)
     pool_scores: list[np.ndarray] = field(default_factory=list)
     floor: float = 0.0  # a lower bound of the k-th best score known without scoring
-    probed: bool = False
     theta: float = 0.0
 
     @classmethod
@@ -173,12 +172,11 @@ def _pass(search: _Search, terms: list[int]) -> list[int]:
     When a very common (dense) term is essential, the other lists are gathered first, their
     bounds tightened by cheap lookups of the dense terms: that usually raises theta above what
     the passages with only dense terms can score, and their lists are never read."""
-    ub, dense = search.ub, search.index.dense_tf
+    ub, dense = search.ub, search.index.dense
     if sum(ub[t] for t in terms) * (1 + SLACK) < search.theta:
         return []
     non_essential, essential = _split(search, terms, search.theta)
-    if not search.probed and sum(search.df[t] for t in essential) >= _PROBE_MIN:
-        search.probed = True
+    if sum(search.df[t] for t in essential) >= _PROBE_MIN:
         _probe(search, terms, essential)
         non_essential, essential = _split(search, terms, search.theta)
     common = [t for t in terms if t in dense]
@@ -198,25 +196,26 @@ def _probe(search: _Search, terms: list[int], essential: list[int]) -> None:
     passages are scored exactly. Only a guess of where the top k are: any passages scored give
     a lower bound of the k-th best score. The list is the shortest that is not dense (the pass
     gathers those first), or else the shortest essential one."""
-    index, ub, dense = search.index, search.ub, search.index.dense_tf
+    index, ub, dense = search.index, search.ub, search.index.dense
     others = [t for t in terms if t not in dense]
     t = min(others or essential, key=search.df.__getitem__)
     lo, hi = int(index.indptr[t]), int(index.indptr[t + 1])
     batch = max(_FIRST_BATCH, 2 * search.k)
     impact = index.impact[lo:hi]
     want = max(batch, (hi - lo) // _PROBE_SHARE)
-    if hi - lo > want:
-        sample = np.sort(impact[:: max(1, (hi - lo) // 1024)])
-        level = sample[len(sample) - 1 - len(sample) * want // (hi - lo)]
-        pos = lo + np.flatnonzero(impact >= level)
+    if t in dense and want <= len(dense[t].top_rows):
+        cand, value = dense[t].top_rows[:want], dense[t].top_impact[:want] * (ub[t] / QUANT_LEVELS)
     else:
-        pos = np.arange(lo, hi)
-    cand = index.rows[pos]
-    value = index.impact[pos] * (ub[t] / QUANT_LEVELS)
-    norm = index.norm[cand]
+        if hi - lo > want:
+            sample = np.sort(impact[:: max(1, (hi - lo) // 1024)])
+            level = sample[len(sample) - 1 - len(sample) * want // (hi - lo)]
+            pos = lo + np.flatnonzero(impact >= level)
+        else:
+            pos = np.arange(lo, hi)
+        cand, value = index.rows[pos], index.impact[pos] * (ub[t] / QUANT_LEVELS)
     for d in terms:
         if d in dense and d != t:
-            value += contributions_at(index, d, cand, norm) * search.query.count(d)
+            value += impacts_at(index, d, cand) * (ub[d] / QUANT_LEVELS)
     mark = index.scratch.mark
     done = np.concatenate(search.pool_rows)
     mark[done] = True
@@ -269,7 +268,7 @@ def _gather(search: _Search, non_essential: list[int], essential: list[int]) -> 
     postings = sum(df[t] for t in accumulated)
     limit = _ACCUMULATE_RATIO * postings + _ACCUMULATE_MIN
     # A dense term is looked up in the candidates at no more cost than adding its ub to them.
-    dense = index.dense_tf
+    dense = index.dense
     tighter = [t for t in non_essential if df[t] <= limit and t not in dense] if accumulated else []
     loose = [t for t in by_ub if t not in accumulated and t not in tighter]
     rest = sum(ub[t] for t in loose) * (1 + SLACK)
@@ -312,36 +311,27 @@ def _gather(search: _Search, non_essential: list[int], essential: list[int]) -> 
 
 def _score(search: _Search, candidates: _Candidates) -> None:
     """4. Score the candidates in batches, best bound first, raising theta as we go; while many
-    are left, first replace a loose term's ub in their bounds by its contribution to each (a
-    dense term's at once: its lookup costs little, and the first batch is then a good one)."""
+    are left, first replace a loose term's ub in their bounds by its impact bound on each
+    (dense terms first: their lookups cost the least)."""
     index, ub, huge = search.index, search.ub, candidates.huge
     batch = max(_FIRST_BATCH, 2 * search.k)
-    dense = index.dense_tf
+    dense = index.dense
     refinable = sorted(candidates.loose, key=lambda t: (t not in dense, -ub[t]))
-    # Parallel columns, filtered together: rows, bounds, which list found each (only when some
-    # were found by a long list's scan) and, once a refinement needs them, their norms.
+    # Parallel columns, filtered together: rows, bounds and which list found each (only when some
+    # were found by a long list's scan).
     cols = {"rows": candidates.rows, "upper": candidates.upper}
     if huge:
         cols["source"] = candidates.source
     # Passages scored before (the seeds, an earlier pass) may be gathered again: not scored twice.
-    mark = index.scratch.mark
     done = np.concatenate(search.pool_rows)
-    mark[done] = True
-    try:
-        cols = _filtered(cols, ~mark[cols["rows"]])
-    finally:
-        mark[done] = False
     while len(cols["rows"]):
         if search.theta > 0:
             cols = _filtered(cols, cols["upper"] >= search.theta * (1 - SLACK))
         scored = len(search.pool_rows) > 1
         if refinable and len(cols["rows"]) > _REFINE_AT * batch and scored:
             t = refinable.pop(0)
-            rows = cols["rows"]
-            if "norm" not in cols:
-                cols["norm"] = index.norm[rows]
-            exact = contributions_at(index, t, rows, cols["norm"]) * search.query.count(t)
-            delta = (exact - ub[t]) * (1 + SLACK)
+            step = ub[t] * (1 + SLACK) / QUANT_LEVELS
+            delta = impacts_at(index, t, cols["rows"]) * step - ub[t] * (1 + SLACK)
             if t in huge:  # its own candidates have their impact of t in the bound already
                 delta[cols["source"] == huge.index(t)] = 0.0
             cols["upper"] += delta
@@ -357,7 +347,11 @@ def _score(search: _Search, candidates: _Candidates) -> None:
             sample = np.sort(upper[:: max(1, len(upper) // (4 * batch))])
             best = upper >= sample[max(0, len(sample) - -(-len(sample) * batch // len(upper)))]
             take, cols = cols["rows"][best], _filtered(cols, ~best)
-        search.score(np.sort(take))
+        mark = index.scratch.mark
+        mark[done] = True
+        take = np.sort(take[~mark[take]])
+        mark[done] = False
+        search.score(take)
         batch *= _BATCH_GROWTH
 
 
@@ -398,6 +392,10 @@ def _single_list(index: Postings, t: int, need: float, ub: float) -> tuple[np.nd
     level = max(int(np.floor(need / step)), 1)
     if level > QUANT_LEVELS:
         return index.rows[:0], np.zeros(0)
+    dense = index.dense.get(t)
+    if dense is not None and level >= dense.covered:  # its best postings, read without a scan
+        count = int(dense.at_least[level])
+        return dense.top_rows[:count], dense.top_impact[:count] * step
     b0, b1 = int(index.block_offsets[t]), int(index.block_offsets[t + 1])
     blocks = np.flatnonzero(index.block_max[b0:b1] >= level)
     if len(blocks) * 4 >= b1 - b0:  # most blocks qualify: scan the list
