@@ -216,3 +216,114 @@ def test_negative_idf_with_too_many_allowed_rows_to_score_directly() -> None:
         found = index.top(["r", "a"], k, allowed)
         assert found == _brute_force(index, ["r", "a"], k, allowed)
         assert len(found) == min(k, 198)
+
+
+def _common_word_corpus(seed: int, docs: int = 3000) -> list[list[str]]:
+    """Like the archive: a few words in nearly every passage (their IDF is floored, and weighs
+    as much as a fairly rare word's), Zipf words, many rare words; repeated passages tie."""
+    rng = random.Random(seed)
+    everywhere = ["comrad", "write", "page"]
+    vocabulary = [f"w{i}" for i in range(2000)]
+    weights = [1 / (i + 5) for i in range(2000)]
+    corpus: list[list[str]] = []
+    for i in range(docs):
+        if i % 13 == 12:
+            corpus.append(list(corpus[rng.randrange(i)]))
+            continue
+        words = rng.choices(vocabulary, weights, k=rng.randint(5, 80))
+        words += [w for w in everywhere if rng.random() < 0.95] * rng.choice((1, 1, 1, 2, 3))
+        words += [f"rare{rng.randrange(3000)}" for _ in range(rng.randint(0, 3))]
+        corpus.append(words)
+    return corpus
+
+
+def _common_word_queries(seed: int, count: int = 60) -> list[list[str]]:
+    rng = random.Random(seed + 2000)
+    out = []
+    for _ in range(count):
+        query = [f"w{int(2000 * rng.random() ** 3)}" for _ in range(rng.randint(0, 5))]
+        query += rng.sample(["comrad", "write", "page"], rng.randint(0, 3))
+        if rng.random() < 0.3:
+            query.append(f"rare{rng.randrange(3000)}")
+        if query and rng.random() < 0.2:
+            query.append(rng.choice(query))  # repeated terms count each time
+        rng.shuffle(query)
+        out.append(query or ["write"])
+    return out
+
+
+@pytest.mark.parametrize(
+    ("seed", "dense_share", "spread", "split_exact", "probe_min"),
+    [(21, 4, 16, 10, 0), (22, 1000, 0, 10, 0), (23, 4, 10**9, 0, 10**9), (24, 2, 16, 2, 0)],
+)
+def test_common_words_and_large_k_stay_exact(
+    seed: int,
+    dense_share: int,
+    spread: int,
+    split_exact: int,
+    probe_min: int,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Dense arrays for many terms or almost none, lookups by spreading or by binary search,
+    # the split over every subset or by ub prefix, with a probe or without: each path against
+    # brute force.
+    import retrieval.index.build as index_build
+    import retrieval.index.postings as index_postings
+    import retrieval.index.topk as index_topk
+
+    monkeypatch.setattr(index_build, "DENSE_SHARE", dense_share)
+    monkeypatch.setattr(index_postings, "_SPREAD_RATIO", spread)
+    monkeypatch.setattr(index_topk, "_SPLIT_EXACT", split_exact)
+    monkeypatch.setattr(index_topk, "_PROBE_MIN", probe_min)
+    index = BM25Index.build(_common_word_corpus(seed))
+    assert index.idf[index.vocab["write"]] > 0
+    rng = np.random.default_rng(seed)
+    for query in _common_word_queries(seed):
+        for k in (1, 10, 64, 100, 250, 1000):
+            assert index.top(query, k) == _brute_force(index, query, k), (query, k)
+        allowed = rng.choice(index.size, 2600).astype(np.int32)
+        for k in (10, 100):
+            assert index.top(query, k, allowed) == _brute_force(index, query, k, allowed)
+
+
+@pytest.mark.parametrize("seed", [25, 26])
+def test_common_words_with_small_blocks_and_batches_stay_exact(
+    seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Small blocks make the floor from block maxima and the scans above a threshold matter on a
+    # small corpus; small batches and early refinement exercise the lookups of dense terms.
+    import retrieval.index.build as index_build
+    import retrieval.index.topk as index_topk
+
+    monkeypatch.setattr(index_build, "CHAMPIONS", 4)
+    monkeypatch.setattr(index_build, "BLOCK", 8)
+    monkeypatch.setattr(index_topk, "BLOCK", 8)
+    monkeypatch.setattr(index_topk, "_HUGE_MIN", 0)
+    monkeypatch.setattr(index_topk, "_HUGE_SHARE", 1 + seed % 2)
+    monkeypatch.setattr(index_topk, "_ACCUMULATE_MIN", 0)
+    monkeypatch.setattr(index_topk, "_REFINE_AT", 0)
+    monkeypatch.setattr(index_topk, "_FIRST_BATCH", 2)
+    monkeypatch.setattr(index_topk, "_PROBE_MIN", 0)
+    monkeypatch.setattr(index_build, "DENSE_TOP_SHARE", 1 + seed % 2 * 7)  # whole lists, or 1/8
+    index = BM25Index.build(_common_word_corpus(seed))
+    for query in _common_word_queries(seed):
+        for k in (1, 7, 100, 400):
+            assert index.top(query, k) == _brute_force(index, query, k), (query, k)
+
+
+def test_dense_terms_equal_their_lists() -> None:
+    index = BM25Index.build(_common_word_corpus(27, docs=500))
+    assert index.dense, "the everywhere words are dense"
+    for t, term in index.dense.items():
+        lo, hi = index.indptr[t], index.indptr[t + 1]
+        expected = np.zeros(index.size, dtype=np.uint8)
+        expected[index.rows[lo:hi]] = index.impact[lo:hi]
+        assert np.array_equal(term.impact, expected)
+        assert (hi - lo) * 4 >= index.size
+        # The top postings: the highest impacts, highest first, holding every posting from
+        # ``covered`` up, and ``at_least`` counts them.
+        impact_of = dict(zip(index.rows[lo:hi].tolist(), index.impact[lo:hi].tolist(), strict=True))
+        assert [impact_of[r] for r in term.top_rows.tolist()] == term.top_impact.tolist()
+        assert (np.diff(term.top_impact.astype(int)) <= 0).all()
+        for level in range(max(term.covered, 1), 256):
+            assert term.at_least[level] == np.count_nonzero(index.impact[lo:hi] >= level)

@@ -24,10 +24,12 @@ from .build import (
     IndexBuilder,
     block_offsets,
     contributions,
+    dense_terms,
     doc_norm,
     idf_of,
 )
-from .topk import Scratch, top_k
+from .postings import Scratch
+from .topk import top_k
 
 INDEX_FORMAT = "2"
 
@@ -82,7 +84,8 @@ class BM25Index:
         self.passage_ids = passage_ids
         self.params = params
         self.norm = doc_norm(arrays.doc_len, params.k1, params.b)
-        self.scratch = Scratch(len(passage_ids))
+        self.dense = dense_terms(arrays.indptr, arrays.rows, arrays.impact, len(passage_ids))
+        self.scratch = Scratch(len(passage_ids), arrays.tf.dtype)
 
     @property
     def size(self) -> int:
@@ -218,7 +221,8 @@ class BM25Index:
         arrays = (self.idf, self.indptr, self.rows, self.tf, self.impact, self.max_contrib)
         more = (self.champ_indptr, self.champ_rows, self.block_max, self.block_offsets)
         rest = (self.doc_len, self.passage_ids, self.norm)
-        return sum(a.nbytes for a in (*arrays, *more, *rest))
+        dense = sum(term.nbytes for term in self.dense.values())
+        return sum(a.nbytes for a in (*arrays, *more, *rest)) + dense
 
     # --- persistence -------------------------------------------------------------------------
 

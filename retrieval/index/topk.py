@@ -4,34 +4,42 @@ MaxScore (Turtle and Flood; as in Lucene and PISA) with block-max skipping, done
 with numpy, since per-passage loops in Python would cost more than they save:
 
 1. Seed: score exactly the champions (each term's best passages); the k-th best of those scores,
-   ``theta``, is a lower bound of the final k-th best score.
-2. Split: sort the terms by their largest contribution ``ub``; the longest prefix whose ``ub`` add up
-   to less than ``theta`` is non-essential: a passage with only those terms cannot reach the top k.
+   ``theta``, is a lower bound of the final k-th best score. So is what the block maxima of a
+   long list tell of its k-th best contribution (the floor), which matters when k is larger
+   than the champions are many.
+2. Split: the non-essential terms are those with the most postings in all whose largest
+   contributions ``ub`` add up to less than ``theta``: a passage with only those cannot reach the
+   top k.
 3. Gather: only passages in an essential list can. The essential lists (and the non-essential ones
    no longer than them) are accumulated, as one-byte impact bounds in float32, into a per-thread
-   scratch array (cleared by list, or whole when that is cheaper); the passages of the essential lists whose bound, plus the ``ub`` of the terms not
-   accumulated, reaches ``theta`` are the candidates. A very long essential list (a common word)
-   is not accumulated when few of its blocks reach its own threshold: its passages outside every
-   accumulated list are gathered by that threshold, skipping whole blocks on their block maximum.
+   scratch array (cleared by list, or whole when that is cheaper); the passages of the essential
+   lists whose bound, plus the ``ub`` of the terms not accumulated, reaches ``theta`` are the
+   candidates. A very long essential list is not accumulated when few of its blocks reach its
+   own threshold: its passages outside every accumulated list are gathered by that threshold,
+   skipping whole blocks on their block maximum.
 4. Score in batches, best bound first: score a batch exactly, raise ``theta`` to the k-th best
    score so far, drop the candidates whose bound fell below it. While many candidates are left,
-   first tighten their bounds by looking up (binary search) a loose term's impacts on them.
+   first tighten their bounds with a loose term's contribution to each (see
+   :mod:`retrieval.index.postings` for the lookups).
 
-Very common words have a small ``ub`` and usually end up non-essential: their long lists are then
-only looked up for the passages kept, never scanned. Scores are computed in query order exactly as
-rank-bm25 does, and every bound is padded for rounding, so that it can only keep a candidate more,
-never drop one: the result is exact, not approximate.
+Steps 2-4 are a pass over the passages of some lists. Words in nearly every passage (whose IDF
+rank-bm25 floors, so that they may weigh as much as a fairly rare word) have dense arrays: when
+one is essential, a first pass gathers only the other lists, the dense terms looked up in its
+candidates; that raises ``theta``, usually above what a passage with only dense terms can score,
+and their lists are then never read. Otherwise a second pass considers the passages of none of
+the first pass's lists. Scores are computed in query order exactly as rank-bm25 does, and every
+bound is padded for rounding, so that it can only keep a candidate more, never drop one: the
+result is exact, not approximate.
 """
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass, field
-from typing import Protocol
 
 import numpy as np
 
 from .build import BLOCK, QUANT_LEVELS
+from .postings import Postings, exact_scores, impacts_at
 
 SLACK = 1e-9
 # Score the allowed rows directly when they are few next to the postings the query would read.
@@ -50,48 +58,12 @@ _REFINE_AT = 4
 _BATCH_GROWTH = 4
 # When more postings than 1 / _CLEAR_SHARE of the passages are accumulated, clear the whole array.
 _CLEAR_SHARE = 8
-
-
-class _K1(Protocol):
-    @property
-    def k1(self) -> float: ...
-
-
-class Postings(Protocol):
-    """What top-k reads of an index (:class:`~retrieval.index.bm25.BM25Index` has it all); named
-    here so that this module does not import the index type that calls it."""
-
-    idf: np.ndarray
-    indptr: np.ndarray
-    rows: np.ndarray
-    tf: np.ndarray
-    impact: np.ndarray
-    max_contrib: np.ndarray
-    champ_indptr: np.ndarray
-    champ_rows: np.ndarray
-    block_max: np.ndarray
-    block_offsets: np.ndarray
-    norm: np.ndarray
-    scratch: Scratch
-
-    @property
-    def size(self) -> int: ...
-
-    @property
-    def params(self) -> _K1: ...
-
-    def dense_scores(self, query: list[int]) -> np.ndarray: ...
-
-
-class Scratch(threading.local):
-    """Per-thread accumulators of one index, all zero between queries."""
-
-    def __init__(self, size: int) -> None:
-        # Written once here so that the pages are mapped now, not page-faulted in mid-query.
-        self.acc = np.empty(size, dtype=np.float32)
-        self.acc.fill(0.0)
-        self.mark = np.empty(size, dtype=bool)
-        self.mark.fill(False)
+# When the essential lists hold this many postings, a probe first reads about 1 / _PROBE_SHARE of
+# each list (its highest impacts) to raise theta: the split after it leaves more non-essential.
+_PROBE_MIN = 65536
+_PROBE_SHARE = 16
+# Up to this many distinct terms, the split weighs every subset of them.
+_SPLIT_EXACT = 10
 
 
 def top_k(
@@ -113,8 +85,9 @@ def top_k(
         return _dense_top(index, query, k, allowed)
     search = _Search.of(index, query, uniq, k, allowed)
     _seed(search)
-    non_essential, essential = _split(search)
-    _score(search, _gather(search, non_essential, essential))
+    terms = uniq
+    while terms:
+        terms = _pass(search, terms)
     return _select(np.concatenate(search.pool_rows), np.concatenate(search.pool_scores), k)
 
 
@@ -130,9 +103,9 @@ class _Search:
     mask: np.ndarray | None  # the allowed rows, when the search is narrowed
     ub: dict[int, float]
     df: dict[int, int]
-    seeds: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))
     pool_rows: list[np.ndarray] = field(default_factory=list)
     pool_scores: list[np.ndarray] = field(default_factory=list)
+    floor: float = 0.0  # a lower bound of the k-th best score known without scoring
     theta: float = 0.0
 
     @classmethod
@@ -157,7 +130,7 @@ class _Search:
         """Score ``rows`` (distinct, not scored before) exactly; raise ``theta``."""
         self.pool_rows.append(rows)
         self.pool_scores.append(exact_scores(self.index, rows, self.query, self.uniq))
-        self.theta = _kth(np.concatenate(self.pool_scores), self.k)
+        self.theta = max(_kth(np.concatenate(self.pool_scores), self.k), self.floor)
 
 
 @dataclass(slots=True)
@@ -173,8 +146,13 @@ class _Candidates:
 
 
 def _seed(search: _Search) -> None:
-    """1. Seed theta with the champions."""
+    """1. Seed theta with the champions, and with what the block maxima tell of each term's k-th
+    best contribution (the champions alone say nothing of it when k is larger than they are)."""
     index, k = search.index, search.k
+    if search.mask is None:
+        search.floor = max(
+            (_kth_floor(index, t, k, search.ub[t]) for t in search.uniq), default=0.0
+        )
     champ = index.champ_indptr
     seeds = np.unique(
         np.concatenate(
@@ -183,22 +161,93 @@ def _seed(search: _Search) -> None:
     )
     if search.mask is not None:
         seeds = seeds[search.mask[seeds]]
-    search.seeds = seeds
     search.score(seeds)
 
 
-def _split(search: _Search) -> tuple[list[int], list[int]]:
-    """2. Split the terms into non-essential (a prefix by ub) and essential."""
-    ub = search.ub
-    by_ub = sorted(search.uniq, key=ub.__getitem__)
-    total = 0.0
-    split = 0
-    for t in by_ub:
-        if (total + ub[t]) * (1 + SLACK) >= search.theta:
-            break
-        total += ub[t]
-        split += 1
-    return by_ub[:split], by_ub[split:]
+def _pass(search: _Search, terms: list[int]) -> list[int]:
+    """2-4. Among the passages in the lists of ``terms`` (and in none of those gathered by an
+    earlier pass), find every one that may reach the top k and score it. Returns the terms
+    whose lists hold passages that the pass left for a later one (none when it left nothing).
+
+    When a very common (dense) term is essential, the other lists are gathered first, their
+    bounds tightened by cheap lookups of the dense terms: that usually raises theta above what
+    the passages with only dense terms can score, and their lists are never read."""
+    ub, dense = search.ub, search.index.dense
+    if sum(ub[t] for t in terms) * (1 + SLACK) < search.theta:
+        return []
+    non_essential, essential = _split(search, terms, search.theta)
+    if sum(search.df[t] for t in essential) >= _PROBE_MIN:
+        _probe(search, terms, essential)
+        non_essential, essential = _split(search, terms, search.theta)
+    common = [t for t in terms if t in dense]
+    others = [t for t in terms if t not in dense]
+    if others and any(t in dense for t in essential):
+        budget = search.theta - sum(ub[t] for t in common) * (1 + SLACK)
+        non_essential, essential = _split(search, others, budget)
+        _score(search, _gather(search, non_essential + common, essential))
+        return [t for t in terms if t not in essential]
+    _score(search, _gather(search, non_essential, essential))
+    return []
+
+
+def _probe(search: _Search, terms: list[int], essential: list[int]) -> None:
+    """Raise theta with the passages that look best: the highest impacts of one list (about
+    1 / _PROBE_SHARE of its postings) plus the dense terms' contributions; the best of those
+    passages are scored exactly. Only a guess of where the top k are: any passages scored give
+    a lower bound of the k-th best score. The list is the shortest that is not dense (the pass
+    gathers those first), or else the shortest essential one."""
+    index, ub, dense = search.index, search.ub, search.index.dense
+    others = [t for t in terms if t not in dense]
+    t = min(others or essential, key=search.df.__getitem__)
+    lo, hi = int(index.indptr[t]), int(index.indptr[t + 1])
+    batch = max(_FIRST_BATCH, 2 * search.k)
+    impact = index.impact[lo:hi]
+    want = max(batch, (hi - lo) // _PROBE_SHARE)
+    if t in dense and want <= len(dense[t].top_rows):
+        cand, value = dense[t].top_rows[:want], dense[t].top_impact[:want] * (ub[t] / QUANT_LEVELS)
+    else:
+        if hi - lo > want:
+            sample = np.sort(impact[:: max(1, (hi - lo) // 1024)])
+            level = sample[len(sample) - 1 - len(sample) * want // (hi - lo)]
+            pos = lo + np.flatnonzero(impact >= level)
+        else:
+            pos = np.arange(lo, hi)
+        cand, value = index.rows[pos], index.impact[pos] * (ub[t] / QUANT_LEVELS)
+    for d in terms:
+        if d in dense and d != t:
+            value += impacts_at(index, d, cand) * (ub[d] / QUANT_LEVELS)
+    mark = index.scratch.mark
+    done = np.concatenate(search.pool_rows)
+    mark[done] = True
+    keep = ~mark[cand]
+    if search.mask is not None:
+        keep &= search.mask[cand]
+    mark[done] = False
+    cand, value = cand[keep], value[keep]
+    if len(cand) > batch:
+        cand = cand[np.argpartition(-value, batch)[:batch]]
+    search.score(np.sort(cand))
+
+
+def _split(search: _Search, terms: list[int], budget: float) -> tuple[list[int], list[int]]:
+    """Split ``terms`` into non-essential and essential (each by ub): the non-essential are the
+    terms with the most postings in all whose ub add up to less than ``budget`` (a passage with
+    only those cannot reach it); the fewer postings the essential lists have, the less is read."""
+    ub, df = search.ub, search.df
+    by_ub = sorted(terms, key=ub.__getitem__)
+    if len(by_ub) <= _SPLIT_EXACT:
+        # Every subset at once: a bit matrix of them times the terms' ub and list lengths.
+        bits = (np.arange(1 << len(by_ub))[:, None] >> np.arange(len(by_ub))) & 1
+        total = bits @ np.array([ub[t] for t in by_ub])
+        postings = np.where(total * (1 + SLACK) < budget, bits @ [df[t] for t in by_ub], -1)
+        chosen = bits[int(np.argmax(postings))].astype(bool).tolist()
+    else:  # the longest prefix by ub that fits, as MaxScore does
+        chosen, total = [], 0.0
+        for t in by_ub:
+            total += ub[t]
+            chosen.append(total * (1 + SLACK) < budget and all(chosen))
+    non_essential = [t for t, c in zip(by_ub, chosen, strict=True) if c]
+    return non_essential, [t for t, c in zip(by_ub, chosen, strict=True) if not c]
 
 
 def _gather(search: _Search, non_essential: list[int], essential: list[int]) -> _Candidates:
@@ -207,7 +256,7 @@ def _gather(search: _Search, non_essential: list[int], essential: list[int]) -> 
     non-essential lists no longer than the accumulated ones are accumulated too, for bounds per
     passage rather than per term. Every other ("loose") term adds its ub to the bounds."""
     index, ub, df, theta = search.index, search.ub, search.df, search.theta
-    by_ub = non_essential + essential
+    by_ub = sorted(non_essential + essential, key=ub.__getitem__)
     huge: list[int] = []
     other = sum(ub[t] for t in non_essential)
     for t in sorted(essential, key=df.__getitem__, reverse=True):
@@ -218,7 +267,9 @@ def _gather(search: _Search, non_essential: list[int], essential: list[int]) -> 
     accumulated = [t for t in essential if t not in huge]
     postings = sum(df[t] for t in accumulated)
     limit = _ACCUMULATE_RATIO * postings + _ACCUMULATE_MIN
-    tighter = [t for t in non_essential if df[t] <= limit] if accumulated else []
+    # A dense term is looked up in the candidates at no more cost than adding its ub to them.
+    dense = index.dense
+    tighter = [t for t in non_essential if df[t] <= limit and t not in dense] if accumulated else []
     loose = [t for t in by_ub if t not in accumulated and t not in tighter]
     rest = sum(ub[t] for t in loose) * (1 + SLACK)
     need = max((theta - rest) * (1 - SLACK), 1e-300)
@@ -260,46 +311,67 @@ def _gather(search: _Search, non_essential: list[int], essential: list[int]) -> 
 
 def _score(search: _Search, candidates: _Candidates) -> None:
     """4. Score the candidates in batches, best bound first, raising theta as we go; while many
-    are left, first replace a loose term's ub in their bounds by their own impacts (lookups)."""
+    are left, first replace a loose term's ub in their bounds by its impact bound on each
+    (dense terms first: their lookups cost the least)."""
     index, ub, huge = search.index, search.ub, candidates.huge
-    cand, upper, source = candidates.rows, candidates.upper, candidates.source
     batch = max(_FIRST_BATCH, 2 * search.k)
-    refinable = candidates.loose[::-1]
-    ordered = False
-    while len(cand):
-        theta = search.theta
-        if theta > 0:
-            alive = np.flatnonzero(upper >= theta * (1 - SLACK))
-            cand, upper, source = cand[alive], upper[alive], source[alive]
-        if len(search.pool_rows) > 1 and len(cand) > _REFINE_AT * batch and refinable:
-            if not ordered:
-                order = np.argsort(cand)
-                cand, upper, source = cand[order], upper[order], source[order]
-                ordered = True
+    dense = index.dense
+    refinable = sorted(candidates.loose, key=lambda t: (t not in dense, -ub[t]))
+    # Parallel columns, filtered together: rows, bounds and which list found each (only when some
+    # were found by a long list's scan).
+    cols = {"rows": candidates.rows, "upper": candidates.upper}
+    if huge:
+        cols["source"] = candidates.source
+    # Passages scored before (the seeds, an earlier pass) may be gathered again: not scored twice.
+    done = np.concatenate(search.pool_rows)
+    while len(cols["rows"]):
+        if search.theta > 0:
+            cols = _filtered(cols, cols["upper"] >= search.theta * (1 - SLACK))
+        scored = len(search.pool_rows) > 1
+        if refinable and len(cols["rows"]) > _REFINE_AT * batch and scored:
             t = refinable.pop(0)
             step = ub[t] * (1 + SLACK) / QUANT_LEVELS
-            delta = _impacts(index, t, cand) * step - ub[t] * (1 + SLACK)
+            delta = impacts_at(index, t, cols["rows"]) * step - ub[t] * (1 + SLACK)
             if t in huge:  # its own candidates have their impact of t in the bound already
-                delta[source == huge.index(t)] = 0.0
-            upper += delta
+                delta[cols["source"] == huge.index(t)] = 0.0
+            cols["upper"] += delta
             continue
-        if len(cand) <= batch:
-            take, cand = cand, cand[:0]
+        upper = cols["upper"]
+        if not len(upper):
+            break
+        if len(upper) <= batch:
+            take, cols = cols["rows"], _filtered(cols, np.zeros(len(upper), dtype=bool))
         else:
             # About the best ``batch`` by bound; any batch keeps the result exact, so a
             # threshold from a sample does instead of a partition of every bound.
             sample = np.sort(upper[:: max(1, len(upper) // (4 * batch))])
-            cut = sample[max(0, len(sample) - -(-len(sample) * batch // len(upper)))]
-            best = upper >= cut
-            take, cand = cand[best], cand[~best]
-            upper, source = upper[~best], source[~best]
-        # The seeds were scored first; the candidates have not been told apart from them.
+            best = upper >= sample[max(0, len(sample) - -(-len(sample) * batch // len(upper)))]
+            take, cols = cols["rows"][best], _filtered(cols, ~best)
         mark = index.scratch.mark
-        mark[search.seeds] = True
+        mark[done] = True
         take = np.sort(take[~mark[take]])
-        mark[search.seeds] = False
+        mark[done] = False
         search.score(take)
         batch *= _BATCH_GROWTH
+
+
+def _filtered(cols: dict[str, np.ndarray], keep: np.ndarray) -> dict[str, np.ndarray]:
+    """The columns at the rows where ``keep`` is true (as they are when it always is)."""
+    at = np.flatnonzero(keep)
+    if len(at) == len(keep):
+        return cols
+    return {name: col[at] for name, col in cols.items()}
+
+
+def _kth_floor(index: Postings, t: int, k: int, ub: float) -> float:
+    """A lower bound of the k-th best score from term ``t`` alone: k blocks have a posting with an
+    impact of at least the k-th largest block maximum L, so k passages score more than
+    ``(L - 1) / QUANT_LEVELS * ub`` (an impact is the contribution's ceiling on that scale)."""
+    b0, b1 = int(index.block_offsets[t]), int(index.block_offsets[t + 1])
+    if b1 - b0 < k:
+        return 0.0
+    level = int(np.partition(index.block_max[b0:b1], b1 - b0 - k)[b1 - b0 - k])
+    return max(level - 1, 0) * ub / QUANT_LEVELS * (1 - SLACK)
 
 
 def _selective(index: Postings, t: int, need: float, ub: float) -> bool:
@@ -311,14 +383,6 @@ def _selective(index: Postings, t: int, need: float, ub: float) -> bool:
     return int(np.count_nonzero(index.block_max[b0:b1] >= level)) * _HUGE_SHARE < b1 - b0
 
 
-def _impacts(index: Postings, t: int, rows: np.ndarray) -> np.ndarray:
-    """The impacts of term ``t`` on ``rows`` (ascending), 0 where ``t`` is absent."""
-    lo, hi = int(index.indptr[t]), int(index.indptr[t + 1])
-    pos = lo + np.searchsorted(index.rows[lo:hi], rows)
-    np.minimum(pos, hi - 1, out=pos)
-    return np.where(index.rows[pos] == rows, index.impact[pos], 0)
-
-
 def _single_list(index: Postings, t: int, need: float, ub: float) -> tuple[np.ndarray, np.ndarray]:
     """Rows of ``t`` whose impact bound reaches ``need``, and the bounds; block-max skipping."""
     lo, hi = int(index.indptr[t]), int(index.indptr[t + 1])
@@ -328,6 +392,10 @@ def _single_list(index: Postings, t: int, need: float, ub: float) -> tuple[np.nd
     level = max(int(np.floor(need / step)), 1)
     if level > QUANT_LEVELS:
         return index.rows[:0], np.zeros(0)
+    dense = index.dense.get(t)
+    if dense is not None and level >= dense.covered:  # its best postings, read without a scan
+        count = int(dense.at_least[level])
+        return dense.top_rows[:count], dense.top_impact[:count] * step
     b0, b1 = int(index.block_offsets[t]), int(index.block_offsets[t + 1])
     blocks = np.flatnonzero(index.block_max[b0:b1] >= level)
     if len(blocks) * 4 >= b1 - b0:  # most blocks qualify: scan the list
@@ -362,45 +430,22 @@ def _accumulate(
         np.add.at(acc, rows, index.impact[lo:hi] * np.float32(ub[t] / QUANT_LEVELS))
         rows_of.append(rows)
     found, bounds = [], []
+    # Compared in float32 against ``need`` rounded down, so that no passage is lost (the few
+    # just below it that this keeps are dropped later by their bounds); never a zero bound.
+    low = max(np.float32(need / pad * (1 - 2.0**-20)), np.float32(1e-38))
     for rows in rows_of[: len(essential)]:
-        values = acc[rows].astype(np.float64) * pad
-        keep = np.flatnonzero(values >= need)
-        found.append(rows[keep])
-        bounds.append(values[keep])
-        if not clear:
-            # Zeroed now, so that a passage in a later list too is not gathered twice.
-            acc[rows] = 0.0
-    if not clear:
+        keep = rows[acc[rows] >= low]
+        found.append(keep)
+        bounds.append(acc[keep].astype(np.float64) * pad)
+        # Zeroed once gathered, so that a passage in a later list too is not gathered again
+        # (the others are below ``need`` in every list); every posting when not cleared below.
+        acc[keep if clear else rows] = 0.0
+    if clear:
+        acc.fill(0.0)
+    else:
         for rows in rows_of[len(essential) :]:
             acc[rows] = 0.0
-        return np.concatenate(found).astype(np.int32), np.concatenate(bounds)
-    acc.fill(0.0)
-    cand, first = np.unique(np.concatenate(found), return_index=True)
-    return cand.astype(np.int32), np.concatenate(bounds)[first]
-
-
-def exact_scores(
-    index: Postings, rows: np.ndarray, query: list[int], uniq: list[int]
-) -> np.ndarray:
-    """rank-bm25's scores of ``rows`` (distinct): terms added in query order, bit for bit."""
-    if len(rows) == 0:
-        return np.zeros(0, dtype=np.float64)
-    pos = np.empty((len(uniq), len(rows)), dtype=np.int64)
-    starts = index.indptr[uniq]
-    ends = index.indptr[np.asarray(uniq) + 1]
-    for i in range(len(uniq)):
-        pos[i] = np.searchsorted(index.rows[starts[i] : ends[i]], rows)
-    pos += starts[:, None]
-    np.minimum(pos, (ends - 1)[:, None], out=pos)
-    freq = np.where(index.rows[pos] == rows, index.tf[pos], 0).astype(np.float64)
-    k1 = index.params.k1
-    # rank-bm25's expression, operand for operand: idf * (tf * (k1 + 1) / (tf + norm)).
-    per_term = index.idf[uniq][:, None] * (freq * (k1 + 1) / (freq + index.norm[rows]))
-    out = np.zeros(len(rows), dtype=np.float64)
-    slot = {t: i for i, t in enumerate(uniq)}
-    for t in query:
-        out += per_term[slot[t]]
-    return out
+    return np.concatenate(found).astype(np.int32), np.concatenate(bounds)
 
 
 def _kth(scores: np.ndarray, k: int) -> float:
