@@ -133,7 +133,7 @@ async def test_an_ingest_failing_while_reading_changes_nothing(
     await ingest(db, pages(tmp_path / "old", 6))
     before = rows(db)
     added = 0
-    add = staging.Staging.add
+    add = staging.Staging.add_staged
 
     def add_then_fail(self: staging.Staging, *args: object, **kwargs: object) -> None:
         nonlocal added
@@ -142,7 +142,7 @@ async def test_an_ingest_failing_while_reading_changes_nothing(
             raise OSError("disk full")
         add(self, *args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(staging.Staging, "add", add_then_fail)
+    monkeypatch.setattr(staging.Staging, "add_staged", add_then_fail)
     with pytest.raises(OSError, match="disk full"):
         await ingest(db, pages(tmp_path / "new", 12, "parole"))
     assert rows(db) == before

@@ -21,6 +21,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from functools import partial
+from itertools import islice
 from pathlib import Path
 from typing import Literal
 
@@ -42,7 +43,7 @@ from ..text import text_words
 from .files import file_digest, file_state, reader_version, settled, unchanged_record
 from .provenance import Ledger, is_under, read_document, text_hash
 from .spool import Spool
-from .staging import Staging
+from .staging import StagedDocument, Staging
 from .workers import Workers
 
 log = logging.getLogger(__name__)
@@ -51,6 +52,8 @@ log = logging.getLogger(__name__)
 # of them) is site furniture, not content: it is neither indexed nor quoted.
 BOILERPLATE_SHARE = 0.3
 BOILERPLATE_MIN_DOCS = 5
+# Documents a worker prepares per task (the results of a few megabytes at most).
+PREPARE_BATCH = 8
 
 
 @dataclass(frozen=True)
@@ -275,21 +278,26 @@ def prepare(
     """The second pass: strip, structure and chunk each document found, in worker processes for
     big ingests, and hand it to ``staging`` in reading order."""
     sources = (found.spool.read_bytes(place) for _, place in found.changed)
-    work = partial(prepare_packed, repeated=found.repeated, chunking=chunking)
+    batches = iter(lambda: list(islice(sources, PREPARE_BATCH)), [])
+    work = partial(
+        prepare_batch,
+        repeated=found.repeated,
+        chunking=chunking,
+        ingested_at=staging.ingested_at,
+    )
     texts = {p: found.known.boilerplate[p] for p in found.repeated if p in found.known.boilerplate}
     words: Counter[str] = Counter()
     boilerplate = documents = notes = 0
     last_report = time.monotonic()
-    for (document, passages, dropped, doc_words), doc_texts in workers.map(
-        work, sources, len(found.changed)
-    ):
-        words.update(doc_words)  # counted in C
-        for print_, text in doc_texts.items():
+    for batch in workers.map(work, batches, len(found.changed), chunk=1):
+        words.update(batch.words)  # counted in C
+        for print_, text in batch.texts.items():
             texts.setdefault(print_, text)
-        boilerplate += dropped
-        documents += 1
-        notes += len(document.notes)
-        staging.add(document, passages)
+        boilerplate += batch.dropped
+        notes += batch.notes
+        for staged in batch.documents:
+            staging.add_staged(staged)
+            documents += 1
         if time.monotonic() - last_report > 0.5:
             last_report = time.monotonic()
             progress(IngestProgress("chunking", found.files, documents, staging.passages))
@@ -354,14 +362,41 @@ def prepare_document(
     )
 
 
-def prepare_packed(
-    packed: bytes, repeated: frozenset[int], chunking: ChunkSettings
-) -> tuple[PreparedDocument, dict[int, str]]:
-    """:func:`prepare_document` of a source pickled with its text hash by :func:`read_file` (in
-    a worker process for big ingests), with the texts of the ``repeated`` paragraphs it holds."""
-    source, digest = pickle.loads(packed)
-    prepared = prepare_document(source, repeated, chunking, digest)
-    return prepared, paragraph_texts([source], repeated)
+@dataclass(frozen=True)
+class PreparedBatch:
+    """A few documents prepared (in a worker process for big ingests): each staged, in order,
+    and for them all the boilerplate paragraphs dropped, the notes, the surface words (each
+    document's distinct ones in turn: counted in the main process, in C) and the texts of the
+    boilerplate paragraphs they hold."""
+
+    documents: list[StagedDocument]
+    dropped: int
+    notes: int
+    words: list[str]
+    texts: dict[int, str]
+
+
+def prepare_batch(
+    packed: list[bytes], repeated: frozenset[int], chunking: ChunkSettings, ingested_at: str
+) -> PreparedBatch:
+    """:func:`prepare_document` of sources pickled with their text hashes by :func:`read_file`,
+    staged with their rows (``ingested_at`` in them)."""
+    staged: list[StagedDocument] = []
+    words: list[str] = []
+    texts: dict[int, str] = {}
+    dropped = notes = 0
+    for data in packed:
+        source, digest = pickle.loads(data)
+        document, passages, repeats, doc_words = prepare_document(
+            source, repeated, chunking, digest
+        )
+        staged.append(StagedDocument.of(document, passages, ingested_at))
+        words += doc_words
+        dropped += repeats
+        notes += len(document.notes)
+        for print_, text in paragraph_texts([source], repeated).items():
+            texts.setdefault(print_, text)
+    return PreparedBatch(staged, dropped, notes, words, texts)
 
 
 def corpus_digest(hashes: dict[str, str]) -> str:

@@ -11,7 +11,10 @@ end only copies rows.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable
+from dataclasses import dataclass
+from itertools import chain
+from operator import itemgetter
 from pathlib import Path
 
 import numpy as np
@@ -19,11 +22,42 @@ import numpy as np
 from ..index.bm25 import BM25Index, BM25Params
 from ..index.build import CHUNK_PASSAGES, IndexBuilder
 from ..models import Document, Passage
-from ..store import Rows, utc_now
+from ..store import DocumentRows, Rows, utc_now
 from .spool import Spool
 
 # Documents per batch of rows: one batch is read back and written at a time (a few megabytes).
 BATCH_DOCUMENTS = 64
+
+
+@dataclass(frozen=True)
+class StagedDocument:
+    """A document as staging takes it: its rows, and its passages' terms as positions in its
+    own list of distinct terms (numbers pickle, and map to the index's ids, in a few C calls;
+    hundreds of thousands of term strings would be unpickled and looked up one by one)."""
+
+    rows: DocumentRows
+    terms: list[str]  # the passages' distinct terms, in order of first occurrence
+    term_ids: np.ndarray  # every passage's terms in turn, as positions in ``terms``
+    lengths: np.ndarray  # terms per passage
+
+    @classmethod
+    def of(cls, document: Document, passages: list[Passage], ingested_at: str) -> StagedDocument:
+        """Made where the document is prepared (in a worker process for big ingests)."""
+        every = list(chain.from_iterable(p.terms for p in passages))
+        distinct = dict.fromkeys(every)  # first occurrences, in order
+        position = dict(zip(distinct, range(len(distinct)), strict=True))
+        ids = itemgetter(*every)(position) if len(every) > 1 else [position[t] for t in every]
+        return cls(
+            DocumentRows.of(document, passages, ingested_at),
+            list(distinct),
+            np.array(ids, dtype=np.int32),
+            np.fromiter(map(len, (p.terms for p in passages)), np.int32, len(passages)),
+        )
+
+    @property
+    def passages(self) -> int:
+        """How many passages the document has."""
+        return len(self.lengths)
 
 
 class Staging:
@@ -34,43 +68,56 @@ class Staging:
         self.passages = 0
         self._next_id = next_id
         self._builder = IndexBuilder(params.k1, params.b, params.epsilon)
-        self._ids: list[np.ndarray] = []
-        self._terms: list[Sequence[str]] = []
-        self._term_ids: list[int] = []
+        self._ids: list[np.ndarray] = []  # the passage ids, in the order indexed
+        # Passages staged, not yet indexed: their terms' ids and lengths, a document at a time.
+        self._term_ids: list[np.ndarray] = []
+        self._lengths: list[np.ndarray] = []
+        self._pending = 0
         self._spool: Spool[Rows] = Spool(folder)
         self._places: list[tuple[int, int]] = []
         self._rows = Rows()
-        self._ingested_at = utc_now()
+        self.ingested_at = utc_now()
 
     def add_stored(self, batches: Iterable[list[tuple[int, str]]]) -> None:
         """The stored passages that stay (id, space-joined terms), in id order: before any new."""
+        self._index_pending()
         for batch in batches:
             self._ids.append(np.fromiter((r[0] for r in batch), dtype=np.int64, count=len(batch)))
             self._builder.add(r[1].split() for r in batch)
 
     def add(self, document: Document, passages: list[Passage], *, rechunk: bool = False) -> None:
         """A new or changed document (with ``rechunk``, only its passages are new)."""
-        ids = range(self._next_id, self._next_id + len(passages))
-        numbered = list(zip(ids, passages, strict=True))
-        self._next_id += len(passages)
-        self.passages += len(passages)
-        for passage_id, passage in numbered:
-            self._term_ids.append(passage_id)
-            self._terms.append(passage.terms)
-        if len(self._terms) >= CHUNK_PASSAGES:
+        self.add_staged(StagedDocument.of(document, passages, self.ingested_at), rechunk=rechunk)
+
+    def add_staged(self, staged: StagedDocument, *, rechunk: bool = False) -> None:
+        """A document made by :meth:`StagedDocument.of` (with this staging's
+        :attr:`ingested_at`), in reading order."""
+        count = staged.passages
+        ids = range(self._next_id, self._next_id + count)
+        self._next_id += count
+        self.passages += count
+        # The document's terms get the index's ids here, in reading order: a term new to the
+        # vocabulary is numbered as if the passages' terms were added one by one.
+        self._term_ids.append(self._builder.ids_of(staged.terms)[staged.term_ids])
+        self._lengths.append(staged.lengths)
+        self._pending += count
+        if count:
+            self._ids.append(np.arange(ids.start, ids.stop, dtype=np.int64))
+        if self._pending >= CHUNK_PASSAGES:
             self._index_pending()
         if rechunk:
-            self._rows.replace_passages(document.doc_id, numbered)
+            self._rows.replace_passages(staged.rows, ids)
         else:
-            self._rows.add_document(document, numbered, self._ingested_at)
+            self._rows.add(staged.rows, ids)
         if len(self._rows) >= BATCH_DOCUMENTS:
             self._spool_pending()
 
     def _index_pending(self) -> None:
-        if self._terms:
-            self._ids.append(np.array(self._term_ids, dtype=np.int64))
-            self._builder.add(self._terms)
-            self._terms, self._term_ids = [], []
+        if self._pending:
+            self._builder.add_term_ids(
+                np.concatenate(self._lengths), np.concatenate(self._term_ids)
+            )
+            self._term_ids, self._lengths, self._pending = [], [], 0
 
     def _spool_pending(self) -> None:
         if len(self._rows):
