@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from retrieval import ArchiveService, RetrievalError
-from retrieval.ingest import staging, workers
+from retrieval.ingest import pipeline, staging, workers
 from retrieval.ingest.spool import Spool
 from retrieval.store import Rows, Writer
 
@@ -132,8 +132,9 @@ async def test_an_ingest_failing_while_reading_changes_nothing(
     db = tmp_path / "archive.sqlite3"
     await ingest(db, pages(tmp_path / "old", 6))
     before = rows(db)
+    monkeypatch.setattr(pipeline, "PREPARE_BATCH", 2)  # several batches staged before the failure
     added = 0
-    add = staging.Staging.add_staged
+    add = staging.Staging.add_documents
 
     def add_then_fail(self: staging.Staging, *args: object, **kwargs: object) -> None:
         nonlocal added
@@ -142,7 +143,7 @@ async def test_an_ingest_failing_while_reading_changes_nothing(
             raise OSError("disk full")
         add(self, *args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(staging.Staging, "add_staged", add_then_fail)
+    monkeypatch.setattr(staging.Staging, "add_documents", add_then_fail)
     with pytest.raises(OSError, match="disk full"):
         await ingest(db, pages(tmp_path / "new", 12, "parole"))
     assert rows(db) == before

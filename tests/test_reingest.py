@@ -21,7 +21,7 @@ from retrieval.chunking import DEFAULT_CHUNKING
 from retrieval.index.bm25 import DEFAULT_PARAMS
 from retrieval.ingest.pipeline import KnownFiles, find, prepare
 from retrieval.ingest.spool import Spool
-from retrieval.ingest.staging import StagedDocument, Staging
+from retrieval.ingest.staging import StagedDocuments, Staging
 from retrieval.ingest.workers import Workers
 from retrieval.models import (
     FileRecord,
@@ -143,9 +143,9 @@ class _Keeping(Staging):
         super().__init__(DEFAULT_PARAMS, 1)
         self.kept: list[DocumentRows] = []
 
-    def add_staged(self, staged: StagedDocument, *, rechunk: bool = False) -> None:
-        self.kept.append(staged.rows)
-        super().add_staged(staged, rechunk=rechunk)
+    def add_documents(self, staged: StagedDocuments, *, rechunk: bool = False) -> None:
+        self.kept += staged.rows
+        super().add_documents(staged, rechunk=rechunk)
 
 
 def read_again(

@@ -11,7 +11,7 @@ import pytest
 import retrieval.index.build as index_build
 import retrieval.ingest.staging as staging_module
 from retrieval.index.bm25 import DEFAULT_PARAMS, BM25Index
-from retrieval.ingest.staging import StagedDocument, Staging
+from retrieval.ingest.staging import StagedDocuments, Staging
 from retrieval.models import Document, Paragraph, Passage, SourceRef
 from retrieval.store import Rows
 
@@ -52,37 +52,53 @@ def test_staged_documents_index_as_their_passages_terms_one_by_one(
     monkeypatch.setattr(index_build, "CHUNK_PASSAGES", chunk)
     with Staging(DEFAULT_PARAMS, 100) as staging:
         staging.add_stored([stored[:2], stored[2:]])
-        for document, passages in documents:
-            staging.add_staged(StagedDocument.of(document, passages, staging.ingested_at))
+        for first in range(0, len(documents), 7):  # batches across the chunks' ends
+            staging.add_documents(
+                StagedDocuments.of(documents[first : first + 7], staging.ingested_at)
+            )
         index = staging.finish()
     assert list(index.passage_ids) == [1, 2, 3, 4, 5, *range(100, 100 + len(every) - 5)]
     assert _arrays(index) == _arrays(expected)
 
 
-def test_staged_rows_are_the_rows_of_the_document_and_its_numbered_passages() -> None:
-    document, passages = _document(1, random.Random(3))
-    staged = StagedDocument.of(document, passages, "now")
-    assert staged.passages == len(passages)
+def test_staged_rows_are_the_rows_of_the_documents_and_their_numbered_passages() -> None:
+    rng = random.Random(3)
+    documents = [_document(1, rng), _document(2, rng)]
+    passages = [p for _, ps in documents for p in ps]
+    staged = StagedDocuments.of(documents, "now")
+    assert staged.counts == [len(ps) for _, ps in documents]
     assert [staged.terms[i] for i in staged.term_ids] == [t for p in passages for t in p.terms]
     assert list(staged.lengths) == [len(p.terms) for p in passages]
     rows = Rows()
-    rows.add(staged.rows, range(7, 7 + len(passages)))
+    first = 7
+    for document_rows, count in zip(staged.rows, staged.counts, strict=True):
+        rows.add(document_rows, range(first, first + count))
+        first += count
     assert rows.documents == [
-        (document.doc_id, "Doc 1", None, None, "d1.txt", "h", "text", "now", "")
+        (f"d{n}", f"Doc {n}", None, None, f"d{n}.txt", "h", "text", "now", "") for n in (1, 2)
     ]
-    assert rows.paragraphs == [(document.doc_id, 1, "", 0, 4)]
+    assert rows.paragraphs == [("d1", 1, "", 0, 4), ("d2", 1, "", 0, 4)]
     assert rows.passages == [
         (7 + k, p.doc_id, p.ordinal, "", 1, 1, 0, 4, " ".join(p.terms))
         for k, p in enumerate(passages)
     ]
 
 
-def test_a_document_without_terms_stages_empty_arrays() -> None:
+def test_documents_without_terms_or_with_one_stage_as_their_terms() -> None:
     document, _ = _document(2, random.Random(1))
-    passage = Passage(document.doc_id, 0, "", 1, 1, 0, 4, ())
-    staged = StagedDocument.of(document, [passage], "now")
-    assert staged.terms == [] and staged.term_ids.dtype == np.int32 and len(staged.term_ids) == 0
-    single = StagedDocument.of(
-        document, [Passage(document.doc_id, 0, "", 1, 1, 0, 4, ("a",))], "now"
-    )
+    empty = StagedDocuments.of([(document, [Passage("d2", 0, "", 1, 1, 0, 4, ())])], "now")
+    assert empty.terms == [] and len(empty.term_ids) == 0 and list(empty.lengths) == [0]
+    single = StagedDocuments.of([(document, [Passage("d2", 0, "", 1, 1, 0, 4, ("a",))])], "now")
     assert single.terms == ["a"] and list(single.term_ids) == [0]
+
+
+def test_more_distinct_terms_than_two_bytes_number_index_alike() -> None:
+    document, _ = _document(3, random.Random(2))
+    terms = (*(f"t{i}" for i in range(70_000)), "t5", "t69999")
+    passages = [Passage("d3", 0, "", 1, 1, 0, 4, terms), Passage("d3", 1, "", 1, 1, 0, 4, ("t1",))]
+    staged = StagedDocuments.of([(document, passages)], "now")
+    assert staged.term_ids.dtype == np.int32
+    with Staging(DEFAULT_PARAMS, 1) as staging:
+        staging.add_documents(staged)
+        index = staging.finish()
+    assert _arrays(index) == _arrays(BM25Index.build([list(terms), ["t1"]]))

@@ -43,7 +43,7 @@ from ..text import text_words
 from .files import file_digest, file_state, reader_version, settled, unchanged_record
 from .provenance import Ledger, is_under, read_document, text_hash
 from .spool import Spool
-from .staging import StagedDocument, Staging
+from .staging import StagedDocuments, Staging
 from .workers import Workers
 
 log = logging.getLogger(__name__)
@@ -52,8 +52,8 @@ log = logging.getLogger(__name__)
 # of them) is site furniture, not content: it is neither indexed nor quoted.
 BOILERPLATE_SHARE = 0.3
 BOILERPLATE_MIN_DOCS = 5
-# Documents a worker prepares per task (the results of a few megabytes at most).
-PREPARE_BATCH = 8
+# Documents a worker prepares per task (their results weigh about a megabyte).
+PREPARE_BATCH = 16
 
 
 @dataclass(frozen=True)
@@ -286,18 +286,19 @@ def prepare(
         ingested_at=staging.ingested_at,
     )
     texts = {p: found.known.boilerplate[p] for p in found.repeated if p in found.known.boilerplate}
-    words: Counter[str] = Counter()
+    words: dict[str, int] = {}
     boilerplate = documents = notes = 0
     last_report = time.monotonic()
     for batch in workers.map(work, batches, len(found.changed), chunk=1):
-        words.update(batch.words)  # counted in C
+        count = words.get
+        for word, documents_with in batch.words.items():  # a batch's distinct words, once each
+            words[word] = count(word, 0) + documents_with
         for print_, text in batch.texts.items():
             texts.setdefault(print_, text)
         boilerplate += batch.dropped
         notes += batch.notes
-        for staged in batch.documents:
-            staging.add_staged(staged)
-            documents += 1
+        staging.add_documents(batch.documents)
+        documents += len(batch.documents.rows)
         if time.monotonic() - last_report > 0.5:
             last_report = time.monotonic()
             progress(IngestProgress("chunking", found.files, documents, staging.passages))
@@ -308,7 +309,7 @@ def prepare(
         staging.passages,
         notes,
         boilerplate,
-        dict(words),
+        words,
         tuple(sorted(texts.values())),
         {p: t for p, t in texts.items() if found.known.boilerplate.get(p) != t},
     )
@@ -364,15 +365,14 @@ def prepare_document(
 
 @dataclass(frozen=True)
 class PreparedBatch:
-    """A few documents prepared (in a worker process for big ingests): each staged, in order,
-    and for them all the boilerplate paragraphs dropped, the notes, the surface words (each
-    document's distinct ones in turn: counted in the main process, in C) and the texts of the
-    boilerplate paragraphs they hold."""
+    """A few documents prepared (in a worker process for big ingests): staged, in order, and for
+    them all the boilerplate paragraphs dropped, the notes, how many of them hold each surface
+    word, and the texts of the boilerplate paragraphs they hold."""
 
-    documents: list[StagedDocument]
+    documents: StagedDocuments
     dropped: int
     notes: int
-    words: list[str]
+    words: dict[str, int]
     texts: dict[int, str]
 
 
@@ -381,8 +381,8 @@ def prepare_batch(
 ) -> PreparedBatch:
     """:func:`prepare_document` of sources pickled with their text hashes by :func:`read_file`,
     staged with their rows (``ingested_at`` in them)."""
-    staged: list[StagedDocument] = []
-    words: list[str] = []
+    staged: list[tuple[Document, list[Passage]]] = []
+    words: Counter[str] = Counter()
     texts: dict[int, str] = {}
     dropped = notes = 0
     for data in packed:
@@ -390,13 +390,15 @@ def prepare_batch(
         document, passages, repeats, doc_words = prepare_document(
             source, repeated, chunking, digest
         )
-        staged.append(StagedDocument.of(document, passages, ingested_at))
-        words += doc_words
+        staged.append((document, passages))
+        words.update(doc_words)  # counted in C
         dropped += repeats
         notes += len(document.notes)
         for print_, text in paragraph_texts([source], repeated).items():
             texts.setdefault(print_, text)
-    return PreparedBatch(staged, dropped, notes, words, texts)
+    return PreparedBatch(
+        StagedDocuments.of(staged, ingested_at), dropped, notes, dict(words), texts
+    )
 
 
 def corpus_digest(hashes: dict[str, str]) -> str:

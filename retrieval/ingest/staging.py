@@ -30,34 +30,41 @@ BATCH_DOCUMENTS = 64
 
 
 @dataclass(frozen=True)
-class StagedDocument:
-    """A document as staging takes it: its rows, and its passages' terms as positions in its
-    own list of distinct terms (numbers pickle, and map to the index's ids, in a few C calls;
-    hundreds of thousands of term strings would be unpickled and looked up one by one)."""
+class StagedDocuments:
+    """Documents as staging takes them, in reading order: their rows, and their passages' terms
+    as positions in one list of the distinct terms of them all (numbers pickle, and map to the
+    index's ids, in a few C calls; every passage's term strings would be unpickled and looked up
+    one by one)."""
 
-    rows: DocumentRows
+    rows: list[DocumentRows]
+    counts: list[int]  # passages per document
     terms: list[str]  # the passages' distinct terms, in order of first occurrence
     term_ids: np.ndarray  # every passage's terms in turn, as positions in ``terms``
-    lengths: np.ndarray  # terms per passage
+    lengths: np.ndarray  # terms per passage, every passage in turn
 
     @classmethod
-    def of(cls, document: Document, passages: list[Passage], ingested_at: str) -> StagedDocument:
-        """Made where the document is prepared (in a worker process for big ingests)."""
+    def of(
+        cls, documents: Iterable[tuple[Document, list[Passage]]], ingested_at: str
+    ) -> StagedDocuments:
+        """Made where the documents are prepared (in a worker process for big ingests)."""
+        rows: list[DocumentRows] = []
+        counts: list[int] = []
+        passages: list[Passage] = []
+        for document, its_passages in documents:
+            rows.append(DocumentRows.of(document, its_passages, ingested_at))
+            counts.append(len(its_passages))
+            passages += its_passages
         every = list(chain.from_iterable(p.terms for p in passages))
         distinct = dict.fromkeys(every)  # first occurrences, in order
         position = dict(zip(distinct, range(len(distinct)), strict=True))
         ids = itemgetter(*every)(position) if len(every) > 1 else [position[t] for t in every]
         return cls(
-            DocumentRows.of(document, passages, ingested_at),
+            rows,
+            counts,
             list(distinct),
-            np.array(ids, dtype=np.int32),
+            np.array(ids, dtype=np.uint16 if len(distinct) <= 1 << 16 else np.int32),
             np.fromiter(map(len, (p.terms for p in passages)), np.int32, len(passages)),
         )
-
-    @property
-    def passages(self) -> int:
-        """How many passages the document has."""
-        return len(self.lengths)
 
 
 class Staging:
@@ -69,7 +76,7 @@ class Staging:
         self._next_id = next_id
         self._builder = IndexBuilder(params.k1, params.b, params.epsilon)
         self._ids: list[np.ndarray] = []  # the passage ids, in the order indexed
-        # Passages staged, not yet indexed: their terms' ids and lengths, a document at a time.
+        # Passages staged, not yet indexed: their terms' ids and lengths, as they came.
         self._term_ids: list[np.ndarray] = []
         self._lengths: list[np.ndarray] = []
         self._pending = 0
@@ -87,30 +94,34 @@ class Staging:
 
     def add(self, document: Document, passages: list[Passage], *, rechunk: bool = False) -> None:
         """A new or changed document (with ``rechunk``, only its passages are new)."""
-        self.add_staged(StagedDocument.of(document, passages, self.ingested_at), rechunk=rechunk)
+        staged = StagedDocuments.of([(document, passages)], self.ingested_at)
+        self.add_documents(staged, rechunk=rechunk)
 
-    def add_staged(self, staged: StagedDocument, *, rechunk: bool = False) -> None:
-        """A document made by :meth:`StagedDocument.of` (with this staging's
+    def add_documents(self, staged: StagedDocuments, *, rechunk: bool = False) -> None:
+        """Documents made by :meth:`StagedDocuments.of` (with this staging's
         :attr:`ingested_at`), in reading order."""
-        count = staged.passages
-        ids = range(self._next_id, self._next_id + count)
+        first = self._next_id
+        count = len(staged.lengths)
         self._next_id += count
         self.passages += count
-        # The document's terms get the index's ids here, in reading order: a term new to the
-        # vocabulary is numbered as if the passages' terms were added one by one.
+        # The terms get the index's ids here, in reading order: a term new to the vocabulary is
+        # numbered as if the passages' terms were added one by one.
         self._term_ids.append(self._builder.ids_of(staged.terms)[staged.term_ids])
         self._lengths.append(staged.lengths)
         self._pending += count
         if count:
-            self._ids.append(np.arange(ids.start, ids.stop, dtype=np.int64))
+            self._ids.append(np.arange(first, first + count, dtype=np.int64))
         if self._pending >= CHUNK_PASSAGES:
             self._index_pending()
-        if rechunk:
-            self._rows.replace_passages(staged.rows, ids)
-        else:
-            self._rows.add(staged.rows, ids)
-        if len(self._rows) >= BATCH_DOCUMENTS:
-            self._spool_pending()
+        for rows, passages in zip(staged.rows, staged.counts, strict=True):
+            ids = range(first, first + passages)
+            first += passages
+            if rechunk:
+                self._rows.replace_passages(rows, ids)
+            else:
+                self._rows.add(rows, ids)
+            if len(self._rows) >= BATCH_DOCUMENTS:
+                self._spool_pending()
 
     def _index_pending(self) -> None:
         if self._pending:
