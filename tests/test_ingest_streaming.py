@@ -7,6 +7,7 @@ import math
 import multiprocessing
 import os
 import sqlite3
+import time
 from pathlib import Path
 
 import pytest
@@ -124,6 +125,34 @@ async def test_an_ingest_in_workers_stores_what_one_in_this_process_stores(
     assert len(stored["documents"]) == 41  # with the bundled article
     assert all("Return to the MIM" not in r[7] for r in stored["documents"])
     assert stored == rows(tmp_path / "here.sqlite3")
+
+
+async def test_a_commit_failing_while_the_index_is_built_waits_for_it_and_changes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The index is laid out on a thread while the rows are copied: a failed copy rolls back,
+    # and the ingest ends only once that thread is done with the staging it is closing.
+    db = tmp_path / "archive.sqlite3"
+    await ingest(db, pages(tmp_path / "old", 6))
+    before = rows(db)
+    finish = staging.Staging.finish
+    built: list[bool] = []
+
+    def slow_finish(self: staging.Staging) -> object:
+        time.sleep(0.3)
+        index = finish(self)
+        built.append(True)
+        return index
+
+    async def fail(self: Writer, batch: Rows) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(staging.Staging, "finish", slow_finish)
+    monkeypatch.setattr(Writer, "insert_rows", fail)
+    with pytest.raises(OSError, match="disk full"):
+        await ingest(db, pages(tmp_path / "new", 12, "parole"))
+    assert built == [True]
+    assert rows(db) == before
 
 
 async def test_an_ingest_failing_while_reading_changes_nothing(

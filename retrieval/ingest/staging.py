@@ -136,9 +136,9 @@ class Staging:
             self._rows = Rows()
 
     def finish(self) -> BM25Index:
-        """The index of every passage added (blocking: for a worker thread)."""
+        """The index of every passage added (blocking: for a worker thread; it leaves the rows
+        alone, so :meth:`batches` may be read meanwhile)."""
         self._index_pending()
-        self._spool_pending()
         ids = np.concatenate(self._ids) if self._ids else np.zeros(0, dtype=np.int64)
         builder, self._ids = self._builder, []
         # Let the builder's vocabulary and per-chunk arrays go once the index is made, before
@@ -147,7 +147,8 @@ class Staging:
         return BM25Index.from_builder(builder, ids, self.params)
 
     async def batches(self) -> AsyncIterator[Rows]:
-        """The spooled rows, a batch at a time, in the order added (read off the event loop)."""
+        """The rows, a batch at a time, in the order added (read off the event loop)."""
+        self._spool_pending()
         for place in self._places:
             yield await asyncio.to_thread(self._spool.read, place)
 
