@@ -19,7 +19,7 @@ from pathlib import Path
 from retrieval import ArchiveService
 from retrieval.chunking import DEFAULT_CHUNKING
 from retrieval.index.bm25 import DEFAULT_PARAMS
-from retrieval.ingest.pipeline import KnownFiles, find, prepare
+from retrieval.ingest.pipeline import KnownFiles, ReadSource, find, prepare
 from retrieval.ingest.spool import Spool
 from retrieval.ingest.staging import StagedDocuments, Staging
 from retrieval.ingest.workers import Workers
@@ -27,7 +27,6 @@ from retrieval.models import (
     FileRecord,
     IngestReport,
     SkippedFile,
-    SourceDocument,
     SourceRoot,
     StoredDocument,
 )
@@ -152,7 +151,7 @@ def read_again(
     roots: list[SourceRoot], stored: dict[str, StoredDocument], known: KnownFiles
 ) -> ReadAgain:
     """Both passes of an ingest's reading, as the Indexer runs them."""
-    with Workers() as workers, Spool[tuple[SourceDocument, str]]() as spool, _Keeping() as staging:
+    with Workers() as workers, Spool[ReadSource]() as spool, _Keeping() as staging:
         found = find(roots, stored, lambda _: None, known, workers, spool)
         prepared = prepare(found, DEFAULT_CHUNKING, lambda _: None, workers, staging)
         return ReadAgain(

@@ -28,7 +28,6 @@ from ..models import (
     ReindexPlan,
     RemovedDocument,
     SkippedFile,
-    SourceDocument,
     SourceRoot,
     StoredDocument,
 )
@@ -41,6 +40,7 @@ from .pipeline import (
     KnownFiles,
     Prepared,
     ProgressCallback,
+    ReadSource,
     corpus_digest,
     find,
     merge_counts,
@@ -178,7 +178,7 @@ class Indexer:
         with (
             no_cycle_collection(),
             Workers() as workers,
-            Spool[tuple[SourceDocument, str]](self._folder()) as sources,
+            Spool[ReadSource](self._folder()) as sources,
         ):
             found = find(roots, stored, progress, known, workers, sources)
             removed = rule(found.ledger, found.skipped)

@@ -25,7 +25,13 @@ from itertools import islice
 from pathlib import Path
 from typing import Literal
 
-from ..boilerplate import paragraph_texts, repeated_prints, strip_boilerplate, unpack_prints
+from ..boilerplate import (
+    BlockPrints,
+    paragraph_texts,
+    repeated_prints,
+    strip_boilerplate,
+    unpack_prints,
+)
 from ..chunking import ChunkSettings, passages_for
 from ..layout import structure
 from ..models import (
@@ -67,6 +73,9 @@ class IngestProgress:
 
 
 ProgressCallback = Callable[[IngestProgress], None]
+
+# A document read, waiting to be prepared: its source, text hash and block fingerprints.
+ReadSource = tuple[SourceDocument, str, BlockPrints]
 
 
 @dataclass(frozen=True)
@@ -111,7 +120,7 @@ class Found:
     """
 
     changed: list[tuple[str, tuple[int, int]]]
-    spool: Spool[tuple[SourceDocument, str]]
+    spool: Spool[ReadSource]
     seen: set[str]
     skipped: list[SkippedFile]
     files: int
@@ -162,8 +171,8 @@ def read_file(path: Path, relative: str, base_url: str) -> FileRead:
         if isinstance(item, SkippedFile):
             items.append(item)
         else:
-            document = read_document(item)
-            packed = pickle.dumps((item, document.text_hash), pickle.HIGHEST_PROTOCOL)
+            document, prints = read_document(item)
+            packed = pickle.dumps((item, document.text_hash, prints), pickle.HIGHEST_PROTOCOL)
             items.append((document, packed))
     return FileRead(digest, items)
 
@@ -178,7 +187,7 @@ def find(
     progress: ProgressCallback,
     known: KnownFiles,
     workers: Workers,
-    spool: Spool[tuple[SourceDocument, str]],
+    spool: Spool[ReadSource],
 ) -> Found:
     """The first pass: read every root (files unchanged since ``known`` recorded them are not
     read again), admit each document in reading order, find the corpus's boilerplate.
@@ -343,15 +352,16 @@ def prepare_document(
     repeated: frozenset[int],
     chunking: ChunkSettings,
     digest: str | None = None,
+    prints: BlockPrints | None = None,
 ) -> PreparedDocument:
     """Strip boilerplate, structure and chunk one document (``digest``: its :func:`text_hash`,
-    when known).
+    ``prints``: its :func:`~retrieval.boilerplate.block_prints`, when known).
 
     Also returns how many paragraphs were dropped and the document's distinct surface words (the
     vocabulary spelling suggestions come from).
     """
     digest = digest or text_hash(source)
-    source, repeats = strip_boilerplate(source, repeated)
+    source, repeats = strip_boilerplate(source, repeated, prints)
     document, site_lines = structure(source)
     document = replace(document, text_hash=digest)
     words = text_words(document.text)  # tokenized once for the passages and the surface words
@@ -379,22 +389,23 @@ class PreparedBatch:
 def prepare_batch(
     packed: list[bytes], repeated: frozenset[int], chunking: ChunkSettings, ingested_at: str
 ) -> PreparedBatch:
-    """:func:`prepare_document` of sources pickled with their text hashes by :func:`read_file`,
+    """:func:`prepare_document` of sources pickled with their text hashes and block
+    fingerprints by :func:`read_file`,
     staged with their rows (``ingested_at`` in them)."""
     staged: list[tuple[Document, list[Passage]]] = []
     words: Counter[str] = Counter()
     texts: dict[int, str] = {}
     dropped = notes = 0
     for data in packed:
-        source, digest = pickle.loads(data)
+        source, digest, prints = pickle.loads(data)
         document, passages, repeats, doc_words = prepare_document(
-            source, repeated, chunking, digest
+            source, repeated, chunking, digest, prints
         )
         staged.append((document, passages))
         words.update(doc_words)  # counted in C
         dropped += repeats
         notes += len(document.notes)
-        for print_, text in paragraph_texts([source], repeated).items():
+        for print_, text in paragraph_texts([source], repeated, [prints]).items():
             texts.setdefault(print_, text)
     return PreparedBatch(
         StagedDocuments.of(staged, ingested_at), dropped, notes, dict(words), texts
