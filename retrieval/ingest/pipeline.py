@@ -58,8 +58,8 @@ log = logging.getLogger(__name__)
 # of them) is site furniture, not content: it is neither indexed nor quoted.
 BOILERPLATE_SHARE = 0.3
 BOILERPLATE_MIN_DOCS = 5
-# Documents a worker prepares per task (their results weigh about a megabyte).
-PREPARE_BATCH = 16
+# Documents a worker prepares per task (their results weigh a megabyte or two).
+PREPARE_BATCH = 32
 
 
 @dataclass(frozen=True)
