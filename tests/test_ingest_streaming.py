@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from retrieval import ArchiveService, RetrievalError
-from retrieval.ingest import pipeline, staging, workers
+from retrieval.ingest import prepare, staging, workers
 from retrieval.ingest.spool import Spool
 from retrieval.store import Rows, Writer
 
@@ -161,7 +161,7 @@ async def test_an_ingest_failing_while_reading_changes_nothing(
     db = tmp_path / "archive.sqlite3"
     await ingest(db, pages(tmp_path / "old", 6))
     before = rows(db)
-    monkeypatch.setattr(pipeline, "PREPARE_BATCH", 2)  # several batches staged before the failure
+    monkeypatch.setattr(prepare, "PREPARE_BATCH", 2)  # several batches staged before the failure
     added = 0
     add = staging.Staging.add_documents
 

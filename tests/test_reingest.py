@@ -19,7 +19,8 @@ from pathlib import Path
 from retrieval import ArchiveService
 from retrieval.chunking import DEFAULT_CHUNKING
 from retrieval.index.bm25 import DEFAULT_PARAMS
-from retrieval.ingest.pipeline import KnownFiles, ReadSource, find, prepare
+from retrieval.ingest.pipeline import KnownFiles, ReadSource, find
+from retrieval.ingest.prepare import prepare
 from retrieval.ingest.spool import Spool
 from retrieval.ingest.staging import StagedDocuments, Staging
 from retrieval.ingest.workers import Workers

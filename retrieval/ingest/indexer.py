@@ -38,15 +38,12 @@ from .pipeline import (
     Found,
     IngestProgress,
     KnownFiles,
-    Prepared,
     ProgressCallback,
     ReadSource,
     corpus_digest,
     find,
-    merge_counts,
-    prepare,
-    word_counts,
 )
+from .prepare import Prepared, merge_counts, prepare, word_counts
 from .provenance import Ledger, absolute, is_under, merge_roots, removals, resolved
 from .spool import Spool
 from .staging import Staging

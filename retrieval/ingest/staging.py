@@ -1,9 +1,10 @@
 """Documents on their way to the store: numbered, added to the index being built, and spooled to a
 temporary file as table rows until the commit writes them.
 
-An ingest prepares documents one at a time (in worker processes); each is given its passage ids
-(above every id used, in reading order), its passages' terms go into the :class:`IndexBuilder`
-(after those of the stored passages that stay), and its rows go to disk a batch at a time. So an
+An ingest prepares documents a few at a time (in worker processes), each with its rows made and
+its terms numbered (:class:`StagedDocuments`); here, in reading order, each is given its passage
+ids (above every id used), its passages' terms go into the :class:`IndexBuilder` (after those of
+the stored passages that stay), and its rows go to disk a batch at a time. So an
 ingest holds the index being built, not every document it read, and the write transaction at the
 end only copies rows.
 """
