@@ -4,10 +4,11 @@ Generates (once, cached by size) a `wget --mirror`-like folder of ``--pages`` pa
 ``--words`` words: old HTML 3/4 markup with `<font>` tags and `<br><br>` paragraphs, Latin-1 bytes
 without a charset declaration on a share of pages, the site's header paragraph and navigation links
 on every page, section headings, footnote markers and notes lists in the archive's several forms.
-Then runs `archive-bot ingest` on it in a fresh database (a separate process, so its peak memory is
-measured: the largest process, and the ingest with its worker processes together), and again: untouched (no file is read again), after touching every file (new
-modification times, same bytes: each file is hashed, none parsed) and after changing one page
-(only it is parsed). Prints a table and writes ``benchmarks/results/ingest.{json,md}``.
+Then runs `archive-bot ingest` on it in a fresh database (a separate process, so its peak memory
+is measured: the largest process, and the ingest with its worker processes together; and the CPU
+time, user + system, of all of them), and again: untouched (no file is read again), after
+touching every file (new modification times, same bytes: each file is hashed, none parsed) and
+after changing one page (only it is parsed). Prints a table and writes ``benchmarks/results/ingest.{json,md}``.
 
     python benchmarks/bench_ingest.py              # 10,000 pages of ~2,000 words
     python benchmarks/bench_ingest.py --pages 500  # a quick run
@@ -110,7 +111,8 @@ def make_mirror(folder: Path, pages: int, words: int) -> Path:
 
 # Runs a command and prints the peak RSS of its process tree, so each run is measured alone: the
 # largest single process (getrusage) and, sampled every 20 ms from /proc, the whole tree at once
-# (the ingest process and its worker processes together).
+# (the ingest process and its worker processes together), and the CPU time of the tree (user +
+# system: on a shared machine it varies less than the wall time).
 _MEASURE = """
 import os, resource, subprocess, sys, time
 def tree_kb(pid):
@@ -131,12 +133,13 @@ peak = 0
 while child.poll() is None:
     peak = max(peak, tree_kb(child.pid))
     time.sleep(0.02)
-print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, peak, child.returncode)
+usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(usage.ru_maxrss, peak, usage.ru_utime + usage.ru_stime, child.returncode)
 """
 
 
 def timed_ingest(db: Path, mirror: Path) -> dict:
-    """Run `archive-bot ingest` in a child process: wall time, summary lines and peak RSS."""
+    """Run `archive-bot ingest` in a child process: wall and CPU time, summary lines, peak RSS."""
     command = [sys.executable, "-m", "bot.cli", "--db", str(db), "ingest", str(mirror)]
     began = time.perf_counter()
     result = subprocess.run(
@@ -147,12 +150,13 @@ def timed_ingest(db: Path, mirror: Path) -> dict:
         env={**os.environ, "PYTHONPATH": str(ROOT)},
     )
     seconds = time.perf_counter() - began
-    peak_kb, tree_kb, code = result.stdout.split()
+    peak_kb, tree_kb, cpu, code = result.stdout.split()
     if code != "0":
         raise SystemExit(f"ingest failed:\n{result.stderr[-2000:]}")
     summary = [ln for ln in result.stderr.splitlines() if ln.startswith(("added", "passages"))]
     return {
         "seconds": round(seconds, 1),
+        "cpu_seconds": round(float(cpu), 1),
         "peak_rss_mb": round(int(peak_kb) / 1024, 1),
         "peak_tree_rss_mb": round(int(tree_kb) / 1024, 1),
         "summary": summary,
@@ -208,10 +212,11 @@ def main() -> None:
             f"Machine: {report['machine']['cpu']}, {report['machine']['cores']} cores, "
             f"Python {report['machine']['python']}.",
             "",
-            "| run | wall time (s) | peak memory, largest process (MB) | peak memory, all processes (MB) | result |",
-            "| --- | --- | --- | --- | --- |",
+            "| run | wall time (s) | CPU time (s) | peak memory, largest process (MB) | peak memory, all processes (MB) | result |",
+            "| --- | --- | --- | --- | --- | --- |",
             *(
-                f"| {name} | {run['seconds']} | {run['peak_rss_mb']} | {run['peak_tree_rss_mb']} "
+                f"| {name} | {run['seconds']} | {run['cpu_seconds']} | {run['peak_rss_mb']} "
+                f"| {run['peak_tree_rss_mb']} "
                 f"| {' / '.join(run['summary'])} |"
                 for name, run in (
                     ("first ingest", first),

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable, Set
+from collections.abc import Iterable, Iterator, Sequence, Set
 from dataclasses import replace
+from itertools import repeat
 
 import numpy as np
 
@@ -42,8 +43,28 @@ def normalise(text: str) -> str:
 
 def fingerprint(text: str) -> int:
     """A 64-bit fingerprint of a paragraph's normalised text (signed, as SQLite stores it)."""
-    digest = hashlib.blake2b(normalise(text).encode("utf-8"), digest_size=8).digest()
+    return _fingerprint_folded(" ".join(text.split()))
+
+
+def _fingerprint_folded(folded: str) -> int:
+    digest = hashlib.blake2b(folded.casefold().encode("utf-8"), digest_size=8).digest()
     return int.from_bytes(digest, "little", signed=True)
+
+
+# Each block's fingerprint, None for a heading or a note (see block_prints).
+BlockPrints = list[int | None]
+
+
+def block_prints(doc: SourceDocument, folded: Sequence[str] | None = None) -> BlockPrints:
+    """The fingerprint of each paragraph of ``doc``, None for its other blocks: computed once
+    (where it is read) for :func:`paragraph_prints`, :func:`strip_boilerplate` and
+    :func:`paragraph_texts`. ``folded``: the blocks' texts with whitespace collapsed, if known."""
+    if folded is None:
+        return [fingerprint(b.text) if b.kind == "paragraph" else None for b in doc.blocks]
+    return [
+        _fingerprint_folded(f) if b.kind == "paragraph" else None
+        for b, f in zip(doc.blocks, folded, strict=True)
+    ]
 
 
 def _may_repeat(block: Block) -> bool:
@@ -52,11 +73,17 @@ def _may_repeat(block: Block) -> bool:
     return block.kind == "paragraph" and len(block.text) <= MAX_BOILERPLATE_CHARS
 
 
-def paragraph_prints(doc: SourceDocument) -> bytes:
+def paragraph_prints(doc: SourceDocument, prints: BlockPrints | None = None) -> bytes:
     """The distinct fingerprints of a document's paragraphs that may be boilerplate, packed
-    (little-endian int64s): what the ingest counts, and the store keeps per document read."""
-    prints = {fingerprint(b.text) for b in doc.blocks if _may_repeat(b) and normalise(b.text)}
-    return np.array(sorted(prints), dtype="<i8").tobytes()
+    (little-endian int64s): what the ingest counts, and the store keeps per document read.
+    ``prints``: its :func:`block_prints`, if known."""
+    prints = block_prints(doc) if prints is None else prints
+    distinct = {
+        p
+        for b, p in zip(doc.blocks, prints, strict=True)
+        if p is not None and _may_repeat(b) and b.text.strip()
+    }
+    return np.array(sorted(distinct), dtype="<i8").tobytes()
 
 
 def unpack_prints(packed: bytes) -> list[int]:
@@ -80,30 +107,42 @@ def repeated_prints(
     return frozenset(found.tolist())
 
 
-def paragraph_texts(docs: Iterable[SourceDocument], wanted: Iterable[int]) -> dict[int, str]:
-    """The normalised texts of the ``wanted`` fingerprints that ``docs`` hold."""
+def paragraph_texts(
+    docs: Iterable[SourceDocument],
+    wanted: Iterable[int],
+    prints: Iterable[BlockPrints] | None = None,
+) -> dict[int, str]:
+    """The normalised texts of the ``wanted`` fingerprints that ``docs`` hold (``prints``:
+    their :func:`block_prints`, if known)."""
     missing = set(wanted)
     found: dict[int, str] = {}
+    known: Iterator[BlockPrints | None] = iter(prints) if prints is not None else repeat(None)
     for doc in docs:
-        for block in doc.blocks:
+        doc_prints = next(known)
+        for i, block in enumerate(doc.blocks):
             if not missing:
                 return found
             if not _may_repeat(block):
                 continue
-            print_ = fingerprint(block.text)
+            print_ = doc_prints[i] if doc_prints is not None else None
+            if print_ is None:
+                print_ = fingerprint(block.text)
             if print_ in missing:
                 found[print_] = normalise(block.text)
                 missing.discard(print_)
     return found
 
 
-def strip_boilerplate(doc: SourceDocument, repeated: Set[int]) -> tuple[SourceDocument, int]:
-    """The document without its repeated paragraphs (by fingerprint), and how many blocks
-    were dropped."""
+def strip_boilerplate(
+    doc: SourceDocument, repeated: Set[int], prints: BlockPrints | None = None
+) -> tuple[SourceDocument, int]:
+    """The document without its repeated paragraphs (by fingerprint; ``prints``: its
+    :func:`block_prints`, if known), and how many blocks were dropped."""
     if not repeated:
         return doc, 0
+    prints = block_prints(doc) if prints is None else prints
     kept = tuple(
-        b for b in doc.blocks if not (b.kind == "paragraph" and fingerprint(b.text) in repeated)
+        b for b, p in zip(doc.blocks, prints, strict=True) if not (p is not None and p in repeated)
     )
     dropped = len(doc.blocks) - len(kept)
     return (replace(doc, blocks=kept) if dropped else doc), dropped
@@ -118,6 +157,8 @@ def clean_title(title: str) -> str | None:
 
 __all__ = [
     "MAX_BOILERPLATE_CHARS",
+    "BlockPrints",
+    "block_prints",
     "clean_title",
     "fingerprint",
     "normalise",

@@ -743,6 +743,63 @@ class Store:
 Row = tuple[object, ...]
 
 
+@dataclass(frozen=True)
+class DocumentRows:
+    """One document's rows, its passages' without their ids (those are given in reading order
+    when the document is staged): made where the document is prepared, in a worker process for
+    big ingests, so that the ingest's main process only appends them."""
+
+    doc_id: str
+    document: Row
+    paragraphs: list[Row]
+    passages: list[Row]  # each row but its first column, the passage id
+    notes: list[Row]
+    markers: list[Row]
+
+    @classmethod
+    def of(cls, document: Document, passages: Iterable[Passage], ingested_at: str) -> DocumentRows:
+        """The rows of a structured document with its passages (terms space-joined, to rebuild
+        the index without re-reading)."""
+        doc_id = document.doc_id
+        return cls(
+            doc_id,
+            (
+                doc_id,
+                document.title,
+                document.subtitle,
+                document.url,
+                str(document.source),
+                document.content_hash,
+                document.text,
+                ingested_at,
+                document.text_hash,
+            ),
+            [(doc_id, p.number, p.section, p.start, p.end) for p in document.paragraphs],
+            _passage_rows(passages),
+            [(doc_id, n, t) for n, t in sorted(document.notes.items())],
+            [
+                (doc_id, m.number, m.paragraph, m.sentence_start, m.sentence_end)
+                for m in document.markers
+            ],
+        )
+
+
+def _passage_rows(passages: Iterable[Passage]) -> list[Row]:
+    return [
+        (
+            p.doc_id,
+            p.ordinal,
+            p.section,
+            p.para_first,
+            p.para_last,
+            p.start,
+            p.end,
+            " ".join(p.terms),
+        )
+        for p in passages
+    ]
+
+
 @dataclass
 class Rows:
     """Documents and passages as the rows of each table, in insertion order: made off the event
@@ -763,51 +820,29 @@ class Rows:
         self, document: Document, passages: list[tuple[int, Passage]], ingested_at: str
     ) -> None:
         """One structured document with its numbered passages, notes and markers."""
-        doc_id = document.doc_id
-        self.documents.append(
-            (
-                doc_id,
-                document.title,
-                document.subtitle,
-                document.url,
-                str(document.source),
-                document.content_hash,
-                document.text,
-                ingested_at,
-                document.text_hash,
-            )
-        )
-        self.paragraphs.extend(
-            (doc_id, p.number, p.section, p.start, p.end) for p in document.paragraphs
-        )
-        self.add_passages(passages)
-        self.notes.extend((doc_id, n, t) for n, t in sorted(document.notes.items()))
-        self.markers.extend(
-            (doc_id, m.number, m.paragraph, m.sentence_start, m.sentence_end)
-            for m in document.markers
-        )
+        rows = DocumentRows.of(document, (p for _, p in passages), ingested_at)
+        self.add(rows, [i for i, _ in passages])
+
+    def add(self, rows: DocumentRows, passage_ids: Iterable[int]) -> None:
+        """A document's rows, its passages numbered ``passage_ids``."""
+        self.documents.append(rows.document)
+        self.paragraphs += rows.paragraphs
+        self._number(rows.passages, passage_ids)
+        self.notes += rows.notes
+        self.markers += rows.markers
 
     def add_passages(self, passages: list[tuple[int, Passage]]) -> None:
         """Numbered passages (terms space-joined, to rebuild the index without re-reading)."""
-        self.passages.extend(
-            (
-                passage_id,
-                p.doc_id,
-                p.ordinal,
-                p.section,
-                p.para_first,
-                p.para_last,
-                p.start,
-                p.end,
-                " ".join(p.terms),
-            )
-            for passage_id, p in passages
-        )
+        self._number(_passage_rows(p for _, p in passages), (i for i, _ in passages))
 
-    def replace_passages(self, doc_id: str, passages: list[tuple[int, Passage]]) -> None:
-        """A document's new passages, in place of those stored (a re-chunk)."""
-        self.rechunked.append(doc_id)
-        self.add_passages(passages)
+    def replace_passages(self, rows: DocumentRows, passage_ids: Iterable[int]) -> None:
+        """A document's new passages, numbered ``passage_ids``, in place of those stored (a
+        re-chunk)."""
+        self.rechunked.append(rows.doc_id)
+        self._number(rows.passages, passage_ids)
+
+    def _number(self, passages: list[Row], ids: Iterable[int]) -> None:
+        self.passages.extend((i, *row) for i, row in zip(ids, passages, strict=True))
 
     def extend(self, other: Rows) -> None:
         """Append ``other``'s rows after these."""

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from bisect import bisect_left
+from bisect import bisect_right
+from collections.abc import Callable
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from functools import lru_cache
@@ -272,15 +273,53 @@ def _surface_of_word(raw: str) -> tuple[str, ...]:
     return tuple(w for w in normalize_word(raw) if w not in STOP_WORDS and not w.isdigit())
 
 
-@dataclass(frozen=True)
-class TextWords:
-    """A text tokenized once, word by word, for the terms of many parts of it (the passages of a
-    document, which overlap) and its surface words: no part is tokenized again."""
+def _terms_of_piece(piece: str) -> tuple[str, ...]:
+    # A word never holds whitespace nor does a marker, so a whitespace-separated piece gives the
+    # words tokenizing the whole text gives inside it (the pattern's look-arounds see whitespace
+    # or nothing past the piece's ends, alike to them).
+    return tuple(chain.from_iterable(map(_terms_of_word, _WORD.findall(_masked(piece)))))
 
-    text: str
-    starts: list[int]  # where each word as written starts
-    written: list[str]
-    terms: list[tuple[str, ...]]  # each word's terms
+
+def _surface_of_piece(piece: str) -> tuple[str, ...]:
+    return tuple(chain.from_iterable(map(_surface_of_word, _WORD.findall(_masked(piece)))))
+
+
+class _Remembered(dict[str, tuple[str, ...]]):
+    """``make(piece)`` by piece, remembered: a hit is a plain dict lookup in C (an LRU cache
+    takes twice as long to keep its order). Forgets everything at ``LIMIT`` pieces."""
+
+    LIMIT = 1 << 17
+
+    def __init__(self, make: Callable[[str], tuple[str, ...]]) -> None:
+        super().__init__()
+        self._make = make
+
+    def __missing__(self, piece: str) -> tuple[str, ...]:
+        if len(self) >= self.LIMIT:
+            self.clear()
+        value = self[piece] = self._make(piece)
+        return value
+
+
+_PIECE_TERMS = _Remembered(_terms_of_piece)
+_PIECE_SURFACE = _Remembered(_surface_of_piece)
+
+
+class TextWords:
+    """A text tokenized once, for the terms of many parts of it (the passages of a document,
+    which overlap) and its surface words: no part is tokenized again.
+
+    The text is cut at whitespace (in C, several times faster than the word pattern), and each
+    piece's terms are remembered across texts: most pieces (``war,`` ``The``) recur.
+    """
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.pieces: list[str] = text.split()
+        self.terms: list[tuple[str, ...]] = list(map(_PIECE_TERMS.__getitem__, self.pieces))
+        # Positions between pieces whose piece index is known, ascending (see _pieces_before).
+        self._at = [0]
+        self._before = [0]
 
     def terms_between(self, start: int, end: int) -> list[str]:
         """:func:`terms` of ``text[start:end]``."""
@@ -291,22 +330,33 @@ class TextWords:
             # A word or a marker may cross an end: only an end beside whitespace (or the text's
             # own end) is sure to cut between words exactly as tokenizing the part alone does.
             return terms(text[start:end])
-        lo, hi = bisect_left(self.starts, start), bisect_left(self.starts, end)
+        lo = self._pieces_before(start)
+        hi = self._pieces_before(end) if end > start else lo
         return list(chain.from_iterable(self.terms[lo:hi]))
+
+    def _pieces_before(self, at: int) -> int:
+        """How many pieces lie before ``at``, a position beside whitespace (no piece crosses it).
+
+        Counted from the nearest position already known: the parts asked for come in reading
+        order, so the text is split about twice in all, not once per part.
+        """
+        i = bisect_right(self._at, at) - 1
+        known = self._at[i]
+        if known == at:
+            return self._before[i]
+        before = self._before[i] + len(self.text[known:at].split())
+        self._at.insert(i + 1, at)
+        self._before.insert(i + 1, before)
+        return before
 
     def surface(self) -> frozenset[str]:
         """The distinct :func:`surface_words` of the text."""
-        return frozenset(chain.from_iterable(map(_surface_of_word, set(self.written))))
+        return frozenset(chain.from_iterable(map(_PIECE_SURFACE.__getitem__, self.pieces)))
 
 
 def text_words(text: str) -> TextWords:
     """``text`` tokenized once (footnote markers are not words), for :class:`TextWords`."""
-    # Gaps and words alternate, as in `tokenize`: the running sum of their lengths gives each
-    # word's offset without a Python step per word.
-    parts: list[str] = _WORDS_AND_GAPS.split(_masked(text))
-    written = parts[1::2]
-    starts = list(accumulate(map(len, parts), initial=0))[1::2]
-    return TextWords(text, starts, written, list(map(_terms_of_word, written)))
+    return TextWords(text)
 
 
 def stem(word: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from retrieval.boilerplate import (
+    block_prints,
     fingerprint,
     normalise,
     paragraph_prints,
@@ -120,3 +121,23 @@ def test_a_header_paragraph_on_its_own_is_dropped() -> None:
     )
     assert document.text == "Body text."
     assert dropped == 1
+
+
+def test_fingerprints_computed_once_give_what_computing_them_again_gives() -> None:
+    long = "Word " * 300  # past MAX_BOILERPLATE_CHARS: stripped when repeated, never counted
+    doc = _doc(
+        1,
+        Block("heading", BANNER),
+        Block("paragraph", f"  {BANNER}\n"),
+        Block("paragraph", " \n "),
+        Block("paragraph", long),
+        Block("note", BANNER, 1),
+        Block("paragraph", "Its own text."),
+    )
+    prints = block_prints(doc)
+    assert prints[0] is None and prints[4] is None
+    assert block_prints(doc, [" ".join(b.text.split()) for b in doc.blocks]) == prints
+    assert paragraph_prints(doc, prints) == paragraph_prints(doc)
+    for repeated in ({fingerprint(BANNER)}, {fingerprint(long)}, {fingerprint(" ")}, set()):
+        assert strip_boilerplate(doc, repeated, prints) == strip_boilerplate(doc, repeated)
+        assert paragraph_texts([doc], repeated, [prints]) == paragraph_texts([doc], repeated)

@@ -154,3 +154,16 @@ def test_any_text_in_any_common_encoding_decodes(text: str) -> None:
             continue
         with contextlib.suppress(SourceError):  # control characters read as binary
             assert isinstance(decode_html(data, "fuzz"), str)
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        ("plain words", "plain words"),
+        ("tab\there\x07 bell\x1b", "tab\there bell"),
+        ("soft\u00adhyphen and\u2028line", "soft\u00adhyphen and\u2028line"),
+        ("del\x7f and nul\x00", "del and nul"),
+    ],
+)
+def test_repair_drops_control_characters_only(text: str, kept: str) -> None:
+    assert repair(text) == kept

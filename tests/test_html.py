@@ -14,6 +14,7 @@ from retrieval.boilerplate import clean_title
 from retrieval.errors import SourceError
 from retrieval.layout import structure
 from retrieval.models import SkippedFile, SourceDocument, SourceRef
+from retrieval.sources import html as html_module
 from retrieval.sources import read_all, read_source, source_files
 from retrieval.sources.base import SourceFile
 from retrieval.sources.encoding import decode_html
@@ -450,3 +451,12 @@ def test_a_page_of_plain_paragraphs_is_titled_as_its_text_would_be() -> None:
 
     as_html, as_text = read(page, "gender98b.html"), read(text, "gender98b.txt")
     assert as_html.title == as_text.title == "1998 MIM Congress: Clarity on what gender is"
+
+
+@given(st.text(alphabet=st.sampled_from(list("ab é\u00ad\u200b\t\n\u00a0\u2003.,")), max_size=40))
+@settings(max_examples=300)
+def test_counts_taken_from_normalised_text_are_the_counts_of_the_text(text: str) -> None:
+    normed = html_module._norm(text)
+    assert html_module._words(normed) == len(normed.split())
+    if text.isascii():
+        assert len(normed) - normed.count(" ") == len("".join(text.split()))

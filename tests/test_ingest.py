@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
 
-from retrieval import ArchiveService, BM25Index, RetrievalError, SkippedFile, SourceRef
+from retrieval import ArchiveService, RetrievalError, SkippedFile, SourceRef
+from retrieval.ingest.staging import Staging
 from retrieval.layout import structure
 from retrieval.sources import read_all
 from retrieval.sources.urls import doc_id_from_url
@@ -201,7 +203,7 @@ async def test_an_ingest_another_process_committed_under_is_refused(
     (ours / "zebra.txt").write_text("Zebras\n\nThe zebra crossing was painted in 1951.\n")
     (theirs / "quokka.txt").write_text("Quokkas\n\nThe quokka lives on Rottnest Island.\n")
     service = await ArchiveService.open(db, seed=[tiny_corpus, ours])
-    build_blobs = BM25Index.to_blobs
+    add_stored = Staging.add_stored
 
     async def ingest_elsewhere() -> None:
         other = await ArchiveService.open(db)
@@ -210,17 +212,17 @@ async def test_an_ingest_another_process_committed_under_is_refused(
         finally:
             await other.close()
 
-    def overtaken(index: BM25Index) -> dict[str, bytes]:
-        # Runs while our ingest builds its index outside any transaction: another writer
-        # commits its own ingest meanwhile (once; its own build passes straight through).
-        monkeypatch.setattr(BM25Index, "to_blobs", build_blobs)
+    def overtaken(self: Staging, batches: Iterable[list[tuple[int, str]]]) -> None:
+        # Runs while our ingest stages the index outside any transaction: another writer
+        # commits its own ingest meanwhile (once; its own staging passes straight through).
+        monkeypatch.setattr(Staging, "add_stored", add_stored)
         asyncio.run(ingest_elsewhere())
-        return build_blobs(index)
+        add_stored(self, batches)
 
-    # Ours only removes a document, so its index (built before theirs committed) would commit
+    # Ours only removes a document, so its index (staged before theirs committed) would commit
     # cleanly and leave their new document stored but never found.
     (ours / "zebra.txt").unlink()
-    monkeypatch.setattr(BM25Index, "to_blobs", overtaken)
+    monkeypatch.setattr(Staging, "add_stored", overtaken)
     try:
         with pytest.raises(RetrievalError, match="another process changed the index"):
             await service.ingest([ours], prune=True)

@@ -7,12 +7,13 @@ import math
 import multiprocessing
 import os
 import sqlite3
+import time
 from pathlib import Path
 
 import pytest
 
 from retrieval import ArchiveService, RetrievalError
-from retrieval.ingest import staging, workers
+from retrieval.ingest import prepare, staging, workers
 from retrieval.ingest.spool import Spool
 from retrieval.store import Rows, Writer
 
@@ -126,14 +127,43 @@ async def test_an_ingest_in_workers_stores_what_one_in_this_process_stores(
     assert stored == rows(tmp_path / "here.sqlite3")
 
 
+async def test_a_commit_failing_while_the_index_is_built_waits_for_it_and_changes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The index is laid out on a thread while the rows are copied: a failed copy rolls back,
+    # and the ingest ends only once that thread is done with the staging it is closing.
+    db = tmp_path / "archive.sqlite3"
+    await ingest(db, pages(tmp_path / "old", 6))
+    before = rows(db)
+    finish = staging.Staging.finish
+    built: list[bool] = []
+
+    def slow_finish(self: staging.Staging) -> object:
+        time.sleep(0.3)
+        index = finish(self)
+        built.append(True)
+        return index
+
+    async def fail(self: Writer, batch: Rows) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(staging.Staging, "finish", slow_finish)
+    monkeypatch.setattr(Writer, "insert_rows", fail)
+    with pytest.raises(OSError, match="disk full"):
+        await ingest(db, pages(tmp_path / "new", 12, "parole"))
+    assert built == [True]
+    assert rows(db) == before
+
+
 async def test_an_ingest_failing_while_reading_changes_nothing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     db = tmp_path / "archive.sqlite3"
     await ingest(db, pages(tmp_path / "old", 6))
     before = rows(db)
+    monkeypatch.setattr(prepare, "PREPARE_BATCH", 2)  # several batches staged before the failure
     added = 0
-    add = staging.Staging.add
+    add = staging.Staging.add_documents
 
     def add_then_fail(self: staging.Staging, *args: object, **kwargs: object) -> None:
         nonlocal added
@@ -142,7 +172,7 @@ async def test_an_ingest_failing_while_reading_changes_nothing(
             raise OSError("disk full")
         add(self, *args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(staging.Staging, "add", add_then_fail)
+    monkeypatch.setattr(staging.Staging, "add_documents", add_then_fail)
     with pytest.raises(OSError, match="disk full"):
         await ingest(db, pages(tmp_path / "new", 12, "parole"))
     assert rows(db) == before

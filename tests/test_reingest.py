@@ -19,21 +19,20 @@ from pathlib import Path
 from retrieval import ArchiveService
 from retrieval.chunking import DEFAULT_CHUNKING
 from retrieval.index.bm25 import DEFAULT_PARAMS
-from retrieval.ingest.pipeline import KnownFiles, find, prepare
+from retrieval.ingest.pipeline import KnownFiles, ReadSource, find
+from retrieval.ingest.prepare import prepare
 from retrieval.ingest.spool import Spool
-from retrieval.ingest.staging import Staging
+from retrieval.ingest.staging import StagedDocuments, Staging
 from retrieval.ingest.workers import Workers
 from retrieval.models import (
-    Document,
     FileRecord,
     IngestReport,
-    Passage,
     SkippedFile,
-    SourceDocument,
     SourceRoot,
     StoredDocument,
 )
 from retrieval.sources.urls import ARCHIVE_BASE_URL
+from retrieval.store import DocumentRows
 
 BANNER = (
     "Return to the MIM Prison Ministry home page and read the latest issue of Under Lock & Key."
@@ -130,7 +129,7 @@ class ReadAgain:
     """What reading a corpus again finds and prepares (without committing it)."""
 
     reused: int
-    documents: list[Document]
+    documents: list[DocumentRows]
     records: tuple[FileRecord, ...]
     forgotten: tuple[str, ...]
     skipped: list[SkippedFile]
@@ -138,22 +137,22 @@ class ReadAgain:
 
 
 class _Keeping(Staging):
-    """Staging that also keeps the documents given to it."""
+    """Staging that also keeps the rows of the documents given to it."""
 
     def __init__(self) -> None:
         super().__init__(DEFAULT_PARAMS, 1)
-        self.kept: list[Document] = []
+        self.kept: list[DocumentRows] = []
 
-    def add(self, document: Document, passages: list[Passage], *, rechunk: bool = False) -> None:
-        self.kept.append(document)
-        super().add(document, passages, rechunk=rechunk)
+    def add_documents(self, staged: StagedDocuments, *, rechunk: bool = False) -> None:
+        self.kept += staged.rows
+        super().add_documents(staged, rechunk=rechunk)
 
 
 def read_again(
     roots: list[SourceRoot], stored: dict[str, StoredDocument], known: KnownFiles
 ) -> ReadAgain:
     """Both passes of an ingest's reading, as the Indexer runs them."""
-    with Workers() as workers, Spool[tuple[SourceDocument, str]]() as spool, _Keeping() as staging:
+    with Workers() as workers, Spool[ReadSource]() as spool, _Keeping() as staging:
         found = find(roots, stored, lambda _: None, known, workers, spool)
         prepared = prepare(found, DEFAULT_CHUNKING, lambda _: None, workers, staging)
         return ReadAgain(
@@ -201,7 +200,8 @@ async def test_a_changed_file_alone_is_read_and_its_banner_still_dropped(tmp_pat
     assert prepared.reused == FILES - 1
     assert [d.doc_id for d in prepared.documents] == ["p4"]
     (document,) = prepared.documents
-    assert "Return to" not in document.text and "2001" in document.text
+    text = str(document.document[6])  # the documents row's text column
+    assert "Return to" not in text and "2001" in text
     report = await reingest_both(recorded, wiped, corpus)
     assert report.changed == ("p4",)
     assert report.boilerplate_paragraphs == (" ".join(BANNER.split()).casefold(),)

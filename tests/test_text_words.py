@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from retrieval import text as text_module
 from retrieval.text import _WORD, _WORD_CHARS, Token, surface_words, terms, text_words, tokenize
 
 # The word pattern as first written: the reference the faster form must match exactly.
@@ -23,6 +24,8 @@ TRICKY = [
     "",
     "((([[[",
     "us US Us u u.s u.s.a.x",
+    # whitespace of every kind cuts pieces: no-break, em and ideographic spaces, a separator
+    "a\u00a0b\u2003c\x1cd\te(1)\u3000f war,(2) [3]war U.S.\u00a0war",
 ]
 
 
@@ -62,3 +65,18 @@ def test_terms_of_every_part_of_a_text_tokenized_once(text: str) -> None:
 @pytest.mark.parametrize("text", [*TRICKY, " ".join(TRICKY)])
 def test_surface_words_of_a_text_tokenized_once(text: str) -> None:
     assert text_words(text).surface() == frozenset(surface_words(text))
+
+
+def test_pieces_remembered_past_the_limit_give_the_same_words(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The memo of pieces forgets everything when full; what it gives must not change.
+    monkeypatch.setattr(text_module._Remembered, "LIMIT", 3)
+    text_module._PIECE_TERMS.clear()
+    text_module._PIECE_SURFACE.clear()
+    text = " ".join(TRICKY)
+    for _ in range(2):
+        once = text_words(text)
+        assert once.terms_between(0, len(text)) == terms(text)
+        assert once.surface() == frozenset(surface_words(text))
+    assert len(text_module._PIECE_TERMS) <= 3

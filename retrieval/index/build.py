@@ -106,6 +106,25 @@ class IndexBuilder:
         del ids
         self._add_pairs(_sorted(key, len(self.vocab) * n), n, lengths)
 
+    def ids_of(self, terms: Sequence[str]) -> np.ndarray:
+        """The ids of ``terms``; those new to the vocabulary are given the next ids in the order
+        given (one C-level pass, as in :meth:`add`)."""
+        if not terms:
+            return np.zeros(0, dtype=np.int64)
+        found = itemgetter(*terms)(self.vocab)
+        return np.array(found if len(terms) > 1 else (found,), dtype=np.int64)
+
+    def add_term_ids(self, lengths: np.ndarray, ids: np.ndarray) -> None:
+        """Add passages, in row order, given as ids from :meth:`ids_of` (concatenated;
+        ``lengths`` splits them)."""
+        lengths = np.asarray(lengths, dtype=np.int64)
+        ids = np.asarray(ids, dtype=np.int64)
+        if int(lengths.sum()) != len(ids):
+            raise ValueError("lengths do not add up to the number of ids")
+        n = len(lengths)
+        key = ids * n + np.repeat(np.arange(n, dtype=np.int64), lengths)
+        self._add_pairs(_sorted(key, len(self.vocab) * n), n, lengths)
+
     def add_ids(self, lengths: np.ndarray, ids: np.ndarray, words: Sequence[str]) -> None:
         """Add passages given as term ids into ``words`` (concatenated; ``lengths`` splits them)."""
         lengths = np.asarray(lengths, dtype=np.int64)

@@ -1,5 +1,5 @@
-"""Ingest: :mod:`.pipeline` (files -> documents -> passages, in two passes), :mod:`.workers` (the
-worker processes they run in), :mod:`.provenance` (which file a document came from; what is
+"""Ingest: :mod:`.pipeline` and :mod:`.prepare` (files -> documents -> passages, in two passes),
+:mod:`.workers` (the worker processes they run in), :mod:`.provenance` (which file a document came from; what is
 stored, merged, refused or removed), :mod:`.files` (which files need not be read again),
 :mod:`.staging` and :mod:`.spool` (documents numbered, indexed and kept on disk until the commit),
 :mod:`.indexer` (builds the index and commits it with the documents) and :mod:`.child` (an ingest

@@ -28,7 +28,6 @@ from ..models import (
     ReindexPlan,
     RemovedDocument,
     SkippedFile,
-    SourceDocument,
     SourceRoot,
     StoredDocument,
 )
@@ -39,14 +38,12 @@ from .pipeline import (
     Found,
     IngestProgress,
     KnownFiles,
-    Prepared,
     ProgressCallback,
+    ReadSource,
     corpus_digest,
     find,
-    merge_counts,
-    prepare,
-    word_counts,
 )
+from .prepare import Prepared, merge_counts, prepare, word_counts
 from .provenance import Ledger, absolute, is_under, merge_roots, removals, resolved
 from .spool import Spool
 from .staging import Staging
@@ -92,8 +89,7 @@ class Indexer:
                         await asyncio.to_thread(self._rechunk, staging, document)
             else:
                 await asyncio.to_thread(staging.add_stored, self.store.stream_passage_terms())
-            index = await asyncio.to_thread(staging.finish)
-            await self._commit(staging, index, started_from, [], rechunk_only=rechunk)
+            await self._commit(staging, started_from, [], rechunk_only=rechunk)
 
     def _rechunk(self, staging: Staging, document: Document) -> None:
         staging.add(document, passages_for(document, self.chunking), rechunk=True)
@@ -105,7 +101,6 @@ class Indexer:
     async def _commit(
         self,
         staging: Staging,
-        index: BM25Index,
         started_from: str | None,
         replaced: list[str],
         *,
@@ -113,39 +108,51 @@ class Indexer:
         rechunk_only: bool = False,
         bookkeeping: Callable[[Writer], Awaitable[None]] | None = None,
     ) -> None:
-        """Write the staged rows and the new index in one short transaction, then serve it.
+        """Build the index of what ``staging`` holds and write it with the staged rows in one
+        short transaction, then serve it.
 
-        The long work (reading, tokens in, arrays out) happened outside any transaction, so
-        questions and small writes (saved questions) went on meanwhile; the old index served
-        until now. ``replaced`` are the documents removed or stored anew; ``bookkeeping``
-        writes, in the same transaction, where the documents came from.
+        The long work (reading, tokens in) happened outside any transaction, so questions and
+        small writes (saved questions) went on meanwhile; the old index served until now. The
+        index's arrays are laid out on another thread while the rows are copied: the worker
+        processes are gone by then, so the two share the cores instead of taking turns.
+        ``replaced`` are the documents removed or stored anew; ``bookkeeping`` writes, in the
+        same transaction, where the documents came from.
         """
-        blobs = await asyncio.to_thread(index.to_blobs)
+        building = asyncio.ensure_future(asyncio.to_thread(staging.finish))
         build_id = uuid.uuid4().hex[:16]
-        async with self.store.transaction() as w:
-            if await w.meta_value("build_id") != started_from:
-                raise RetrievalError(
-                    "another process changed the index during this ingest; run it again"
+        try:
+            async with self.store.transaction() as w:
+                if await w.meta_value("build_id") != started_from:
+                    raise RetrievalError(
+                        "another process changed the index during this ingest; run it again"
+                    )
+                if not rechunk_only:
+                    await w.delete_documents(replaced)
+                async for rows in staging.batches():
+                    await w.insert_rows(rows)
+                if words:
+                    await w.adjust_words(words)
+                if bookkeeping is not None:
+                    await bookkeeping(w)
+                index = await building
+                blobs = await asyncio.to_thread(index.to_blobs)
+                await w.save_blobs(build_id, blobs)
+                del blobs
+                await w.drop_blobs_except(build_id)
+                await w.set_meta(
+                    {
+                        **self.expected_meta(),
+                        "build_id": build_id,
+                        "built_at": utc_now(),
+                        "corpus_hash": corpus_digest(await w.document_hashes()),
+                    }
                 )
-            if not rechunk_only:
-                await w.delete_documents(replaced)
-            async for rows in staging.batches():
-                await w.insert_rows(rows)
-            if words:
-                await w.adjust_words(words)
-            if bookkeeping is not None:
-                await bookkeeping(w)
-            await w.save_blobs(build_id, blobs)
-            await w.drop_blobs_except(build_id)
-            await w.set_meta(
-                {
-                    **self.expected_meta(),
-                    "build_id": build_id,
-                    "built_at": utc_now(),
-                    "corpus_hash": corpus_digest(await w.document_hashes()),
-                }
-            )
-        del blobs
+        except BaseException:
+            # The thread cannot be stopped: let the staging go only once it is done with it.
+            await asyncio.wait([building])
+            if not building.cancelled():
+                building.exception()  # retrieved: the error that matters is being raised
+            raise
         if self._install is not None:
             await self._install(index, build_id)
 
@@ -157,9 +164,10 @@ class Indexer:
         progress: ProgressCallback,
         staging: Staging,
         rule: Callable[[Ledger, list[SkippedFile]], list[RemovedDocument]],
-    ) -> tuple[Found, list[RemovedDocument], Prepared, BM25Index | None]:
+    ) -> tuple[Found, list[RemovedDocument], Prepared, bool]:
         """Read the roots, choose the removals by ``rule``, prepare and stage what is stored
-        anew and build the new index, if anything changed (blocking: for a worker thread).
+        anew; whether anything changed, so that an index is to be built (blocking: for a worker
+        thread).
 
         The stored passages that stay go into the index first (their ids are the lower ones),
         streamed from SQLite a batch at a time.
@@ -167,7 +175,7 @@ class Indexer:
         with (
             no_cycle_collection(),
             Workers() as workers,
-            Spool[tuple[SourceDocument, str]](self._folder()) as sources,
+            Spool[ReadSource](self._folder()) as sources,
         ):
             found = find(roots, stored, progress, known, workers, sources)
             removed = rule(found.ledger, found.skipped)
@@ -175,7 +183,7 @@ class Indexer:
             if replaced:  # else the index stays as it is: no passage is read
                 staging.add_stored(self.store.stream_passage_terms(excluding=replaced))
             prepared = prepare(found, self.chunking, progress, workers, staging)
-        return found, removed, prepared, staging.finish() if replaced else None
+        return found, removed, prepared, bool(replaced)
 
     async def reindex_plan(
         self, configured: Iterable[str | Path], base_url: str = ARCHIVE_BASE_URL
@@ -213,7 +221,7 @@ class Indexer:
         next_id = await self.store.next_passage_id()
         rule = partial(removals, stored, read=roots, prune=prune, exact=exact, gone=gone)
         with Staging(self.params, next_id, self._folder()) as staging:
-            found, removed, prepared, index = await asyncio.to_thread(
+            found, removed, prepared, rebuilt = await asyncio.to_thread(
                 self._read, roots, stored, known, progress, staging, rule
             )
             added = [d for d in found.changed_ids() if d not in stored]
@@ -238,7 +246,7 @@ class Indexer:
                 await w.add_boilerplate_texts(prepared.boilerplate_texts)
 
             removed_ids = [r.doc_id for r in removed]
-            if index is not None:
+            if rebuilt:
                 progress(
                     IngestProgress("indexing", found.files, prepared.documents, prepared.passages)
                 )
@@ -253,7 +261,6 @@ class Indexer:
                 del old
                 await self._commit(
                     staging,
-                    index,
                     started_from,
                     replaced,
                     words=words,

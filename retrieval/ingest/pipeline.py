@@ -1,11 +1,10 @@
-"""Reading sources for an ingest, in two passes over worker processes (:mod:`.workers`).
+"""Reading sources for an ingest: the first of two passes over worker processes (:mod:`.workers`).
 
 First every root is read: a file unchanged since the last ingest stands in by its record (which
 files need not be read again is decided by :mod:`.files`), the others are parsed; each document is
 admitted, merged or refused (:mod:`.provenance`) in reading order, and the paragraphs repeated
 across the corpus are found (boilerplate). The documents to store wait on disk meanwhile. Then
-those documents are stripped of the boilerplate, structured and chunked, and handed one at a time,
-in reading order, to the :class:`~.staging.Staging` that numbers, indexes and spools them.
+:mod:`.prepare` strips, structures and chunks them (the second pass).
 
 Everything here is CPU work on plain data; the service runs it off the event loop and writes the
 result in one transaction.
@@ -17,20 +16,17 @@ import hashlib
 import logging
 import pickle
 import time
-from collections import Counter
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, replace
-from functools import partial
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from ..boilerplate import paragraph_texts, repeated_prints, strip_boilerplate, unpack_prints
-from ..chunking import ChunkSettings, passages_for
-from ..layout import structure
+from ..boilerplate import (
+    BlockPrints,
+    repeated_prints,
+)
 from ..models import (
-    Document,
     FileRecord,
-    Passage,
     ReadDocument,
     SkippedFile,
     SourceDocument,
@@ -38,11 +34,9 @@ from ..models import (
     StoredDocument,
 )
 from ..sources import disk_files, read_disk_file
-from ..text import text_words
 from .files import file_digest, file_state, reader_version, settled, unchanged_record
-from .provenance import Ledger, is_under, read_document, text_hash
+from .provenance import Ledger, is_under, read_document
 from .spool import Spool
-from .staging import Staging
 from .workers import Workers
 
 log = logging.getLogger(__name__)
@@ -64,6 +58,9 @@ class IngestProgress:
 
 
 ProgressCallback = Callable[[IngestProgress], None]
+
+# A document read, waiting to be prepared: its source, text hash and block fingerprints.
+ReadSource = tuple[SourceDocument, str, BlockPrints]
 
 
 @dataclass(frozen=True)
@@ -108,7 +105,7 @@ class Found:
     """
 
     changed: list[tuple[str, tuple[int, int]]]
-    spool: Spool[tuple[SourceDocument, str]]
+    spool: Spool[ReadSource]
     seen: set[str]
     skipped: list[SkippedFile]
     files: int
@@ -137,20 +134,6 @@ class Found:
         )
 
 
-@dataclass(frozen=True)
-class Prepared:
-    """What the second pass made of the documents found: counts for the report, the surface
-    words to add to the vocabulary, and the texts of the boilerplate paragraphs."""
-
-    documents: int
-    passages: int
-    notes: int
-    boilerplate: int
-    words: dict[str, int]
-    repeated: tuple[str, ...]
-    boilerplate_texts: dict[int, str] = field(default_factory=dict)
-
-
 def read_file(path: Path, relative: str, base_url: str) -> FileRead:
     """Hash and read one file (in a worker process for big ingests)."""
     digest = file_digest(path)  # before reading: a file changed meanwhile is read next time
@@ -159,8 +142,8 @@ def read_file(path: Path, relative: str, base_url: str) -> FileRead:
         if isinstance(item, SkippedFile):
             items.append(item)
         else:
-            document = read_document(item)
-            packed = pickle.dumps((item, document.text_hash), pickle.HIGHEST_PROTOCOL)
+            document, prints = read_document(item)
+            packed = pickle.dumps((item, document.text_hash, prints), pickle.HIGHEST_PROTOCOL)
             items.append((document, packed))
     return FileRead(digest, items)
 
@@ -175,7 +158,7 @@ def find(
     progress: ProgressCallback,
     known: KnownFiles,
     workers: Workers,
-    spool: Spool[tuple[SourceDocument, str]],
+    spool: Spool[ReadSource],
 ) -> Found:
     """The first pass: read every root (files unchanged since ``known`` recorded them are not
     read again), admit each document in reading order, find the corpus's boilerplate.
@@ -265,130 +248,9 @@ def find(
     )
 
 
-def prepare(
-    found: Found,
-    chunking: ChunkSettings,
-    progress: ProgressCallback,
-    workers: Workers,
-    staging: Staging,
-) -> Prepared:
-    """The second pass: strip, structure and chunk each document found, in worker processes for
-    big ingests, and hand it to ``staging`` in reading order."""
-    sources = (found.spool.read_bytes(place) for _, place in found.changed)
-    work = partial(prepare_packed, repeated=found.repeated, chunking=chunking)
-    texts = {p: found.known.boilerplate[p] for p in found.repeated if p in found.known.boilerplate}
-    words: Counter[str] = Counter()
-    boilerplate = documents = notes = 0
-    last_report = time.monotonic()
-    for (document, passages, dropped, doc_words), doc_texts in workers.map(
-        work, sources, len(found.changed)
-    ):
-        words.update(doc_words)  # counted in C
-        for print_, text in doc_texts.items():
-            texts.setdefault(print_, text)
-        boilerplate += dropped
-        documents += 1
-        notes += len(document.notes)
-        staging.add(document, passages)
-        if time.monotonic() - last_report > 0.5:
-            last_report = time.monotonic()
-            progress(IngestProgress("chunking", found.files, documents, staging.passages))
-    progress(IngestProgress("read", found.files, documents, staging.passages))
-    texts = boilerplate_texts(found.repeated, texts, found.records)
-    return Prepared(
-        documents,
-        staging.passages,
-        notes,
-        boilerplate,
-        dict(words),
-        tuple(sorted(texts.values())),
-        {p: t for p, t in texts.items() if found.known.boilerplate.get(p) != t},
-    )
-
-
-def boilerplate_texts(
-    repeated: frozenset[int], texts: dict[int, str], records: dict[str, FileRecord]
-) -> dict[int, str]:
-    """The texts of the ``repeated`` paragraphs: ``texts`` (known from earlier ingests or found
-    in the documents read now), else found in a file that holds them, read again (a paragraph
-    that became boilerplate while every document holding it was unchanged; the first ingest
-    after the upgrade that added the records)."""
-    texts = {p: t for p, t in texts.items() if p in repeated}
-    for path, record in records.items():
-        missing = repeated - texts.keys()
-        if not missing:
-            break
-        held = {p for d in record.documents for p in unpack_prints(d.prints)}
-        if held & missing:
-            documents = read_disk_file(Path(path), Path(path).name, record.base_url)
-            sources = (d for d in documents if not isinstance(d, SkippedFile))
-            texts |= paragraph_texts(sources, held & missing)
-    return texts
-
-
-PreparedDocument = tuple[Document, list[Passage], int, frozenset[str]]
-
-
-def prepare_document(
-    source: SourceDocument,
-    repeated: frozenset[int],
-    chunking: ChunkSettings,
-    digest: str | None = None,
-) -> PreparedDocument:
-    """Strip boilerplate, structure and chunk one document (``digest``: its :func:`text_hash`,
-    when known).
-
-    Also returns how many paragraphs were dropped and the document's distinct surface words (the
-    vocabulary spelling suggestions come from).
-    """
-    digest = digest or text_hash(source)
-    source, repeats = strip_boilerplate(source, repeated)
-    document, site_lines = structure(source)
-    document = replace(document, text_hash=digest)
-    words = text_words(document.text)  # tokenized once for the passages and the surface words
-    return (
-        document,
-        passages_for(document, chunking, words),
-        repeats + site_lines,
-        words.surface(),
-    )
-
-
-def prepare_packed(
-    packed: bytes, repeated: frozenset[int], chunking: ChunkSettings
-) -> tuple[PreparedDocument, dict[int, str]]:
-    """:func:`prepare_document` of a source pickled with its text hash by :func:`read_file` (in
-    a worker process for big ingests), with the texts of the ``repeated`` paragraphs it holds."""
-    source, digest = pickle.loads(packed)
-    prepared = prepare_document(source, repeated, chunking, digest)
-    return prepared, paragraph_texts([source], repeated)
-
-
 def corpus_digest(hashes: dict[str, str]) -> str:
     """A hash over every document's id and content hash: what the index was built from."""
     digest = hashlib.sha256()
     for doc_id in sorted(hashes):
         digest.update(f"{doc_id}\0{hashes[doc_id]}\n".encode())
     return digest.hexdigest()[:20]
-
-
-def document_words(document: Document) -> frozenset[str]:
-    """The distinct surface words of a document: the vocabulary spelling suggestions come from."""
-    return text_words(document.text).surface()
-
-
-def word_counts(documents: Iterable[Document], sign: int) -> dict[str, int]:
-    """Per surface word, ``sign`` times the number of documents it occurs in."""
-    counts: dict[str, int] = {}
-    for document in documents:
-        for word in document_words(document):
-            counts[word] = counts.get(word, 0) + sign
-    return counts
-
-
-def merge_counts(a: dict[str, int], b: dict[str, int]) -> dict[str, int]:
-    """The sum of two word counts."""
-    out = dict(a)
-    for word, count in b.items():
-        out[word] = out.get(word, 0) + count
-    return out

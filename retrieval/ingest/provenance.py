@@ -13,12 +13,12 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from ..boilerplate import paragraph_prints
+from ..boilerplate import BlockPrints, block_prints, paragraph_prints
 from ..models import (
     MergedSource,
     ReadDocument,
@@ -55,25 +55,34 @@ def is_under(path: str, root: str) -> bool:
     return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
 
 
-def text_hash(document: SourceDocument) -> str:
-    """A hash of a document's text as read, whitespace folded: the same text has the same hash."""
+def text_hash(document: SourceDocument, folded: Sequence[str] | None = None) -> str:
+    """A hash of a document's text as read, whitespace folded: the same text has the same hash
+    (``folded``: its blocks' texts with whitespace collapsed, if known)."""
     digest = hashlib.sha256()
-    for block in document.blocks:
-        digest.update(" ".join(block.text.split()).encode("utf-8") + b"\n")
+    for text in folded if folded is not None else _folded(document):
+        digest.update(text.encode("utf-8") + b"\n")
     return digest.hexdigest()[:20]
 
 
-def read_document(document: SourceDocument) -> ReadDocument:
-    """What an ingest keeps of a document it read (see :class:`~retrieval.models.ReadDocument`)."""
-    return ReadDocument(
+def _folded(document: SourceDocument) -> list[str]:
+    return [" ".join(block.text.split()) for block in document.blocks]
+
+
+def read_document(document: SourceDocument) -> tuple[ReadDocument, BlockPrints]:
+    """What an ingest keeps of a document it read (see :class:`~retrieval.models.ReadDocument`),
+    and its :func:`~retrieval.boilerplate.block_prints` (for preparing it)."""
+    folded = _folded(document)  # once, for the text hash and the fingerprints
+    prints = block_prints(document, folded)
+    read = ReadDocument(
         doc_id=document.doc_id,
         source=document.source,
         url=document.url,
         content_hash=document.content_hash,
-        text_hash=text_hash(document),
+        text_hash=text_hash(document, folded),
         chars=sum(len(b.text) for b in document.blocks),
-        prints=paragraph_prints(document),
+        prints=paragraph_prints(document, prints),
     )
+    return read, prints
 
 
 def page_key(url: str | None) -> str | None:

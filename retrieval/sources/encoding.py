@@ -158,7 +158,8 @@ def repair(text: str) -> str:
     # ASCII text cannot be mojibake, and is told in constant time (most pages are ASCII).
     if not text.isascii() and _MAYBE_MOJIBAKE.search(text):
         text = ftfy.fix_encoding(text)
-    return _CONTROL.sub("", text)
+    # Every control character is unprintable: most texts are told clean in one pass in C.
+    return text if text.isprintable() else _CONTROL.sub("", text)
 
 
 def _decode(data: bytes, name: str, declared: str | None) -> str:

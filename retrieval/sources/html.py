@@ -104,6 +104,11 @@ def _norm(text: str) -> str:
     return " ".join(text.split())
 
 
+def _words(normed: str) -> int:
+    """How many words a text made by :func:`_norm` has (its words are one space apart)."""
+    return normed.count(" ") + 1 if normed else 0
+
+
 def _int(value: str | None) -> int | None:
     try:
         return int(value) if value is not None else None
@@ -268,12 +273,13 @@ class _Walker:
     def _add(self, segs: list[_Seg]) -> None:
         joined = "".join(s.text for s in segs)
         text = _norm(joined)
-        # The characters that are not spaces, counted once over the joined text, not per segment.
-        chars = len("".join(joined.split()))
+        # The characters that are not spaces, counted once over the joined text, not per segment
+        # (in ASCII text, _norm only turned each run of spaces into one).
+        chars = len(text) - text.count(" ") if joined.isascii() else len("".join(joined.split()))
         link_chars = len("".join("".join(s.text for s in segs if s.link).split()))
         kind: RawKind = "paragraph"
         level = 0
-        if self.level and len(text.split()) <= HEADING_MAX_WORDS:
+        if self.level and _words(text) <= HEADING_MAX_WORDS:
             kind, level = "heading", self.level
         elif self._plain() and _bold(segs, text):
             kind, level = "heading", 7
@@ -314,14 +320,15 @@ def _data_row(row: LexborNode) -> bool:
 
 
 def _bold(segs: list[_Seg], text: str) -> bool:
-    """A short line wholly in bold or a large font, without closing punctuation: a heading."""
+    """A short line wholly in bold or a large font, without closing punctuation: a heading
+    (``text``: the line as :func:`_norm` makes it; the cheap tests first, most lines are long)."""
+    if len(text) > BOLD_HEADING_CHARS or text.endswith((".", ",", ";")):
+        return False
     words = [s for s in segs if s.text.strip()]
     return (
         bool(words)
         and all(s.strong for s in words)
-        and len(text.split()) <= BOLD_HEADING_WORDS
-        and len(text) <= BOLD_HEADING_CHARS
-        and not text.endswith((".", ",", ";"))
+        and _words(text) <= BOLD_HEADING_WORDS
         and any(c.isalpha() for c in text)
     )
 
