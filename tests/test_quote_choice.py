@@ -7,10 +7,22 @@ import random
 
 import pytest
 
-from retrieval.models import Paragraph
+from retrieval.answer import _document_quotes
+from retrieval.models import Paragraph, PassageRow
 from retrieval.query import parse_question
-from retrieval.spans import _ITEM, MAX_SENTENCES, QuoteSpan, Wants, best_spans, leaning, span_value
-from retrieval.text import sentence_spans, tokenize
+from retrieval.ranking import Candidate, PageEvidence
+from retrieval.spans import (
+    _ITEM,
+    ANSWER_BONUS,
+    MAX_SENTENCES,
+    QuoteSpan,
+    Wants,
+    best_spans,
+    headings_within,
+    leaning,
+    span_value,
+)
+from retrieval.text import sentence_spans, terms, tokenize
 
 SENTENCES = [
     "The cell closed on February 10 2008.",
@@ -114,3 +126,64 @@ def test_a_quote_ending_on_what_follows_leans_on_it() -> None:
     assert leaning(lead + 'they are "the following."\u201d)') == pytest.approx(0.1)
     assert leaning(lead + "as follows: security and money.") == 0.0
     assert leaning(lead + 'they are as follows:" "') == 0.0  # a space between the quotes
+
+
+HEADINGS = ["", "", "The paper in Detroit", "Why the cell closed", "War reports"]
+TITLES = ["MIM Notes 150", "The paper", "Prairiefire on the war", "Readers write"]
+
+
+def _random_passage(rng: random.Random) -> tuple[str, list[Paragraph]]:
+    """A passage of 1-4 paragraphs of the test sentences, some under a heading."""
+    blocks = [
+        " ".join(rng.choices(SENTENCES, k=rng.randint(1, 6))) for _ in range(rng.randint(1, 4))
+    ]
+    paragraphs, at = [], 0
+    for number, block in enumerate(blocks, 1):
+        paragraphs.append(Paragraph(number, rng.choice(HEADINGS), at, at + len(block)))
+        at += len(block) + 2
+    return "\n\n".join(blocks), paragraphs
+
+
+@pytest.mark.parametrize("seed", range(60))
+def test_no_span_is_worth_more_than_its_passages_bound(seed: int) -> None:
+    rng = random.Random(seed)
+    text, paragraphs = _random_passage(rng)
+    question = rng.choice(QUESTIONS)
+    parsed = parse_question(question)
+    wanted = set(parsed.terms)
+    weights = {t: rng.choice([0.5, 1.0, 1.7, 2.25]) for t in parsed.terms}
+    wants = Wants.of(parsed, weights)
+    labels = frozenset(terms(rng.choice(TITLES)))
+    held = {t.term for t in tokenize(text, wanted)}
+    headed = headings_within(paragraphs, [p.end for p in paragraphs], 0, len(text)) & wanted
+    bound = wants.best_possible(held, headed, labels)
+    spans = best_spans(text, 0, paragraphs, parsed, wants, labels=labels)
+    assert all(span.value <= bound for span in spans)
+    # The bound is not vacuous: it is reached when a span holds every term at full weight.
+    assert bound < 1.0 + ANSWER_BONUS + 1e-9
+
+
+def _candidate(passage_id: int, doc_text: str, lo: int, hi: int, wanted: set[str]) -> Candidate:
+    row = PassageRow(passage_id, "doc", "The paper", None, "", 1, 1, lo, hi, doc_text[lo:hi])
+    held = frozenset(t.term for t in tokenize(row.text, wanted))
+    return Candidate(row, 1.0, PageEvidence(1.0, held), 1.0, held)
+
+
+@pytest.mark.parametrize("seed", range(60))
+def test_skipping_passages_by_their_bound_keeps_the_best_quote(seed: int) -> None:
+    rng = random.Random(seed)
+    text, paragraphs = _random_passage(rng)
+    question = rng.choice(QUESTIONS)
+    parsed = parse_question(question)
+    wanted = set(parsed.terms)
+    wants = Wants.of(parsed, {t: rng.choice([0.5, 1.0, 1.7, 2.25]) for t in parsed.terms})
+    # Passages of one or two paragraphs each, ranked in a random order.
+    cuts = [
+        (p.start, paragraphs[min(k + rng.randint(0, 1), len(paragraphs) - 1)].end)
+        for k, p in enumerate(paragraphs)
+    ]
+    rng.shuffle(cuts)
+    candidates = [_candidate(i, text, lo, hi, wanted) for i, (lo, hi) in enumerate(cuts)]
+    every = _document_quotes(parsed, candidates, {"doc": paragraphs}, wants, best_only=False)
+    best = _document_quotes(parsed, candidates, {"doc": paragraphs}, wants, best_only=True)
+    assert best[:1] == every[:1]
