@@ -21,6 +21,7 @@ from bench_bot import QUESTIONS, RESULTS, synthetic_corpus
 from machine import describe
 
 from retrieval import ArchiveService
+from retrieval.quoting import DEFAULT_WORKERS
 
 
 class Heartbeat:
@@ -67,7 +68,7 @@ async def run(cache: Path, documents: int) -> dict:
     await service.close()
     db = Path(tempfile.mkdtemp()) / "loop.sqlite3"
     shutil.copyfile(pristine, db)
-    service = await ArchiveService.open(db, seed=[])
+    service = await ArchiveService.open(db, seed=[], quote_workers=DEFAULT_WORKERS)
     stats = await service.stats()
     beat = Heartbeat()
 
@@ -100,7 +101,12 @@ async def run(cache: Path, documents: int) -> dict:
         **await beat.stop(),
     }
     await service.close()
-    return {"passages": stats.passages, "asks_250_at_once": asks, "isolated_reindex": reindex}
+    return {
+        "passages": stats.passages,
+        "quote_workers": DEFAULT_WORKERS,
+        "asks_250_at_once": asks,
+        "isolated_reindex": reindex,
+    }
 
 
 def main() -> None:

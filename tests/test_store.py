@@ -103,3 +103,31 @@ async def test_a_closed_store_says_so_instead_of_crashing(tmp_path) -> None:
         await store.meta()
     with pytest.raises(StoreError, match="closed"):
         await store.set_app_state("k", "v")
+
+
+async def test_a_failed_write_names_the_file_and_leaves_the_writer_usable(tmp_path: Path) -> None:
+    path = tmp_path / "s.sqlite3"
+    store = await Store.open(path)
+    first = await store.save_question("who founded MIM?", "user-1", 1.0)
+    # Another program breaks the table under the store: the next write fails on its own.
+    conn = sqlite3.connect(path)
+    conn.execute("ALTER TABLE saved_questions RENAME TO gone")
+    conn.commit()
+    with pytest.raises(StoreError) as info:
+        await store.save_question("when?", "user-1", 2.0)
+    assert str(path) in str(info.value)
+    conn.execute("ALTER TABLE gone RENAME TO saved_questions")
+    conn.commit()
+    conn.close()
+    # No transaction was left open: the next write commits and a new connection sees it.
+    second = await store.save_question("why?", "user-2", 3.0)
+    assert second > first
+    await store.close()
+    check = sqlite3.connect(path)
+    assert check.execute(
+        "SELECT question FROM saved_questions ORDER BY question_id"
+    ).fetchall() == [
+        ("who founded MIM?",),
+        ("why?",),
+    ]
+    check.close()
