@@ -55,18 +55,24 @@ async def ask_all(
         out.append(answer_record(label + "+3", question, await service.ask(question, 3, offset=3)))
 
 
-async def snapshot(dev: Path, store: Path | None, synthetic_n: int) -> list[dict[str, Any]]:
+async def snapshot(
+    dev: Path, store: Path | None, synthetic_n: int, workers: int = 0
+) -> list[dict[str, Any]]:
     """Every answer of the fixed question sets."""
     out: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory() as tmp:
         _, dev_questions = load(dev)
-        service = await ArchiveService.open(Path(tmp) / "dev.sqlite3", seed=[dev / "pages.jsonl"])
+        service = await ArchiveService.open(
+            Path(tmp) / "dev.sqlite3", seed=[dev / "pages.jsonl"], answer_workers=workers
+        )
         try:
             await ask_all(service, "dev", [q["question"] for q in dev_questions], out)
         finally:
             await service.close()
         seeds = json.loads((ROOT / "tests" / "data" / "seed_questions.json").read_text())
-        service = await ArchiveService.open(Path(tmp) / "seed.sqlite3", seed=[bundled_corpus()])
+        service = await ArchiveService.open(
+            Path(tmp) / "seed.sqlite3", seed=[bundled_corpus()], answer_workers=workers
+        )
         try:
             await ask_all(service, "bundled", [q["q"] for q in seeds], out)
         finally:
@@ -77,7 +83,7 @@ async def snapshot(dev: Path, store: Path | None, synthetic_n: int) -> list[dict
 
         maker = synthetic.PageMaker()
         pages = int(store.stem.rsplit("-", 1)[-1])  # answer-<pages>.sqlite3
-        service = await ArchiveService.open(store)
+        service = await ArchiveService.open(store, answer_workers=workers)
         try:
             await ask_all(service, "synthetic", questions(maker, pages, synthetic_n), out)
         finally:
@@ -91,9 +97,14 @@ def main() -> None:
     parser.add_argument("--dev", default=str(DEFAULT_DEV))
     parser.add_argument("--store", help="a store built by bench_answer.py, for its questions")
     parser.add_argument("--synthetic", type=int, default=300)
+    parser.add_argument(
+        "--workers", type=int, default=0, help="answer in this many worker processes, as the bot"
+    )
     args = parser.parse_args()
     records = asyncio.run(
-        snapshot(Path(args.dev), Path(args.store) if args.store else None, args.synthetic)
+        snapshot(
+            Path(args.dev), Path(args.store) if args.store else None, args.synthetic, args.workers
+        )
     )
     with open(args.out, "w", encoding="utf-8") as out:
         for record in records:

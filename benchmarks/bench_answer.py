@@ -44,10 +44,11 @@ from machine import describe  # noqa: E402
 import retrieval.searcher as searcher_module  # noqa: E402
 import retrieval.service as service_module  # noqa: E402
 from retrieval import ArchiveService  # noqa: E402
-from retrieval.quoting import DEFAULT_WORKERS, quote  # noqa: E402
+from retrieval.quoting import quote  # noqa: E402
 from retrieval.service import RERANK_DEPTH  # noqa: E402
 from retrieval.store import SearchReader  # noqa: E402
 from retrieval.text import terms  # noqa: E402
+from retrieval.workers import DEFAULT_WORKERS  # noqa: E402
 
 RESULTS = HERE / "results"
 SIZES = (100_000, 1_000_000)
@@ -206,8 +207,7 @@ class Phases:
         for name, phase in PHASE_OF_READER_METHOD.items():
             self._patch(SearchReader, name, phase)
         self._patch(self.service, "suggestions", "suggestions")
-        # Quoting runs in a worker process: its phase is the whole hand-off, there and back.
-        self._patch(self.service._quoter, "run", "quote (worker, with hand-off)", capture=True)
+        self._patch(searcher_module, "quote", "quote", capture=True)
         self._patch(self.service._require_index(), "top", "bm25 top")
         return self
 
@@ -269,27 +269,33 @@ def profile_quotes(captured: list[tuple[tuple, dict]], top: int = 14) -> list[di
 
 
 async def measure(db: Path, asked: list[str]) -> dict[str, Any]:
-    # As the bot runs it: quotes chosen in worker processes beside the search thread.
-    service = await ArchiveService.open(db, seed=[], quote_workers=DEFAULT_WORKERS)
+    # As the bot runs it (each answer in a worker process) and as the CLI does (on the
+    # service's search thread, where the phases can be timed).
+    bot = await ArchiveService.open(db, seed=[], answer_workers=DEFAULT_WORKERS)
+    cli = await ArchiveService.open(db, seed=[], answer_workers=0)
     try:
-        stats = await service.stats()
-        words = len(await service.store.words())
+        stats = await bot.stats()
+        words = len(await bot.store.words())
         for question in asked[:WARMUP]:
-            await service.ask(question)
-        answered = [await service.ask(q) for q in asked]
+            await bot.ask(question)
+            await cli.ask(question)
+        answered = [await bot.ask(q) for q in asked]
         found = sum(not a.abstained for a in answered)
         suggested = sum(bool(a.suggestions) for a in answered)
         ask_times: list[float] = []
+        inline_times: list[float] = []
         for _ in range(REPEATS):
-            ask_times += await one_at_a_time(service, asked)
-        burst = [await at_once(service, asked[:AT_ONCE]) for _ in range(REPEATS)]
+            ask_times += await one_at_a_time(bot, asked)
+            inline_times += await one_at_a_time(cli, asked)
+        burst = [await at_once(bot, asked[:AT_ONCE]) for _ in range(REPEATS)]
+        burst_inline = [await at_once(cli, asked[:AT_ONCE]) for _ in range(REPEATS)]
         core: dict[str, list[float]] = {"top100": [], "top10": []}
         for _ in range(REPEATS):
-            core["top100"] += core_alone(service, asked, max(RERANK_DEPTH, 16))
-            core["top10"] += core_alone(service, asked, 10)
-        with Phases(service) as phases:
+            core["top100"] += core_alone(cli, asked, max(RERANK_DEPTH, 16))
+            core["top10"] += core_alone(cli, asked, 10)
+        with Phases(cli) as phases:
             began = time.perf_counter()
-            await one_at_a_time(service, asked)
+            await one_at_a_time(cli, asked)
             total = time.perf_counter() - began
         per_question = {k: v / len(asked) * 1000 for k, v in phases.spent.items()}
         per_question["rest (loop, threads, result objects)"] = total / len(asked) * 1000 - sum(
@@ -297,7 +303,8 @@ async def measure(db: Path, asked: list[str]) -> dict[str, Any]:
         )
         profile = profile_quotes(phases.captured)
     finally:
-        await service.close()
+        await bot.close()
+        await cli.close()
     ask = percentiles(ask_times)
     top = percentiles(core["top100"])
     return {
@@ -309,6 +316,7 @@ async def measure(db: Path, asked: list[str]) -> dict[str, Any]:
         "answered": found,
         "with_suggestions": suggested,
         "ask": ask,
+        "ask_inline": percentiles(inline_times),
         "bm25_top100": top,
         "bm25_top10": percentiles(core["top10"]),
         "ask_over_core_p50": round(ask["p50_ms"] / top["p50_ms"], 1),
@@ -316,8 +324,9 @@ async def measure(db: Path, asked: list[str]) -> dict[str, Any]:
             "questions": min(AT_ONCE, len(asked)),
             "seconds_runs": [round(s, 3) for s in burst],
             "seconds_median": round(statistics.median(burst), 3),
+            "inline_seconds_median": round(statistics.median(burst_inline), 3),
         },
-        "quote_workers": DEFAULT_WORKERS,
+        "answer_workers": DEFAULT_WORKERS,
         "phases_ms_per_question": {k: round(v, 3) for k, v in per_question.items()},
         "quote_profile": profile,
     }
@@ -330,18 +339,23 @@ def table(report: dict[str, Any]) -> str:
     machine = report["machine"]
     lines = [
         f"Machine: {machine['cpu']}, {machine['cores']} cores (shared with other work), "
-        f"Python {machine['python']}. Command: `{report['command']}`. Quotes are chosen in "
-        f"{report['sizes'][0]['quote_workers']} worker process(es), as the bot does.",
+        f"Python {machine['python']}. Command: `{report['command']}`. Bot: each answer in one "
+        f"of {report['sizes'][0]['answer_workers']} worker process(es); CLI: on the service's "
+        "search thread.",
         "",
-        "| passages | ask p50 / p99 (ms) | BM25 top-100 p50 / p99 (ms) | ask ÷ BM25 (p50) "
-        f"| {AT_ONCE} at once (s, median of {REPEATS}) | answered | with suggestions |",
-        "|---:|---:|---:|---:|---:|---:|---:|",
+        "| passages | ask p50 / p99 (ms), bot | ask p50 / p99 (ms), CLI "
+        "| BM25 top-100 p50 / p99 (ms) | ask ÷ BM25 (p50, bot) "
+        f"| {AT_ONCE} at once (s, median of {REPEATS}), bot / CLI | answered | with suggestions |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for size in report["sizes"]:
+        ask, inline, burst = size["ask"], size["ask_inline"], size["at_once"]
         lines.append(
-            f"| {size['passages']:,} | {size['ask']['p50_ms']:.2f} / {size['ask']['p99_ms']:.2f} "
+            f"| {size['passages']:,} | {ask['p50_ms']:.2f} / {ask['p99_ms']:.2f} "
+            f"| {inline['p50_ms']:.2f} / {inline['p99_ms']:.2f} "
             f"| {size['bm25_top100']['p50_ms']:.2f} / {size['bm25_top100']['p99_ms']:.2f} "
-            f"| {size['ask_over_core_p50']} | {size['at_once']['seconds_median']} "
+            f"| {size['ask_over_core_p50']} "
+            f"| {burst['seconds_median']} / {burst['inline_seconds_median']} "
             f"| {size['answered']}/{size['questions']} | {size['with_suggestions']} |"
         )
     for size in report["sizes"]:
@@ -350,7 +364,7 @@ def table(report: dict[str, Any]) -> str:
         lines += [
             "",
             f"Where one `ask` spends its time at {size['passages']:,} passages "
-            "(mean ms per question, one at a time):",
+            "(CLI, mean ms per question, one at a time):",
             "",
             "| phase | ms | share |",
             "|---|---:|---:|",

@@ -34,7 +34,7 @@ from machine import describe  # noqa: E402  (this folder is on the path when run
 from bot.client import ArchiveBot  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from retrieval import ArchiveService, bundled_corpus  # noqa: E402
-from retrieval.quoting import DEFAULT_WORKERS  # noqa: E402
+from retrieval.workers import DEFAULT_WORKERS  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results"
 SEED_TEXT = (bundled_corpus() / "000_3b9707020bd53a84.txt").read_text(encoding="utf-8")
@@ -180,7 +180,7 @@ async def run(args: argparse.Namespace) -> dict:
     db = Path(tempfile.mkdtemp()) / "bot.sqlite3"
     shutil.copyfile(pristine, db)
     began = time.perf_counter()
-    service = await ArchiveService.open(db, seed=[], quote_workers=DEFAULT_WORKERS)
+    service = await ArchiveService.open(db, seed=[], answer_workers=DEFAULT_WORKERS)
     open_seconds = time.perf_counter() - began
     stats = await service.stats()
     print(
@@ -191,7 +191,7 @@ async def run(args: argparse.Namespace) -> dict:
         "documents": stats.documents,
         "passages": stats.passages,
         "cold_open_seconds": round(open_seconds, 2),
-        "quote_workers": DEFAULT_WORKERS,
+        "answer_workers": DEFAULT_WORKERS,
     }
     async with DiscordEmulator(bot_name="Archive") as emu:
         admin = await emu.add_user("admin", permissions=Perm.MANAGE_GUILD)
@@ -284,7 +284,7 @@ def _markdown(report: dict) -> str:
     lines = [
         f"Corpus: {report['documents']:,} documents, {report['passages']:,} passages. "
         f"Machine: {report['machine']['cpu']}, {report['machine']['cores']} cores, "
-        f"Python {report['machine']['python']}. Quotes chosen in {report['quote_workers']} "
+        f"Python {report['machine']['python']}. Quotes chosen in {report['answer_workers']} "
         "worker process(es), as the bot does.",
         "",
         "| | burst of questions | questions during /reindex |",

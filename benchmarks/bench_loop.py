@@ -21,7 +21,7 @@ from bench_bot import QUESTIONS, RESULTS, synthetic_corpus
 from machine import describe
 
 from retrieval import ArchiveService
-from retrieval.quoting import DEFAULT_WORKERS
+from retrieval.workers import DEFAULT_WORKERS
 
 
 class Heartbeat:
@@ -68,7 +68,7 @@ async def run(cache: Path, documents: int) -> dict:
     await service.close()
     db = Path(tempfile.mkdtemp()) / "loop.sqlite3"
     shutil.copyfile(pristine, db)
-    service = await ArchiveService.open(db, seed=[], quote_workers=DEFAULT_WORKERS)
+    service = await ArchiveService.open(db, seed=[], answer_workers=DEFAULT_WORKERS)
     stats = await service.stats()
     beat = Heartbeat()
 
@@ -103,7 +103,7 @@ async def run(cache: Path, documents: int) -> dict:
     await service.close()
     return {
         "passages": stats.passages,
-        "quote_workers": DEFAULT_WORKERS,
+        "answer_workers": DEFAULT_WORKERS,
         "asks_250_at_once": asks,
         "isolated_reindex": reindex,
     }

@@ -37,7 +37,9 @@ async def serve(settings: Settings, **runner_options: Any) -> int:
     ``runner_options`` go to :class:`BotRunner` (tests pass a connector and a sleep).
     """
     try:
-        service = await ArchiveService.open(settings.db_path, quote_workers=settings.quote_workers)
+        service = await ArchiveService.open(
+            settings.db_path, answer_workers=settings.answer_workers
+        )
     except RetrievalError as exc:
         _fail(f"error: {exc}")
         return EXIT_ERROR

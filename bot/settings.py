@@ -13,8 +13,8 @@ from typing import Literal
 
 from dotenv import dotenv_values
 
-from retrieval.quoting import DEFAULT_WORKERS
 from retrieval.usage import DEFAULT_RETENTION_DAYS, retention_days
+from retrieval.workers import DEFAULT_WORKERS
 
 # Name -> what it is; `.env.example` lists exactly these (a test checks both ways).
 SETTINGS: dict[str, str] = {
@@ -66,7 +66,7 @@ class Settings:
     # recommends; a number: that many (discord.py's AutoShardedBot either way).
     shard_count: int | Literal["auto"] | None = None
     # Processes that choose the quotes beside the search thread (one fewer than the cores).
-    quote_workers: int = DEFAULT_WORKERS
+    answer_workers: int = DEFAULT_WORKERS
 
 
 COPY_ID = (

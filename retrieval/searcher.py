@@ -1,10 +1,11 @@
-"""One question's search, from BM25 to what quoting it needs, on a worker thread of its own.
+"""One question's search, from BM25 to its quotes, on a thread of its own (or in a worker
+process: :mod:`retrieval.workers`).
 
-The whole search runs in one call on that thread (one hop off the event loop and back): the BM25
+The whole answer runs in one call on that thread (one hop off the event loop and back): the BM25
 top candidates, their order by their pages' evidence (pages from the in-memory
-:class:`~retrieval.pages.PageMap`), and the texts, paragraphs and notes of the few pages that can be
-quoted (read on the thread's own blocking SQLite connection, one snapshot). Choosing the quotes is
-a :class:`~retrieval.quoting.QuoteJob` for a worker process (:mod:`retrieval.quoting`).
+:class:`~retrieval.pages.PageMap`), the texts, paragraphs and notes of the few pages that can be
+quoted (read on the thread's own blocking SQLite connection, one snapshot), and the choice of
+quotes (a :class:`~retrieval.quoting.QuoteJob`).
 Searches run one at a time: ranking is Python code that holds the GIL, so a second thread adds
 no throughput and only makes the event loop wait longer for its turn. And a call is handed to the
 thread only when the one before has returned: with calls queued on the thread it never lets go of
@@ -27,7 +28,7 @@ from .index.bm25 import BM25Index
 from .models import PassageRow, Result
 from .pages import NO_PAGE, PageMap
 from .query import ParsedQuestion
-from .quoting import QuoteJob
+from .quoting import QuoteJob, quote
 from .ranking import (
     Candidate,
     held_terms,
@@ -204,6 +205,12 @@ def search(reader: SearchReader, index: BM25Index, pages: PageMap, job: Search) 
         notable_names(index),
     )
     return Searched(quoting, material.notes, material.cited)
+
+
+def answer(reader: SearchReader, index: BM25Index, pages: PageMap, job: Search) -> Found:
+    """The job's search and its quotes, in one call (blocking)."""
+    searched = search(reader, index, pages, job)
+    return searched.found(quote(searched.quoting))
 
 
 def _let_others_run() -> None:

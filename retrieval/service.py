@@ -57,9 +57,8 @@ from .models import (
 )
 from .pages import PageMap
 from .query import ParsedQuestion, clean_question, parse_question, without_stop_word_typos
-from .quoting import Quoter, warm_up
 from .ranking import term_weights
-from .searcher import Found, Search, Searcher, load_pages, search
+from .searcher import Found, Search, Searcher, answer, load_pages
 from .sources.urls import ARCHIVE_BASE_URL
 from .spelling import Speller
 from .store import Store, utc_now
@@ -73,6 +72,7 @@ from .usage import (
     iso_time,
     window_start,
 )
+from .workers import Answerer, AnswerJob
 
 log = logging.getLogger(__name__)
 
@@ -113,7 +113,7 @@ class ArchiveService:
         *,
         params: BM25Params = DEFAULT_PARAMS,
         chunking: ChunkSettings = DEFAULT_CHUNKING,
-        quote_workers: int = 0,
+        answer_workers: int = 0,
     ) -> None:
         self.store = store
         self.params = params
@@ -127,7 +127,7 @@ class ArchiveService:
         self._checked_at = 0.0
         self._counts: tuple[str | None, dict[str, int]] | None = None
         self._searcher = Searcher(store)
-        self._quoter = Quoter(quote_workers, lambda call: self._searcher.run(lambda _: call()))
+        self._answerer = Answerer(answer_workers)
         self._catalogue: tuple[str | None, Catalogue] | None = None
         self._indexer = Indexer(store, params=params, chunking=chunking, install=self._install)
 
@@ -142,18 +142,17 @@ class ArchiveService:
         params: BM25Params = DEFAULT_PARAMS,
         chunking: ChunkSettings = DEFAULT_CHUNKING,
         read_only: bool = False,
-        quote_workers: int = 0,
+        answer_workers: int = 0,
     ) -> ArchiveService:
         """Open the store; a new one is filled from ``seed`` (default: the bundled corpus).
 
         ``read_only`` opens an existing database without ever writing to it (for commands that
         only read); it raises :class:`StoreNeedsWrite` when the database must first be filled,
-        upgraded or rebuilt, which a read-write open does. ``quote_workers`` processes choose
-        the quotes (see :mod:`retrieval.quoting`; 0: the service's own search thread does).
+        upgraded or rebuilt, which a read-write open does. ``answer_workers`` processes search
+        and quote (see :mod:`retrieval.workers`; 0: the service's own search thread does).
         """
         store = await Store.open(db_path or default_db_path(), read_only=read_only)
-        service = cls(store, params=params, chunking=chunking, quote_workers=quote_workers)
-        warm_up(quote_workers)
+        service = cls(store, params=params, chunking=chunking, answer_workers=answer_workers)
         try:
             meta = await store.meta()
             if "created_at" not in meta and read_only:
@@ -230,6 +229,7 @@ class ArchiveService:
         # Both at once, with no await between: a question never sees one without the other.
         self._index, self._pages = index, pages
         self._build_id = build_id
+        self._answerer.prepare(self.store.address, build_id, self.params)
         _settle()
 
     async def _rebuild(self, *, rechunk: bool) -> None:
@@ -300,6 +300,7 @@ class ArchiveService:
         parsed = parse_question(question)
         await self.refresh()
         index, pages = self._serving()
+        build_id = self._build_id
         parsed = without_stop_word_typos(parsed, index.vocab.__contains__)
         limit = max(1, min(limit, MAX_RESULTS))
         offset = max(0, offset)
@@ -318,11 +319,13 @@ class ArchiveService:
         if filters:
             allowed = await self._filter_rows(filters, index, allowed)
         wanted = offset + limit + 1  # one more than shown, to know whether there are more
-        # Searching, ranking, reading and quoting run in one call on the search thread, so the
-        # event loop stays free (see retrieval.searcher).
+        # Searching, ranking, reading and quoting run in one call in a worker process or on
+        # the search thread, so the event loop stays free (see retrieval.workers).
         job = Search(parsed, weights, allowed, max(RERANK_DEPTH, wanted * 4), wanted, per_document)
-        searched = await self._searcher.run(lambda reader: search(reader, index, pages, job))
-        found = searched.found(await self._quoter.run(searched.quoting))
+        found = await self._answerer.run(
+            AnswerJob(self.store.address, build_id or "", self.params, job),
+            lambda: self._searcher.run(lambda reader: answer(reader, index, pages, job)),
+        )
         results = found.results
         if not results:
             return Answer(

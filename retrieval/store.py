@@ -752,7 +752,26 @@ class Store:
         """A blocking read-only connection of its own, for one worker thread that searches
         (it must be opened, used and closed on that thread)."""
         self._check_open()
-        return SearchReader(self.path, self._target, uri=self.read_only)
+        return self.address.reader()
+
+    @property
+    def address(self) -> StoreAddress:
+        """How another process opens this file for reading."""
+        return StoreAddress(self.path, self._target, self.read_only)
+
+
+@dataclass(frozen=True)
+class StoreAddress:
+    """Where a store's file is and how to open it for reading (picklable: a worker process
+    opens its own :class:`SearchReader` with it)."""
+
+    path: Path
+    target: str  # what sqlite3.connect is given
+    uri: bool
+
+    def reader(self) -> SearchReader:
+        """A new blocking read connection."""
+        return SearchReader(self.path, self.target, uri=self.uri)
 
 
 Row = tuple[object, ...]
@@ -1233,6 +1252,18 @@ class SearchReader:
             ).fetchall()
             documents = self._conn.execute("SELECT count(*) FROM documents").fetchone()[0]
         return ranges, int(documents)
+
+    def index_blobs(self, build_id: str) -> dict[str, bytes]:
+        """The index arrays saved under ``build_id`` (none when a newer build replaced them)."""
+        with self._snapshot():
+            rows = self._conn.execute(
+                "SELECT name, data FROM index_blobs WHERE build_id = ? ORDER BY name, part",
+                (build_id,),
+            ).fetchall()
+        parts: dict[str, list[bytes]] = {}
+        for name, data in rows:
+            parts.setdefault(name, []).append(data)
+        return {name: b"".join(chunks) for name, chunks in parts.items()}
 
     def passage_terms(self, passage_ids: Iterable[int]) -> dict[int, str]:
         """The space-joined indexed terms of stored passages, by id."""

@@ -40,7 +40,7 @@ class Deployment:
         settings = replace(self.settings, **changes)
         # A new database is filled from the deployment's first sources, whatever /reindex reads.
         service = await ArchiveService.open(
-            settings.db_path, seed=self.settings.sources, quote_workers=settings.quote_workers
+            settings.db_path, seed=self.settings.sources, answer_workers=settings.answer_workers
         )
         try:
             bot = ArchiveBot(

@@ -1,0 +1,78 @@
+"""Answers from worker processes: the same as the service's own, after a reindex too, and a
+dead worker loses no question."""
+
+from __future__ import annotations
+
+import os
+import signal
+from pathlib import Path
+
+import pytest
+
+import retrieval.service as service_module
+import retrieval.workers as workers
+from retrieval import ArchiveService
+
+QUESTION = "What does the article say about the labor aristocracy?"
+NEW_PAGE = (
+    "<html><head><title>Pelican Bay hunger strike</title></head><body>"
+    "<h1>Pelican Bay hunger strike</h1><p>The hunger strike at Pelican Bay began on July 1, "
+    "2011, when prisoners in the Security Housing Unit refused their meals.</p></body></html>"
+)
+NEW_QUESTION = "When did the Pelican Bay hunger strike begin?"
+
+
+def _not_inline(*args: object) -> None:
+    raise AssertionError("answered in the service, not by a worker")
+
+
+@pytest.mark.asyncio
+async def test_worker_answers_as_inline_and_survives_a_dead_worker(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    inline = await ArchiveService.open(tmp_path / "a.sqlite3")
+    try:
+        expected = await inline.ask(QUESTION)
+        assert expected.results  # an answer with quotes, not "not found"
+    finally:
+        await inline.close()
+    service = await ArchiveService.open(tmp_path / "b.sqlite3", answer_workers=1)
+    try:
+        with monkeypatch.context() as patched:
+            patched.setattr(service_module, "answer", _not_inline)
+            assert await service.ask(QUESTION) == expected
+        pool = workers._WORKERS.pool(1)
+        for pid in list(pool._processes):
+            os.kill(pid, signal.SIGKILL)
+        # The question asked while the pool is broken is answered in the service itself...
+        assert await service.ask(QUESTION) == expected
+        # ...and the next one by new workers.
+        assert await service.ask(QUESTION) == expected
+        assert workers._WORKERS.pool(1) is not pool
+    finally:
+        await service.close()
+
+
+@pytest.mark.asyncio
+async def test_workers_answer_from_the_new_index_after_a_reindex(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    (pages / "strike.html").write_text(NEW_PAGE, encoding="utf-8")
+    answers = []
+    for name, count in (("inline", 0), ("workers", 1)):
+        service = await ArchiveService.open(tmp_path / f"{name}.sqlite3", answer_workers=count)
+        if count:
+            monkeypatch.setattr(service_module, "answer", _not_inline)
+        try:
+            before = await service.ask(NEW_QUESTION)
+            await service.ingest([pages])
+            after = await service.ask(NEW_QUESTION)
+            answers.append((before, after))
+        finally:
+            await service.close()
+    (inline_before, inline_after), (worker_before, worker_after) = answers
+    assert inline_before.abstained and worker_before.abstained
+    assert "July 1" in inline_after.results[0].quote
+    assert worker_after == inline_after
