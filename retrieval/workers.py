@@ -134,6 +134,11 @@ class Answerer:
 
     def __init__(self, workers: int) -> None:
         self.workers = workers
+        # Jobs sent to the pool at once: one running and one ready per worker. The rest wait
+        # here, where a question given up is simply dropped; in the pool each job wakes the
+        # pool's threads, which take the GIL from the event loop (250 sent in one go stalled
+        # it 33 ms, bench_loop.py).
+        self._sent = asyncio.Semaphore(2 * workers) if workers > 0 else None
 
     def prepare(self, store: StoreAddress, build_id: str, params: BM25Params) -> None:
         """Start the workers, and have one load the index of ``build_id`` now rather than at
@@ -145,16 +150,17 @@ class Answerer:
 
     async def run(self, job: AnswerJob, inline: Callable[[], Awaitable[Found]]) -> Found:
         """The answer of ``job``; ``inline`` gives it on the caller's side when no worker can."""
-        if self.workers > 0:
-            pool = _WORKERS.pool(self.workers)
-            try:
-                found = await asyncio.wrap_future(pool.submit(_answer, job))
-            except BrokenProcessPool:
-                log.warning("an answer worker died; answering this question in the service")
-                _WORKERS.discard(pool)
-            else:
-                if found is not None:
-                    return found
+        if self._sent is not None:
+            async with self._sent:
+                pool = _WORKERS.pool(self.workers)
+                try:
+                    found = await asyncio.wrap_future(pool.submit(_answer, job))
+                except BrokenProcessPool:
+                    log.warning("an answer worker died; answering this question in the service")
+                    _WORKERS.discard(pool)
+                else:
+                    if found is not None:
+                        return found
         return await inline()
 
 
