@@ -284,7 +284,7 @@ def _markdown(report: dict) -> str:
     lines = [
         f"Corpus: {report['documents']:,} documents, {report['passages']:,} passages. "
         f"Machine: {report['machine']['cpu']}, {report['machine']['cores']} cores, "
-        f"Python {report['machine']['python']}. Quotes chosen in {report['answer_workers']} "
+        f"Python {report['machine']['python']}. Answers in {report['answer_workers']} "
         "worker process(es), as the bot does.",
         "",
         "| | burst of questions | questions during /reindex |",
