@@ -9,7 +9,7 @@ import pytest
 
 from retrieval.answer import _document_quotes
 from retrieval.models import Paragraph, PassageRow
-from retrieval.query import parse_question
+from retrieval.query import ParsedQuestion, parse_question
 from retrieval.ranking import Candidate, PageEvidence
 from retrieval.spans import (
     _ITEM,
@@ -144,22 +144,25 @@ def _random_passage(rng: random.Random) -> tuple[str, list[Paragraph]]:
     return "\n\n".join(blocks), paragraphs
 
 
+def _random_question(rng: random.Random) -> tuple[ParsedQuestion, Wants]:
+    """One of the test questions with random term weights."""
+    parsed = parse_question(rng.choice(QUESTIONS))
+    return parsed, Wants.of(parsed, {t: rng.choice([0.5, 1.0, 1.7, 2.25]) for t in parsed.terms})
+
+
 @pytest.mark.parametrize("seed", range(60))
 def test_no_span_is_worth_more_than_its_passages_bound(seed: int) -> None:
     rng = random.Random(seed)
     text, paragraphs = _random_passage(rng)
-    question = rng.choice(QUESTIONS)
-    parsed = parse_question(question)
+    parsed, wants = _random_question(rng)
     wanted = set(parsed.terms)
-    weights = {t: rng.choice([0.5, 1.0, 1.7, 2.25]) for t in parsed.terms}
-    wants = Wants.of(parsed, weights)
     labels = frozenset(terms(rng.choice(TITLES)))
     held = {t.term for t in tokenize(text, wanted)}
     headed = headings_within(paragraphs, [p.end for p in paragraphs], 0, len(text)) & wanted
     bound = wants.best_possible(held, headed, labels)
     spans = best_spans(text, 0, paragraphs, parsed, wants, labels=labels)
     assert all(span.value <= bound for span in spans)
-    # The bound is not vacuous: it is reached when a span holds every term at full weight.
+    # Nor is it looser than the most a span can be worth (every term, and the answer).
     assert bound < 1.0 + ANSWER_BONUS + 1e-9
 
 
@@ -173,10 +176,8 @@ def _candidate(passage_id: int, doc_text: str, lo: int, hi: int, wanted: set[str
 def test_skipping_passages_by_their_bound_keeps_the_best_quote(seed: int) -> None:
     rng = random.Random(seed)
     text, paragraphs = _random_passage(rng)
-    question = rng.choice(QUESTIONS)
-    parsed = parse_question(question)
+    parsed, wants = _random_question(rng)
     wanted = set(parsed.terms)
-    wants = Wants.of(parsed, {t: rng.choice([0.5, 1.0, 1.7, 2.25]) for t in parsed.terms})
     # Passages of one or two paragraphs each, ranked in a random order.
     cuts = [
         (p.start, paragraphs[min(k + rng.randint(0, 1), len(paragraphs) - 1)].end)
