@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import re
 
 import pytest
@@ -41,6 +42,22 @@ def test_tokens_of_some_terms_are_the_filtered_tokens(text: str) -> None:
     every = tokenize(text)
     for only in ({t.term for t in every}, {every[0].term} if every else set(), {"unit", "state"}):
         assert tokenize(text, only) == [t for t in every if t.term in only]
+
+
+# Characters that make words, markers and whitespace meet in every way; pieces that recur
+# inside longer ones ("war" in "war,war" and "(war"), as a filtered search must not confuse.
+_ALPHABET = [*"wa r,() [] 1 2 U.S $ s ' ’ é \u0301 \u00a0 \n \t \x1c -", " war", "war,"]
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_tokens_of_some_terms_are_the_filtered_tokens_of_random_text(seed: int) -> None:
+    rng = random.Random(seed)
+    for _ in range(200):
+        text = "".join(rng.choice(_ALPHABET) for _ in range(rng.randint(0, 60)))
+        every = tokenize(text)
+        wanted = {t.term for t in every}
+        for only in (wanted, set(rng.sample(sorted(wanted), min(2, len(wanted)))), {"war"}):
+            assert tokenize(text, only) == [t for t in every if t.term in only]
 
 
 def test_tokens_keep_reading_order_and_offsets() -> None:
