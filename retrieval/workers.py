@@ -22,6 +22,7 @@ import asyncio
 import logging
 import multiprocessing
 import os
+import signal
 import threading
 from collections.abc import Awaitable, Callable
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -114,7 +115,9 @@ class _Workers:
         with self._lock:
             if self._pool is None:
                 context = multiprocessing.get_context("spawn")  # safe beside threads
-                self._pool = ProcessPoolExecutor(size, mp_context=context)
+                self._pool = ProcessPoolExecutor(
+                    size, mp_context=context, initializer=_leave_interrupts_to_the_parent
+                )
             return self._pool
 
     def discard(self, broken: ProcessPoolExecutor) -> None:
@@ -126,6 +129,12 @@ class _Workers:
 
 
 _WORKERS = _Workers()
+
+
+def _leave_interrupts_to_the_parent() -> None:
+    """Ctrl-C in a terminal reaches the workers too: the service's process stops them (a
+    worker interrupted in its wait printed a traceback at every stop)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 class Answerer:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -76,3 +78,49 @@ async def test_workers_answer_from_the_new_index_after_a_reindex(
     assert inline_before.abstained and worker_before.abstained
     assert "July 1" in inline_after.results[0].quote
     assert worker_after == inline_after
+
+
+CHILD = """
+import asyncio, signal, sys
+from retrieval import ArchiveService
+
+signal.signal(signal.SIGINT, signal.default_int_handler)  # as in a terminal, even under CI
+
+async def main():
+    service = await ArchiveService.open(sys.argv[1], answer_workers=1)
+    try:
+        await service.ask("Who studied in France?")
+        print("answered", flush=True)
+        await asyncio.sleep(60)
+    finally:
+        await service.close()
+
+if __name__ == "__main__":
+    try:
+        asyncio.run(main())
+    except KeyboardInterrupt:
+        print("stopped", flush=True)
+"""
+
+
+def test_ctrl_c_stops_the_service_and_its_workers_without_a_traceback(tmp_path: Path) -> None:
+    script = tmp_path / "serve.py"
+    script.write_text(CHILD, encoding="utf-8")
+    child = subprocess.Popen(
+        [sys.executable, str(script), str(tmp_path / "s.sqlite3")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        assert child.stdout is not None
+        assert child.stdout.readline().strip() == "answered"
+        os.killpg(child.pid, signal.SIGINT)  # Ctrl-C reaches the whole foreground group
+        out, _ = child.communicate(timeout=30)
+    finally:
+        if child.poll() is None:
+            os.killpg(child.pid, signal.SIGKILL)
+    assert "Traceback" not in out
+    assert out.strip() == "stopped"
+    assert child.returncode == 0
