@@ -523,16 +523,9 @@ class Store:
 
     async def load_blobs(self, build_id: str) -> dict[str, bytes]:
         """The index arrays saved under ``build_id``."""
-        rows = await self._fetchall(
-            "SELECT name, data FROM index_blobs WHERE build_id = ? ORDER BY name, part", (build_id,)
-        )
-        parts: dict[str, list[bytes]] = {}
-        for name, data in rows:
-            parts.setdefault(name, []).append(data)
-        # One part is used as it is; several are joined once, off the event loop (hundreds of MB).
-        return await asyncio.to_thread(
-            lambda: {k: v[0] if len(v) == 1 else b"".join(v) for k, v in parts.items()}
-        )
+        rows = await self._fetchall(_BLOBS_OF_BUILD, (build_id,))
+        # Several parts are joined off the event loop (hundreds of MB).
+        return await asyncio.to_thread(_joined_blobs, rows)
 
     def stream_passage_terms(
         self, excluding: AbstractSet[str] = frozenset(), batch: int = 20_000
@@ -775,6 +768,16 @@ class StoreAddress:
 
 
 Row = tuple[object, ...]
+
+_BLOBS_OF_BUILD = "SELECT name, data FROM index_blobs WHERE build_id = ? ORDER BY name, part"
+
+
+def _joined_blobs(rows: Iterable[tuple[str, bytes]]) -> dict[str, bytes]:
+    """Index arrays by name from their stored parts, in order (one part is used as it is)."""
+    parts: dict[str, list[bytes]] = {}
+    for name, data in rows:
+        parts.setdefault(name, []).append(data)
+    return {k: v[0] if len(v) == 1 else b"".join(v) for k, v in parts.items()}
 
 
 @dataclass(frozen=True)
@@ -1256,14 +1259,8 @@ class SearchReader:
     def index_blobs(self, build_id: str) -> dict[str, bytes]:
         """The index arrays saved under ``build_id`` (none when a newer build replaced them)."""
         with self._snapshot():
-            rows = self._conn.execute(
-                "SELECT name, data FROM index_blobs WHERE build_id = ? ORDER BY name, part",
-                (build_id,),
-            ).fetchall()
-        parts: dict[str, list[bytes]] = {}
-        for name, data in rows:
-            parts.setdefault(name, []).append(data)
-        return {name: b"".join(chunks) for name, chunks in parts.items()}
+            rows = self._conn.execute(_BLOBS_OF_BUILD, (build_id,)).fetchall()
+        return _joined_blobs(rows)
 
     def passage_terms(self, passage_ids: Iterable[int]) -> dict[int, str]:
         """The space-joined indexed terms of stored passages, by id."""
