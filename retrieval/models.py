@@ -142,8 +142,7 @@ class Passage:
 
 @dataclass(frozen=True)
 class PassageRow:
-    """A stored passage with what an answer needs from its document (``text`` is its slice;
-    ``terms`` its indexed terms in order, space-separated)."""
+    """A stored passage with what an answer needs from its document (``text`` is its slice)."""
 
     passage_id: int
     doc_id: str
@@ -155,7 +154,6 @@ class PassageRow:
     start: int
     end: int
     text: str
-    terms: str = ""
 
 
 @dataclass(frozen=True)
