@@ -12,8 +12,15 @@ The workers are spawned once per process, when a service opens with ``workers`` 
 every service of the process. Each holds its own copy of the serving index (the index's memory
 once more per worker). ``workers=0`` answers on the service's search thread instead (the one-shot
 CLI, where starting a process and loading the index again would cost more than it saves). A job
-is answered on the search thread as well when its worker died (the next job starts new workers)
-or its build was replaced meanwhile.
+is answered on the search thread as well when its worker died (the next job starts a new one),
+its build was replaced meanwhile, or it is too big to send at once (a filter or quoted phrase
+allowing tens of thousands of passages).
+
+A worker is a process at the other end of a pipe, not a
+:class:`~concurrent.futures.ProcessPoolExecutor`: the pool hands each call through a queue
+thread, a feeder thread and a result thread, each of which takes the GIL from the event loop.
+Measured with a 3 KB echo (spawn, 2-core machine): 260-360 us a call and 200-280 us of the
+service's CPU through the pool, 100-140 us and 65 us through a pipe and one reader thread.
 """
 
 from __future__ import annotations
@@ -22,15 +29,21 @@ import asyncio
 import logging
 import multiprocessing
 import os
+import pickle
 import signal
 import threading
+from collections import deque
 from collections.abc import Awaitable, Callable
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future, InvalidStateError
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import suppress
 from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from multiprocessing.context import SpawnContext
+from typing import Any
 
 from .index.bm25 import BM25Index, BM25Params
+from .ingest.workers import die_with_parent
 from .pages import PageMap
 from .searcher import Found, Search, answer, load_pages
 from .store import SearchReader, StoreAddress
@@ -41,6 +54,10 @@ log = logging.getLogger(__name__)
 DEFAULT_WORKERS = min(4, max(0, (os.cpu_count() or 1) - 1))
 # Stores whose index a worker keeps (a process may serve more than one, as the tests do).
 KEPT_STORES = 2
+# The biggest call sent to a worker (pickled). The event loop writes to the pipe itself, and
+# the pipe holds ~200 KB (a Unix socket's buffer on Linux): two calls a worker of this size
+# never make it wait for a busy worker to read.
+MAX_MESSAGE = 64 * 1024
 
 
 @dataclass(frozen=True)
@@ -103,38 +120,134 @@ def _load(store: StoreAddress, build_id: str, params: BM25Params) -> bool:
     return _served(store, build_id, params) is not None
 
 
+def _serve(conn: Connection) -> None:
+    """A worker process: answer the calls sent on ``conn`` one after another until it closes."""
+    # Ctrl-C in a terminal reaches the workers too: the service's process stops them (a worker
+    # interrupted in its wait printed a traceback at every stop).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    die_with_parent()
+    while True:
+        try:
+            call, args = pickle.loads(conn.recv_bytes())
+        except (EOFError, OSError):
+            return
+        try:
+            reply = pickle.dumps((True, call(*args)), pickle.HIGHEST_PROTOCOL)
+        except Exception as exc:  # sent back, raised in the service
+            try:
+                reply = pickle.dumps((False, exc), pickle.HIGHEST_PROTOCOL)
+            except Exception:  # an exception that cannot be pickled
+                failure = RuntimeError(f"{type(exc).__name__}: {exc}")
+                reply = pickle.dumps((False, failure), pickle.HIGHEST_PROTOCOL)
+        conn.send_bytes(reply)
+
+
+class _Worker:
+    """One worker process, the service's end of its pipe, and the calls sent to it that are not
+    answered yet (a worker answers in the order it was sent)."""
+
+    def __init__(self, context: SpawnContext) -> None:
+        ours, theirs = context.Pipe()
+        self.process = context.Process(
+            target=_serve, args=(theirs,), name="archive-bot-answers", daemon=True
+        )
+        self.process.start()
+        theirs.close()
+        self._conn = ours
+        self._lock = threading.Lock()  # one sender at a time: the pipe's order is the deque's
+        self._waiting: deque[Future[Any]] = deque()
+        self.broken = False
+        threading.Thread(target=self._read, name="answers-reader", daemon=True).start()
+
+    @property
+    def busy(self) -> int:
+        """How many calls it has not answered yet."""
+        return len(self._waiting)
+
+    def submit(self, message: bytes) -> Future[Any]:
+        """Send a pickled call; its future fails with :class:`BrokenProcessPool` when the
+        worker dies first."""
+        future: Future[Any] = Future()
+        with self._lock:
+            if not self.broken:
+                self._waiting.append(future)
+                try:
+                    self._conn.send_bytes(message)
+                    return future
+                except OSError:  # the worker is gone: its reader fails what it was sent
+                    self._waiting.pop()
+                    self.broken = True
+                    self.process.kill()
+        future.set_exception(BrokenProcessPool("an answer worker died"))
+        return future
+
+    def _read(self) -> None:
+        """Hand each reply to its call's future, in order; when the pipe closes (the worker
+        died), fail the calls still waiting."""
+        while True:
+            try:
+                reply = self._conn.recv_bytes()
+            except (EOFError, OSError):
+                break
+            future = self._waiting.popleft()
+            try:
+                ok, value = pickle.loads(reply)
+            except Exception as exc:  # a reply that cannot be read fails its call
+                ok, value = False, exc
+            with suppress(InvalidStateError):  # the call was given up meanwhile
+                if ok:
+                    future.set_result(value)
+                else:
+                    future.set_exception(value)
+        with self._lock:
+            self.broken = True
+            failed = list(self._waiting)
+            self._waiting.clear()
+        for future in failed:
+            with suppress(InvalidStateError):
+                future.set_exception(BrokenProcessPool("an answer worker died"))
+        self._conn.close()
+        self.process.join(5)  # reap it
+
+
 class _Workers:
-    """The process's answer workers, started when first needed."""
+    """The process's answer workers, started when first needed (as many as the first call asks
+    for); one that died is replaced at the next call."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._pool: ProcessPoolExecutor | None = None
+        self._size = 0
+        self._workers: list[_Worker] = []
 
-    def pool(self, size: int) -> ProcessPoolExecutor:
-        """The pool (the size asked for first is kept)."""
+    def _alive(self, size: int) -> list[_Worker]:
         with self._lock:
-            if self._pool is None:
-                context = multiprocessing.get_context("spawn")  # safe beside threads
-                self._pool = ProcessPoolExecutor(
-                    size, mp_context=context, initializer=_leave_interrupts_to_the_parent
-                )
-            return self._pool
+            self._size = self._size or size
+            self._workers = [w for w in self._workers if not w.broken]
+            while len(self._workers) < self._size:
+                # spawn, not fork: safe beside the service's threads
+                self._workers.append(_Worker(multiprocessing.get_context("spawn")))
+            return list(self._workers)
 
-    def discard(self, broken: ProcessPoolExecutor) -> None:
-        """Forget a broken pool: the next job starts new workers."""
+    def submit(self, size: int, call: Callable[..., Any], *args: Any) -> Future[Any] | None:
+        """``call(*args)`` in the least busy worker (``None``: the call is bigger than
+        :data:`MAX_MESSAGE`)."""
+        message = pickle.dumps((call, args), pickle.HIGHEST_PROTOCOL)
+        if len(message) > MAX_MESSAGE:
+            return None
+        return min(self._alive(size), key=lambda w: w.busy).submit(message)
+
+    def broadcast(self, size: int, call: Callable[..., Any], *args: Any) -> list[Future[Any]]:
+        """``call(*args)`` in every worker."""
+        message = pickle.dumps((call, args), pickle.HIGHEST_PROTOCOL)
+        return [worker.submit(message) for worker in self._alive(size)]
+
+    def pids(self) -> list[int]:
+        """The process ids of the workers running now."""
         with self._lock:
-            if self._pool is broken:
-                self._pool = None
-        broken.shutdown(wait=False, cancel_futures=True)
+            return [w.process.pid for w in self._workers if not w.broken and w.process.pid]
 
 
 _WORKERS = _Workers()
-
-
-def _leave_interrupts_to_the_parent() -> None:
-    """Ctrl-C in a terminal reaches the workers too: the service's process stops them (a
-    worker interrupted in its wait printed a traceback at every stop)."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 class Answerer:
@@ -143,36 +256,38 @@ class Answerer:
 
     def __init__(self, workers: int) -> None:
         self.workers = workers
-        # Jobs sent to the pool at once: one running and one ready per worker. The rest wait
-        # here, where a question given up is simply dropped; in the pool each job wakes the
-        # pool's threads, which take the GIL from the event loop (250 sent in one go stalled
-        # it 33 ms, bench_loop.py).
+        # Jobs sent at once: one running and one ready per worker. The rest wait here, where a
+        # question given up is simply dropped.
         self._sent = asyncio.Semaphore(2 * workers) if workers > 0 else None
 
     def prepare(self, store: StoreAddress, build_id: str, params: BM25Params) -> None:
-        """Start the workers, and have one load the index of ``build_id`` now rather than at
+        """Start the workers, and have them load the index of ``build_id`` now rather than at
         the first question (at a million passages, a second or two)."""
         if self.workers > 0:
-            pool = _WORKERS.pool(self.workers)
-            with suppress(BrokenProcessPool):  # then the next question starts new workers
-                pool.submit(_load, store, build_id, params).add_done_callback(_log_failure)
+            for future in _WORKERS.broadcast(self.workers, _load, store, build_id, params):
+                future.add_done_callback(_log_failure)
 
     async def run(self, job: AnswerJob, inline: Callable[[], Awaitable[Found]]) -> Found:
         """The answer of ``job``; ``inline`` gives it on the caller's side when no worker can."""
         if self._sent is not None:
             async with self._sent:
-                pool = _WORKERS.pool(self.workers)
-                try:
-                    found = await asyncio.wrap_future(pool.submit(_answer, job))
-                except BrokenProcessPool:
-                    log.warning("an answer worker died; answering this question in the service")
-                    _WORKERS.discard(pool)
-                else:
-                    if found is not None:
-                        return found
+                future = _WORKERS.submit(self.workers, _answer, job)
+                if future is not None:
+                    try:
+                        found: Found | None = await asyncio.wrap_future(future)
+                    except BrokenProcessPool:
+                        log.warning("an answer worker died; answering this question in the service")
+                    else:
+                        if found is not None:
+                            return found
         return await inline()
 
 
 def _log_failure(future: Future[bool]) -> None:
-    if not future.cancelled() and future.exception() is not None:
-        log.warning("an answer worker could not load the index: %s", future.exception())
+    if future.cancelled():
+        return
+    failure = future.exception()
+    if isinstance(failure, BrokenProcessPool):
+        return  # the next question starts a new worker
+    if failure is not None:
+        log.warning("an answer worker could not load the index: %s", failure)

@@ -43,14 +43,15 @@ async def test_worker_answers_as_inline_and_survives_a_dead_worker(
         with monkeypatch.context() as patched:
             patched.setattr(service_module, "answer", _not_inline)
             assert await service.ask(QUESTION) == expected
-        pool = workers._WORKERS.pool(1)
-        for pid in list(pool._processes):
+        killed = workers._WORKERS.pids()
+        assert killed
+        for pid in killed:
             os.kill(pid, signal.SIGKILL)
         # The question asked while the pool is broken is answered in the service itself...
         assert await service.ask(QUESTION) == expected
         # ...and the next one by new workers.
         assert await service.ask(QUESTION) == expected
-        assert workers._WORKERS.pool(1) is not pool
+        assert workers._WORKERS.pids() and not set(workers._WORKERS.pids()) & set(killed)
     finally:
         await service.close()
 
@@ -124,3 +125,26 @@ def test_ctrl_c_stops_the_service_and_its_workers_without_a_traceback(tmp_path: 
     assert "Traceback" not in out
     assert out.strip() == "stopped"
     assert child.returncode == 0
+
+
+@pytest.mark.asyncio
+async def test_a_job_too_big_to_send_is_answered_in_the_service(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    inline_calls = []
+    real_answer = service_module.answer
+
+    def counted(*args: object) -> object:
+        inline_calls.append(args)
+        return real_answer(*args)  # type: ignore[arg-type]
+
+    service = await ArchiveService.open(tmp_path / "s.sqlite3", answer_workers=1)
+    try:
+        monkeypatch.setattr(service_module, "answer", counted)
+        by_worker = await service.ask(QUESTION)
+        assert not inline_calls
+        monkeypatch.setattr(workers, "MAX_MESSAGE", 100)
+        assert await service.ask(QUESTION) == by_worker
+        assert len(inline_calls) == 1
+    finally:
+        await service.close()
