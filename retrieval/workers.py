@@ -13,8 +13,8 @@ every service of the process. Each holds its own copy of the serving index (the 
 once more per worker). ``workers=0`` answers on the service's search thread instead (the one-shot
 CLI, where starting a process and loading the index again would cost more than it saves). A job
 is answered on the search thread as well when its worker died (the next job starts a new one),
-its build was replaced meanwhile, or it is too big to send at once (a filter or quoted phrase
-allowing tens of thousands of passages).
+its build was replaced meanwhile, or it is too big to send (a filter allowing more than
+250,000 passages).
 
 A worker is a process at the other end of a pipe, not a
 :class:`~concurrent.futures.ProcessPoolExecutor`: the pool hands each call through a queue
@@ -54,10 +54,11 @@ log = logging.getLogger(__name__)
 DEFAULT_WORKERS = min(4, max(0, (os.cpu_count() or 1) - 1))
 # Stores whose index a worker keeps (a process may serve more than one, as the tests do).
 KEPT_STORES = 2
-# The biggest call sent to a worker (pickled). The event loop writes to the pipe itself, and
-# the pipe holds ~200 KB (a Unix socket's buffer on Linux): two calls a worker of this size
-# never make it wait for a busy worker to read.
-MAX_MESSAGE = 64 * 1024
+# The biggest call sent to a worker (pickled): a filter allowing 250,000 passages. The event
+# loop writes to the pipe itself; a call the pipe cannot hold (~200 KB, a Unix socket's buffer
+# on Linux) waits for the worker to read it, at most for the one call ahead of it to finish (two
+# calls a worker are sent at once).
+MAX_MESSAGE = 1 << 20
 
 
 @dataclass(frozen=True)
