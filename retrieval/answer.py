@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections.abc import Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from functools import lru_cache, partial
 from math import inf
 
@@ -122,6 +122,14 @@ def _labels(title: str, doc_id: str) -> frozenset[str]:
     return frozenset(label_terms(title, None, doc_id))
 
 
+@dataclass(frozen=True)
+class Selection:
+    """The results chosen, and whether more would follow them (a next page)."""
+
+    results: list[Result]
+    more: bool
+
+
 def select_results(
     question: ParsedQuestion,
     candidates: list[Candidate],
@@ -132,7 +140,7 @@ def select_results(
     per_document: int,
     openings: Mapping[str, list[PassageRow]] | None = None,
     notable: Notable | None = None,
-) -> list[Result]:
+) -> Selection:
     """Quote the ranked candidates and keep the best ``wanted`` results, or none at all.
 
     None when the best candidate's page holds less than ``EVIDENCE_THRESHOLD`` of the question's
@@ -146,19 +154,20 @@ def select_results(
     are worth answering a "who" question with (see :func:`retrieval.expect.holds_answer`).
     """
     if not candidates or evidence(candidates, weights) < EVIDENCE_THRESHOLD:
-        return []
+        return Selection([], False)
     wants = Wants.of(question, weights, notable)
     by_document: dict[str, list[Candidate]] = {}
     for candidate in candidates:
         by_document.setdefault(candidate.passage.doc_id, []).append(candidate)
     quote_all = partial(_quote_documents, question, by_document, paragraphs, wants, openings or {})
     # With one quote a document in the first round, a full first round shows only each
-    # document's best quote: the others are looked for only when it is not full.
+    # document's best quote: the others are looked for only when it is not full (one quote
+    # past the results, whether more would follow, included).
     rounds = quote_all(wanted, per_document, best_only=per_document == 1)
-    if per_document == 1 and len(rounds[0]) < wanted:
+    if per_document == 1 and len(rounds[0]) <= wanted:
         rounds = quote_all(wanted, per_document, best_only=False)
-    chosen = [quote for slot in rounds for quote in slot][:wanted]
-    return [
+    chosen = [quote for slot in rounds for quote in slot]
+    results = [
         make_result(
             doc_id=c.passage.doc_id,
             title=c.passage.title,
@@ -168,8 +177,9 @@ def select_results(
             score=c.score,
             notes=notes.get(c.passage.doc_id, {}),
         )
-        for c, span in chosen
+        for c, span in chosen[:wanted]
     ]
+    return Selection(results, len(chosen) > wanted)
 
 
 def _quote_documents(
@@ -184,7 +194,9 @@ def _quote_documents(
 ) -> list[list[tuple[Candidate, QuoteSpan]]]:
     """The documents' quotes in rounds: each document's first ``per_document`` quotes in the
     first, its next one in each next round; documents are quoted until the first round holds
-    ``wanted`` (with ``best_only``, each document offers only its best quote)."""
+    ``wanted`` + 1. With ``best_only``, each document offers only its best quote, and past the
+    first ``wanted`` a document is only asked whether it offers one (which one does not matter:
+    it only tells that more results follow)."""
     rounds: list[list[tuple[Candidate, QuoteSpan]]] = [[]]
     for doc_candidates in by_document.values():
         best = doc_candidates[0]
@@ -198,7 +210,10 @@ def _quote_documents(
             if row.passage_id not in seen
         ]
         subject = _named_in_opening(question, opening, paragraphs.get(best.passage.doc_id, []))
-        quotes = _document_quotes(question, quoted, paragraphs, wants, subject, best_only)
+        any_quote = best_only and len(rounds[0]) >= wanted
+        quotes = _document_quotes(
+            question, quoted, paragraphs, wants, subject, best_only, any_quote
+        )
         if wants.from_opening and opening:
             quotes = _with_opening(quotes, best, opening, paragraphs, wants)
         for i, quote in enumerate(quotes):
@@ -206,8 +221,8 @@ def _quote_documents(
             while len(rounds) <= slot:
                 rounds.append([])
             rounds[slot].append(quote)
-        if len(rounds[0]) >= wanted:
-            break  # enough documents for a full page of first quotes
+        if len(rounds[0]) > wanted:
+            break  # enough documents for a full page of first quotes, and one to tell of more
     return rounds
 
 
@@ -308,11 +323,13 @@ def _document_quotes(
     wants: Wants,
     subject: frozenset[str] = frozenset(),
     best_only: bool = False,
+    any_quote: bool = False,
 ) -> list[tuple[Candidate, QuoteSpan]]:
     """The quotes one document offers, best answer first, none overlapping another
     (``subject``: question terms that, like the title's, name the page). With ``best_only``,
     only the best: a passage whose bound (:meth:`Wants.best_possible`) cannot beat the best
-    quote of the passages ranked before it is not read."""
+    quote of the passages ranked before it is not read. With ``any_quote``, the quotes of the
+    first passage that offers any (none only when the document offers none)."""
     wanted_terms = set(question.terms)
     # A passage's terms of question words written as initials ("LRS") may stand for the words.
     spelled_out = frozenset().union(*wants.initials.values())
@@ -349,6 +366,8 @@ def _document_quotes(
             beat,
         )
         offers.extend((span.value, rank, candidate, span) for span in spans)
+        if any_quote and spans:
+            break
         if best_only and spans:
             beat = max(beat, *(span.value for span in spans))
     offers.sort(key=lambda o: (-o[0], o[1], o[3].start))

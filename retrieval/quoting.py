@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from .answer import select_results
-from .models import Paragraph, PassageRow, Result
+from .answer import Selection, select_results
+from .models import Paragraph, PassageRow
 from .query import ParsedQuestion
 from .ranking import Candidate, NotableNames
 
@@ -32,8 +32,8 @@ class QuoteJob:
     notable: NotableNames
 
 
-def quote(job: QuoteJob) -> list[Result]:
-    """The results of a job (blocking)."""
+def quote(job: QuoteJob) -> Selection:
+    """The results of a job, and whether more would follow (blocking)."""
     return select_results(
         job.question,
         job.candidates,

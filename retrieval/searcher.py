@@ -24,6 +24,7 @@ from typing import TypeVar
 
 import numpy as np
 
+from .answer import Selection
 from .index.bm25 import BM25Index
 from .models import PassageRow, Result
 from .pages import NO_PAGE, PageMap
@@ -47,15 +48,17 @@ T = TypeVar("T")
 
 # How many of a page's first passages are read for its headline, dateline or byline.
 OPENING_PASSAGES = 2
-# Pages quoted beyond the number of results asked for (a page may offer no quote).
-SPARE_PAGES = 3
+# Pages quoted beyond the number of results asked for: one that tells whether more would follow,
+# and a few more, as a page may offer no quote.
+SPARE_PAGES = 4
 
 
 @dataclass(frozen=True)
 class Search:
     """What to search: the question, its term weights, the index rows it may find (``None``:
-    all), how many candidates to rank (``depth``) and how many results it wants, with at most
-    ``per_document`` from one document before the others have had theirs."""
+    all), how many candidates to rank (``depth``) and how many results it wants (and whether
+    more would follow), with at most ``per_document`` from one document before the others have
+    had theirs."""
 
     question: ParsedQuestion
     weights: dict[str, float]
@@ -67,10 +70,11 @@ class Search:
 
 @dataclass(frozen=True)
 class Found:
-    """The results of a search and, per document it could quote, its note texts (number ->
-    text) and the note numbers it cites or lists."""
+    """The results of a search, whether more would follow them, and, per document it could
+    quote, its note texts (number -> text) and the note numbers it cites or lists."""
 
     results: list[Result]
+    more: bool
     notes: dict[str, dict[int, str]]
     cited: dict[str, list[int]]
 
@@ -83,9 +87,9 @@ class Searched:
     notes: dict[str, dict[int, str]]
     cited: dict[str, list[int]]
 
-    def found(self, results: list[Result]) -> Found:
-        """The search's :class:`Found` with the quotes' ``results``."""
-        return Found(results, self.notes, self.cited)
+    def found(self, selection: Selection) -> Found:
+        """The search's :class:`Found` with the quotes chosen."""
+        return Found(selection.results, selection.more, self.notes, self.cited)
 
 
 class Searcher:

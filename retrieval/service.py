@@ -318,10 +318,11 @@ class ArchiveService:
         allowed = self._phrase_rows(parsed, index)
         if filters:
             allowed = await self._filter_rows(filters, index, allowed)
-        wanted = offset + limit + 1  # one more than shown, to know whether there are more
+        wanted = offset + limit
+        depth = max(RERANK_DEPTH, (wanted + 1) * 4)
         # Searching, ranking, reading and quoting run in one call in a worker process or on
         # the search thread, so the event loop stays free (see retrieval.workers).
-        job = Search(parsed, weights, allowed, max(RERANK_DEPTH, wanted * 4), wanted, per_document)
+        job = Search(parsed, weights, allowed, depth, wanted, per_document)
         found = await self._answerer.run(
             AnswerJob(self.store.address, build_id or "", self.params, job),
             lambda: self._searcher.run(lambda reader: answer(reader, index, pages, job)),
@@ -336,14 +337,14 @@ class ArchiveService:
                 "The archive has no passage that answers this question well.",
                 offset=offset,
             )
-        shown = tuple(results[offset : offset + limit])
+        shown = tuple(results[offset:])
         return Answer(
             parsed.text,
             shown,
             suggestions,
             False,
             offset=offset,
-            has_more=len(results) > offset + limit,
+            has_more=found.more,
             documents=_documents_quoted(shown, found),
         )
 

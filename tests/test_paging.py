@@ -56,3 +56,35 @@ async def test_a_saved_page_gives_its_notes_back_until_the_question_is_forgotten
 
     await tiny_service.forget_questions_older_than(-time.time())
     assert await tiny_service.answer_page_notes(question_id, 0) is None
+
+
+STRIKE_PAGES = {
+    "pelican.txt": "Pelican Bay\n\nThe hunger strike at Pelican Bay began in July 2011.",
+    "corcoran.txt": "Corcoran\n\nPrisoners at Corcoran joined the hunger strike a week later.",
+    # Found by its title alone, after the others: no sentence says the question's words, so
+    # it offers no quote.
+    "title-only.txt": "Strike\n\nA list of prisons and their addresses follows.",
+    "georgia.txt": "Georgia\n\nIn Georgia a work strike came before any hunger strike.",
+    "ohio.txt": "Ohio\n\nA hunger strike in Ohio ended after ten days.",
+    "illinois.txt": "Illinois\n\nTamms prisoners began a hunger strike against isolation.",
+}
+
+
+async def test_a_page_tells_of_more_exactly_when_a_longer_page_has_more(tmp_path: Path) -> None:
+    corpus = tmp_path / "strikes"
+    corpus.mkdir()
+    for name, text in STRIKE_PAGES.items():
+        (corpus / name).write_text(text, encoding="utf-8")
+    service = await ArchiveService.open(tmp_path / "s.sqlite3", seed=[corpus])
+    try:
+        everything = await service.ask("hunger strike", limit=10)
+        quoted = [r.citation.doc_id for r in everything.results]
+        assert len(quoted) == 5 and "title-only" not in quoted and not everything.has_more
+        for limit in range(1, 6):
+            page = await service.ask("hunger strike", limit=limit)
+            assert page.results == everything.results[:limit]
+            assert page.has_more == (limit < 5)
+            following = await service.ask("hunger strike", limit=limit, offset=limit)
+            assert page.has_more == bool(following.results)
+    finally:
+        await service.close()
