@@ -32,6 +32,7 @@ import os
 import pickle
 import signal
 import threading
+import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 from concurrent.futures import Future, InvalidStateError
@@ -54,6 +55,9 @@ log = logging.getLogger(__name__)
 DEFAULT_WORKERS = min(4, max(0, (os.cpu_count() or 1) - 1))
 # Stores whose index a worker keeps (a process may serve more than one, as the tests do).
 KEPT_STORES = 2
+# After a worker died without answering anything (it could not start: a ``__main__`` that a
+# spawned process cannot import, too little memory), none is started again for this long.
+RETRY_SECONDS = 60.0
 # The biggest call sent to a worker (pickled): a filter allowing 250,000 passages. The event
 # loop writes to the pipe itself; a call the pipe cannot hold (~200 KB, a Unix socket's buffer
 # on Linux) waits for the worker to read it, at most for the one call ahead of it to finish (two
@@ -158,6 +162,7 @@ class _Worker:
         self._lock = threading.Lock()  # one sender at a time: the pipe's order is the deque's
         self._waiting: deque[Future[Any]] = deque()
         self.broken = False
+        self.answered = 0
         threading.Thread(target=self._read, name="answers-reader", daemon=True).start()
 
     @property
@@ -191,6 +196,7 @@ class _Worker:
             except (EOFError, OSError):
                 break
             future = self._waiting.popleft()
+            self.answered += 1
             try:
                 ok, value = pickle.loads(reply)
             except Exception as exc:  # a reply that cannot be read fails its call
@@ -219,23 +225,33 @@ class _Workers:
         self._lock = threading.Lock()
         self._size = 0
         self._workers: list[_Worker] = []
+        self._resting_until = 0.0
 
     def _alive(self, size: int) -> list[_Worker]:
         with self._lock:
             self._size = self._size or size
+            if any(w.broken and not w.answered for w in self._workers):
+                log.warning(
+                    "an answer worker stopped before answering anything; questions are answered "
+                    "in the service for %.0f s",
+                    RETRY_SECONDS,
+                )
+                self._resting_until = time.monotonic() + RETRY_SECONDS
             self._workers = [w for w in self._workers if not w.broken]
-            while len(self._workers) < self._size:
-                # spawn, not fork: safe beside the service's threads
-                self._workers.append(_Worker(multiprocessing.get_context("spawn")))
+            if time.monotonic() >= self._resting_until:
+                while len(self._workers) < self._size:
+                    # spawn, not fork: safe beside the service's threads
+                    self._workers.append(_Worker(multiprocessing.get_context("spawn")))
             return list(self._workers)
 
     def submit(self, size: int, call: Callable[..., Any], *args: Any) -> Future[Any] | None:
         """``call(*args)`` in the least busy worker (``None``: the call is bigger than
-        :data:`MAX_MESSAGE`)."""
+        :data:`MAX_MESSAGE`, or no worker runs, see :data:`RETRY_SECONDS`)."""
         message = pickle.dumps((call, args), pickle.HIGHEST_PROTOCOL)
-        if len(message) > MAX_MESSAGE:
+        workers = self._alive(size)
+        if len(message) > MAX_MESSAGE or not workers:
             return None
-        return min(self._alive(size), key=lambda w: w.busy).submit(message)
+        return min(workers, key=lambda w: w.busy).submit(message)
 
     def broadcast(self, size: int, call: Callable[..., Any], *args: Any) -> list[Future[Any]]:
         """``call(*args)`` in every worker."""

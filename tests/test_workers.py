@@ -148,3 +148,20 @@ async def test_a_job_too_big_to_send_is_answered_in_the_service(
         assert len(inline_calls) == 1
     finally:
         await service.close()
+
+
+def test_a_worker_that_dies_before_answering_anything_is_not_restarted_at_once() -> None:
+    pool = workers._Workers()
+    try:
+        dying = pool.submit(1, os._exit, 3)  # as a worker that cannot start would
+        assert dying is not None
+        assert isinstance(dying.exception(timeout=60), workers.BrokenProcessPool)
+        # Not a new process for each question: they are answered in the service for a while.
+        assert pool.submit(1, abs, -1) is None
+        assert pool.pids() == []
+        pool._resting_until = 0.0  # as when RETRY_SECONDS have passed
+        answered = pool.submit(1, abs, -1)
+        assert answered is not None and answered.result(timeout=60) == 1
+    finally:
+        for pid in pool.pids():
+            os.kill(pid, signal.SIGKILL)
