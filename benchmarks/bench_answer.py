@@ -145,6 +145,7 @@ PHASE_OF_SEARCH_FUNCTION = {
     "terms_held": "rank",
     "phrase_evidence": "rank",
     "rank_candidates": "rank",
+    "suggestions": "suggestions",
 }
 # what it calls on the store (the search thread's reader: the passages' terms for the phrase
 # evidence are what is left of the passage heads) -> the phase
@@ -206,7 +207,6 @@ class Phases:
             self._patch(self.service.store, name, phase)
         for name, phase in PHASE_OF_READER_METHOD.items():
             self._patch(SearchReader, name, phase)
-        self._patch(self.service, "suggestions", "suggestions")
         self._patch(searcher_module, "quote", "quote", capture=True)
         self._patch(self.service._require_index(), "top", "bm25 top")
         return self

@@ -16,11 +16,13 @@ iteration (measured with benchmarks/bench_loop.py: stalls of 40-70 ms against 10
 from __future__ import annotations
 
 import asyncio
+import gc
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TypeVar
+from weakref import WeakKeyDictionary
 
 import numpy as np
 
@@ -42,6 +44,7 @@ from .ranking import (
     rank_candidates,
     terms_held,
 )
+from .spelling import Speller
 from .store import SearchReader, Store
 
 T = TypeVar("T")
@@ -58,7 +61,8 @@ class Search:
     """What to search: the question, its term weights, the index rows it may find (``None``:
     all), how many candidates to rank (``depth``) and how many results it wants (and whether
     more would follow), with at most ``per_document`` from one document before the others have
-    had theirs."""
+    had theirs; and the question's words the index does not know (``unknown``), to suggest
+    known words for."""
 
     question: ParsedQuestion
     weights: dict[str, float]
@@ -66,17 +70,20 @@ class Search:
     depth: int
     wanted: int
     per_document: int
+    unknown: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class Found:
     """The results of a search, whether more would follow them, and, per document it could
-    quote, its note texts (number -> text) and the note numbers it cites or lists."""
+    quote, its note texts (number -> text) and the note numbers it cites or lists; known words
+    close to the question's unknown ones."""
 
     results: list[Result]
     more: bool
     notes: dict[str, dict[int, str]]
     cited: dict[str, list[int]]
+    suggestions: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -87,9 +94,9 @@ class Searched:
     notes: dict[str, dict[int, str]]
     cited: dict[str, list[int]]
 
-    def found(self, selection: Selection) -> Found:
-        """The search's :class:`Found` with the quotes chosen."""
-        return Found(selection.results, selection.more, self.notes, self.cited)
+    def found(self, selection: Selection, suggestions: tuple[str, ...]) -> Found:
+        """The search's :class:`Found` with the quotes chosen and the spelling suggestions."""
+        return Found(selection.results, selection.more, self.notes, self.cited, suggestions)
 
 
 class Searcher:
@@ -212,9 +219,34 @@ def search(reader: SearchReader, index: BM25Index, pages: PageMap, job: Search) 
 
 
 def answer(reader: SearchReader, index: BM25Index, pages: PageMap, job: Search) -> Found:
-    """The job's search and its quotes, in one call (blocking)."""
+    """The job's search, its quotes and its spelling suggestions, in one call (blocking)."""
     searched = search(reader, index, pages, job)
-    return searched.found(quote(searched.quoting))
+    return searched.found(quote(searched.quoting), suggestions(reader, index, job.unknown))
+
+
+# Each index's speller, built when a question first has a word the index does not know.
+_SPELLERS: WeakKeyDictionary[BM25Index, Speller] = WeakKeyDictionary()
+SUGGESTIONS = 5
+
+
+def suggestions(reader: SearchReader, index: BM25Index, unknown: Sequence[str]) -> tuple[str, ...]:
+    """Known words close to the ``unknown`` ones, at most ``SUGGESTIONS`` (blocking).
+
+    The speller of an index is built at its first unknown word (about a second at 150,000
+    words), here rather than beside the bot's event loop: in a thread there it held the loop
+    15-40 ms (benchmarks/bench_bot.py)."""
+    if not unknown:
+        return ()
+    speller = _SPELLERS.get(index)
+    if speller is None:
+        speller = _SPELLERS[index] = Speller(reader.words())
+        # Its hundreds of thousands of objects live as long as the index: out of the garbage
+        # collector's full collections, which would walk them all (instant).
+        gc.freeze()
+    out: list[str] = []
+    for word in unknown:
+        out.extend(s for s in speller.suggest(word) if s not in out)
+    return tuple(out[:SUGGESTIONS])
 
 
 def _let_others_run() -> None:

@@ -58,9 +58,8 @@ from .models import (
 from .pages import PageMap
 from .query import ParsedQuestion, clean_question, parse_question, without_stop_word_typos
 from .ranking import term_weights
-from .searcher import Found, Search, Searcher, answer, load_pages
+from .searcher import Found, Search, Searcher, answer, load_pages, suggestions
 from .sources.urls import ARCHIVE_BASE_URL
-from .spelling import Speller
 from .store import Store, utc_now
 from .text import stem, terms
 from .usage import (
@@ -120,8 +119,6 @@ class ArchiveService:
         self.chunking = chunking
         self._index: BM25Index | None = None
         self._pages: PageMap | None = None  # the serving index's pages: swapped with it
-        self._speller: tuple[str | None, Speller] | None = None
-        self._speller_lock = asyncio.Lock()
         self._build_id: str | None = None
         self._ingest_lock = asyncio.Lock()
         self._checked_at = 0.0
@@ -258,28 +255,6 @@ class ArchiveService:
             raise IndexNotReady("the index is not loaded yet; try again in a moment")
         return self._index, self._pages
 
-    async def suggestions(self, question: ParsedQuestion) -> tuple[str, ...]:
-        """Known words close to the question's words the index does not know (worked out in a
-        worker thread: up to a millisecond a word)."""
-        index = self._require_index()
-        unknown = [w for w in question.surface if w.isalpha() and stem(w) not in index.vocab]
-        if not unknown:
-            return ()
-        speller = await self._speller_of_index()
-        return await asyncio.to_thread(_suggest, speller, unknown)
-
-    async def _speller_of_index(self) -> Speller:
-        """The speller of the serving index's vocabulary, built once per index when first
-        needed, off the event loop (about a second at 150,000 words: a command that asks for
-        no suggestion never waits for it)."""
-        async with self._speller_lock:
-            if self._speller is None or self._speller[0] != self._build_id:
-                build_id = self._build_id
-                words = await self.store.words()
-                self._speller = (build_id, await asyncio.to_thread(Speller, words))
-                _settle()
-            return self._speller[1]
-
     def check_question(self, question: str) -> str:
         """The question as it will be searched; raises :class:`QuestionError` when unusable."""
         return parse_question(question).text
@@ -304,12 +279,18 @@ class ArchiveService:
         parsed = without_stop_word_typos(parsed, index.vocab.__contains__)
         limit = max(1, min(limit, MAX_RESULTS))
         offset = max(0, offset)
-        suggestions = await self.suggestions(parsed)
+        unknown = tuple(w for w in parsed.surface if w.isalpha() and stem(w) not in index.vocab)
         if not parsed.terms:
+            # Rarely any: a typo of a stop word may take a known word's term with it.
+            suggested = (
+                await self._searcher.run(lambda r: suggestions(r, index, unknown))
+                if unknown
+                else ()
+            )
             return Answer(
                 parsed.text,
                 (),
-                suggestions,
+                suggested,
                 True,
                 "The question has no words to search for.",
                 offset=offset,
@@ -322,7 +303,7 @@ class ArchiveService:
         depth = max(RERANK_DEPTH, (wanted + 1) * 4)
         # Searching, ranking, reading and quoting run in one call in a worker process or on
         # the search thread, so the event loop stays free (see retrieval.workers).
-        job = Search(parsed, weights, allowed, depth, wanted, per_document)
+        job = Search(parsed, weights, allowed, depth, wanted, per_document, unknown)
         found = await self._answerer.run(
             AnswerJob(self.store.address, build_id or "", self.params, job),
             lambda: self._searcher.run(lambda reader: answer(reader, index, pages, job)),
@@ -332,7 +313,7 @@ class ArchiveService:
             return Answer(
                 parsed.text,
                 (),
-                suggestions,
+                found.suggestions,
                 True,
                 "The archive has no passage that answers this question well.",
                 offset=offset,
@@ -341,7 +322,7 @@ class ArchiveService:
         return Answer(
             parsed.text,
             shown,
-            suggestions,
+            found.suggestions,
             False,
             offset=offset,
             has_more=found.more,
@@ -646,7 +627,7 @@ class ArchiveService:
 
 
 def _settle() -> None:
-    """Move what is alive now (an index's vocabulary, its speller: hundreds of thousands of
+    """Move what is alive now (an index's vocabulary: hundreds of thousands of
     objects that live as long as the index) out of the garbage collector's full collections,
     which would otherwise walk them all and hold the event loop 30-40 ms (benchmarks/bench_loop.py).
     Instant: nothing is collected here."""
@@ -667,13 +648,6 @@ def _documents_quoted(results: tuple[Result, ...], found: Found) -> tuple[Docume
         )
         for d, c in cited.items()
     )
-
-
-def _suggest(speller: Speller, words: list[str]) -> tuple[str, ...]:
-    out: list[str] = []
-    for word in words:
-        out.extend(s for s in speller.suggest(word) if s not in out)
-    return tuple(out[:5])
 
 
 def _diff(meta: dict[str, str], expected: dict[str, str]) -> str:

@@ -516,9 +516,7 @@ class Store:
         """The surface vocabulary: word -> number of documents it occurs in."""
         # As one string, split off the event loop: 150,000 row tuples would hold the loop while
         # they are made and make the garbage collector walk them (a 40 ms pause, measured).
-        rows = await self._fetchall(
-            "SELECT group_concat(word || char(9) || documents, char(10)) FROM words"
-        )
+        rows = await self._fetchall(_ALL_WORDS)
         return await asyncio.to_thread(_vocabulary, rows[0][0] or "")
 
     async def load_blobs(self, build_id: str) -> dict[str, bytes]:
@@ -1133,6 +1131,10 @@ def _backup(source: str, uri: bool, target: Path) -> int:
     return target.stat().st_size
 
 
+# The words table as one string (see Store.words).
+_ALL_WORDS = "SELECT group_concat(word || char(9) || documents, char(10)) FROM words"
+
+
 def _vocabulary(joined: str) -> dict[str, int]:
     pairs = (line.split("\t") for line in joined.split("\n") if line)
     return {word: int(count) for word, count in pairs}
@@ -1261,6 +1263,12 @@ class SearchReader:
         with self._snapshot():
             rows = self._conn.execute(_BLOBS_OF_BUILD, (build_id,)).fetchall()
         return _joined_blobs(rows)
+
+    def words(self) -> dict[str, int]:
+        """The surface vocabulary: word -> number of documents it occurs in."""
+        with self._snapshot():
+            joined = self._conn.execute(_ALL_WORDS).fetchone()[0]
+        return _vocabulary(joined or "")
 
     def passage_terms(self, passage_ids: Iterable[int]) -> dict[int, str]:
         """The space-joined indexed terms of stored passages, by id."""

@@ -8,6 +8,7 @@ import threading
 from hypothesis import given
 from hypothesis import strategies as st
 
+import retrieval.searcher as searcher
 from retrieval import ArchiveService
 from retrieval.spelling import Speller, edit_distance
 
@@ -108,7 +109,7 @@ class _Watched(Speller):
 
 async def test_ask_checks_spelling_off_the_event_loop(seed_service: ArchiveService) -> None:
     watched = _Watched(await seed_service.store.words())
-    seed_service._speller = (seed_service._build_id, watched)
+    searcher._SPELLERS[seed_service._require_index()] = watched
     answer = await seed_service.ask("Where did Xiaopnig study?")
     assert "xiaoping" in answer.suggestions
     assert watched.threads

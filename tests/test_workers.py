@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+import retrieval.searcher as searcher
 import retrieval.service as service_module
 import retrieval.workers as workers
 from retrieval import ArchiveService
@@ -125,6 +126,19 @@ def test_ctrl_c_stops_the_service_and_its_workers_without_a_traceback(tmp_path: 
     assert "Traceback" not in out
     assert out.strip() == "stopped"
     assert child.returncode == 0
+
+
+@pytest.mark.asyncio
+async def test_spelling_is_suggested_by_the_worker_the_service_builds_no_speller(
+    tmp_path: Path,
+) -> None:
+    service = await ArchiveService.open(tmp_path / "s.sqlite3", answer_workers=1)
+    try:
+        answer = await service.ask("Where did Xiaopnig study?")
+        assert "xiaoping" in answer.suggestions
+        assert service._require_index() not in searcher._SPELLERS
+    finally:
+        await service.close()
 
 
 @pytest.mark.asyncio
