@@ -229,20 +229,26 @@ _SPELLERS: WeakKeyDictionary[BM25Index, Speller] = WeakKeyDictionary()
 SUGGESTIONS = 5
 
 
-def suggestions(reader: SearchReader, index: BM25Index, unknown: Sequence[str]) -> tuple[str, ...]:
-    """Known words close to the ``unknown`` ones, at most ``SUGGESTIONS`` (blocking).
-
-    The speller of an index is built at its first unknown word (about a second at 150,000
-    words), here rather than beside the bot's event loop: in a thread there it held the loop
-    15-40 ms (benchmarks/bench_bot.py)."""
-    if not unknown:
-        return ()
+def speller_of(reader: SearchReader, index: BM25Index) -> Speller:
+    """The speller of the index's vocabulary, built at the first call (blocking)."""
     speller = _SPELLERS.get(index)
     if speller is None:
         speller = _SPELLERS[index] = Speller(reader.words())
         # Its hundreds of thousands of objects live as long as the index: out of the garbage
         # collector's full collections, which would walk them all (instant).
         gc.freeze()
+    return speller
+
+
+def suggestions(reader: SearchReader, index: BM25Index, unknown: Sequence[str]) -> tuple[str, ...]:
+    """Known words close to the ``unknown`` ones, at most ``SUGGESTIONS`` (blocking).
+
+    The speller of an index is built at its first unknown word (about a second at 150,000
+    words; a worker builds it when it loads the index), here rather than beside the bot's
+    event loop: in a thread there it held the loop 15-40 ms (benchmarks/bench_bot.py)."""
+    if not unknown:
+        return ()
+    speller = speller_of(reader, index)
     out: list[str] = []
     for word in unknown:
         out.extend(s for s in speller.suggest(word) if s not in out)

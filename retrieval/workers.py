@@ -46,7 +46,7 @@ from typing import Any
 from .index.bm25 import BM25Index, BM25Params
 from .ingest.workers import die_with_parent
 from .pages import PageMap
-from .searcher import Found, Search, answer, load_pages
+from .searcher import Found, Search, answer, load_pages, speller_of
 from .store import SearchReader, StoreAddress
 
 log = logging.getLogger(__name__)
@@ -121,8 +121,13 @@ def _answer(job: AnswerJob) -> Found | None:
 
 
 def _load(store: StoreAddress, build_id: str, params: BM25Params) -> bool:
-    """Load an index ahead of its first question."""
-    return _served(store, build_id, params) is not None
+    """Load an index and build its speller ahead of the first question (the first one with a
+    typo would wait a second for the speller, and every question sent after it)."""
+    served = _served(store, build_id, params)
+    if served is None or served.index is None:
+        return False
+    speller_of(served.reader, served.index)
+    return True
 
 
 def _serve(conn: Connection) -> None:
