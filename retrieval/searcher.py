@@ -4,8 +4,9 @@ process: :mod:`retrieval.workers`).
 The whole answer runs in one call on that thread (one hop off the event loop and back): the BM25
 top candidates, their order by their pages' evidence (pages from the in-memory
 :class:`~retrieval.pages.PageMap`), the texts, paragraphs and notes of the few pages that can be
-quoted (read on the thread's own blocking SQLite connection, one snapshot), and the choice of
-quotes (a :class:`~retrieval.quoting.QuoteJob`).
+quoted (read on the thread's own blocking SQLite connection, one snapshot), the choice of quotes
+(a :class:`~retrieval.quoting.QuoteJob`) and the spelling suggestions for the question's unknown
+words.
 Searches run one at a time: ranking is Python code that holds the GIL, so a second thread adds
 no throughput and only makes the event loop wait longer for its turn. And a call is handed to the
 thread only when the one before has returned: with calls queued on the thread it never lets go of
@@ -49,6 +50,8 @@ from .store import SearchReader, Store
 
 T = TypeVar("T")
 
+# At most this many spelling suggestions a question.
+SUGGESTIONS = 5
 # How many of a page's first passages are read for its headline, dateline or byline.
 OPENING_PASSAGES = 2
 # Pages quoted beyond the number of results asked for: one that tells whether more would follow,
@@ -224,9 +227,8 @@ def answer(reader: SearchReader, index: BM25Index, pages: PageMap, job: Search) 
     return searched.found(quote(searched.quoting), suggestions(reader, index, job.unknown))
 
 
-# Each index's speller, built when a question first has a word the index does not know.
+# Each index's speller (see speller_of).
 _SPELLERS: WeakKeyDictionary[BM25Index, Speller] = WeakKeyDictionary()
-SUGGESTIONS = 5
 
 
 def speller_of(reader: SearchReader, index: BM25Index) -> Speller:
