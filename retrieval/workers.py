@@ -149,7 +149,10 @@ def _serve(conn: Connection) -> None:
             except Exception:  # an exception that cannot be pickled
                 failure = RuntimeError(f"{type(exc).__name__}: {exc}")
                 reply = pickle.dumps((False, failure), pickle.HIGHEST_PROTOCOL)
-        conn.send_bytes(reply)
+        try:
+            conn.send_bytes(reply)
+        except OSError:  # the service is gone
+            return
 
 
 class _Worker:

@@ -179,3 +179,17 @@ def test_a_worker_that_dies_before_answering_anything_is_not_restarted_at_once()
     finally:
         for pid in pool.pids():
             os.kill(pid, signal.SIGKILL)
+
+
+def test_an_exception_in_a_worker_is_raised_in_the_service_and_the_worker_goes_on() -> None:
+    pool = workers._Workers()
+    try:
+        failing = pool.submit(1, int, "not a number")
+        assert failing is not None
+        assert isinstance(failing.exception(timeout=60), ValueError)
+        after = pool.submit(1, abs, -2)
+        assert after is not None and after.result(timeout=60) == 2
+        assert len(pool.pids()) == 1
+    finally:
+        for pid in pool.pids():
+            os.kill(pid, signal.SIGKILL)
