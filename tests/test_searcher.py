@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+import retrieval.searcher as searcher
 from retrieval import ArchiveService
 from retrieval.pages import NO_PAGE
 from retrieval.store import SearchReader
@@ -83,3 +84,14 @@ async def test_closing_the_service_closes_the_search_threads_connection_on_that_
     await service.close()
     assert len(closed_on) == 1 and closed_on[0] in opened_on
     assert service._searcher._reader is None
+
+
+@pytest.mark.parametrize(("threads", "sleeps"), [(1, 0), (2, 1)])
+def test_a_search_hands_the_gil_over_only_where_another_thread_may_wait(
+    monkeypatch: pytest.MonkeyPatch, threads: int, sleeps: int
+) -> None:
+    slept: list[float] = []
+    monkeypatch.setattr(searcher.threading, "active_count", lambda: threads)
+    monkeypatch.setattr(searcher.time, "sleep", slept.append)
+    searcher._let_others_run()
+    assert len(slept) == sleeps

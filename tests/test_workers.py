@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -190,6 +191,17 @@ def test_an_exception_in_a_worker_is_raised_in_the_service_and_the_worker_goes_o
         after = pool.submit(1, abs, -2)
         assert after is not None and after.result(timeout=60) == 2
         assert len(pool.pids()) == 1
+    finally:
+        for pid in pool.pids():
+            os.kill(pid, signal.SIGKILL)
+
+
+def test_a_worker_runs_its_answers_on_its_only_thread() -> None:
+    # So a search there does not hand the GIL over to nobody (searcher._let_others_run).
+    pool = workers._Workers()
+    try:
+        counted = pool.submit(1, threading.active_count)
+        assert counted is not None and counted.result(timeout=60) == 1
     finally:
         for pid in pool.pids():
             os.kill(pid, signal.SIGKILL)
