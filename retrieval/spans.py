@@ -200,9 +200,17 @@ def best_spans(
     by_start = sorted(matched_tokens, key=attrgetter("start"))
     starts = [t.start for t in by_start]
     sentences = []
-    for paragraph, s, e in sentences_of(text, base, paragraphs, base, base + len(text)):
-        inside = by_start[bisect_left(starts, s - base) : bisect_left(starts, e - base)]
-        sentences.append((paragraph, s, e, frozenset(t.term for t in inside)))
+    for paragraph in paragraphs:
+        a, b = max(paragraph.start, base) - base, min(paragraph.end, base + len(text)) - base
+        if a >= b:
+            continue
+        if bisect_left(starts, a) == bisect_left(starts, b) and not (
+            _heading_terms(paragraph.section) & wanted
+        ):
+            continue  # no span stands here: a span needs a question word, in it or its heading
+        for s, e in _sentence_spans(text, a, b):
+            inside = by_start[bisect_left(starts, s) : bisect_left(starts, e)]
+            sentences.append((paragraph, s + base, e + base, frozenset(t.term for t in inside)))
     # Whether each sentence opens a list inside its paragraph ("One is that...").
     opens_list = [
         k > 0
