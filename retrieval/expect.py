@@ -59,25 +59,53 @@ _ASKS = (
     (Asks.REASON, re.compile(r"\bwhy\b|\bwhat (?:\w+ )?reasons?\b|\bhow come\b")),
 )
 
+
+class _CaseBlind:
+    """A case-insensitive pattern, written in lower case, matched faster: an ASCII text is
+    lower-cased (its offsets kept) and matched by the pattern compiled case-sensitive, any other
+    text by the pattern with ``IGNORECASE``. ``re`` tries a case-insensitive pattern at each
+    position 2-3 times slower (dates and numbers in a quote: 28 -> 12 us). The matches of an
+    ASCII text read in lower case."""
+
+    def __init__(self, pattern: str) -> None:
+        self._ascii = re.compile(pattern)
+        self._any = re.compile(pattern, re.IGNORECASE)
+
+    def _on(self, text: str) -> tuple[re.Pattern[str], str]:
+        return (self._ascii, text.lower()) if text.isascii() else (self._any, text)
+
+    def finditer(self, text: str) -> Iterator[re.Match[str]]:
+        """``re.finditer`` of the case-insensitive pattern."""
+        pattern, target = self._on(text)
+        return pattern.finditer(target)
+
+    def search(self, text: str) -> re.Match[str] | None:
+        """``re.search`` of the case-insensitive pattern."""
+        pattern, target = self._on(text)
+        return pattern.search(target)
+
+    def sub(self, replacement: str, text: str) -> str:
+        """``re.sub`` of the case-insensitive pattern (an ASCII text comes back lower-cased)."""
+        pattern, target = self._on(text)
+        return pattern.sub(replacement, target)
+
+
 _MONTH = (
     r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
     r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
 )
-_FULL_DATE = re.compile(
+_FULL_DATE = _CaseBlind(
     rf"\b{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}\b|\b\d{{1,2}}\s+{_MONTH}\s+\d{{4}}\b"
     rf"|\b{_MONTH}\s+\d{{4}}\b",
-    re.IGNORECASE,
 )
-_DATE = re.compile(
+_DATE = _CaseBlind(
     rf"\b{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}\b|\b\d{{1,2}}\s+{_MONTH}\s+\d{{4}}\b"
     rf"|\b{_MONTH}\s+\d{{4}}\b|\b(?:1[6-9]|20)\d{{2}}\b|\b\d{{1,2}}/\d{{1,2}}/\d{{2,4}}\b",
-    re.IGNORECASE,
 )
-_NUMBER = re.compile(
+_NUMBER = _CaseBlind(
     r"\d[\d,.]*\d|\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|"
     r"forty|fifty|hundred|thousand|million|billion|half|third|quarter|dozen|percent|"
     r"per cent)\b",
-    re.IGNORECASE,
 )
 # A number right after these numbers a thing ("vol. 1", "No. 196", "#6", "page 3"): it names,
 # it does not count.
@@ -87,10 +115,9 @@ _NUMBERING = re.compile(
 )
 _NUMBERING_WORD = len("chapter.")  # its longest word
 _DIGIT = re.compile(r"\d")
-_REASON = re.compile(
+_REASON = _CaseBlind(
     r"\b(?:because|since|so that|due to|in order to|reason|thus|therefore|as a result|"
     r"means that|that is why|this is why)\b|:",
-    re.IGNORECASE,
 )
 _BYLINE = re.compile(r"(?:^|\n)\s*(?:by|--|—)\s*[A-Z\"“]", re.MULTILINE)
 _AUTHOR_QUESTION = re.compile(
@@ -162,8 +189,10 @@ def _numbering(text: str, at: int) -> bool:
     # A match ends where the text before ``at`` ends once stripped of spaces, and is at most
     # _NUMBERING_WORD long: searching from there finds what searching all of it finds
     # (``\b`` still sees the character before the start).
-    start = len(text[:at].rstrip()) - _NUMBERING_WORD
-    return _NUMBERING.search(text, max(0, start), at) is not None
+    end = at
+    while end > 0 and text[end - 1].isspace():
+        end -= 1
+    return _NUMBERING.search(text, max(0, end - _NUMBERING_WORD), at) is not None
 
 
 def _names(text: str) -> Iterator[re.Match[str]]:

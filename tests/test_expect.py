@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
-import pytest
+import re
 
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from retrieval import expect
 from retrieval.expect import Asks, asks, from_opening, holds_answer, opening_answer
 from retrieval.text import words
 
@@ -86,3 +91,55 @@ def test_datelines_and_bylines_answer_when_and_who_wrote() -> None:
     assert not from_opening("who runs the forum?", Asks.NAME)
     assert opening_answer("by Luis Arce Borja", Asks.NAME, frozenset())
     assert not opening_answer("Luis Arce Borja was there", Asks.NAME, frozenset())
+
+
+# Text made of what the patterns look for, in any case: month names, number words, digits,
+# separators, and letters that are not ASCII but fold to ASCII ones (the Kelvin sign, long s).
+_PIECES = st.sampled_from(
+    [
+        "March",
+        "MAY",
+        "dec.",
+        "Twenty",
+        "PER CENT",
+        "Half",
+        "because",
+        "THUS",
+        "so that",
+        ":",
+        "1998",
+        "12",
+        "3/4/99",
+        "1,000",
+        "2.5",
+        " ",
+        "  ",
+        "\n",
+        ",",
+        ".",
+        "-",
+        "x",
+        "_",
+        "é",
+        "\u212a",
+        "\u017f",
+        "İ",
+        "ONE",
+        "one",
+    ]
+)
+
+
+@given(st.lists(_PIECES, max_size=30).map("".join))
+def test_a_case_blind_pattern_matches_what_the_case_insensitive_one_matches(text: str) -> None:
+    for blind in (expect._DATE, expect._FULL_DATE, expect._NUMBER, expect._REASON):
+        insensitive = blind._any
+        assert insensitive.flags & re.IGNORECASE
+        assert [m.span() for m in blind.finditer(text)] == [
+            m.span() for m in insensitive.finditer(text)
+        ]
+        assert [m.group(0).casefold() for m in blind.finditer(text)] == [
+            m.group(0).casefold() for m in insensitive.finditer(text)
+        ]
+        assert blind.sub(" ", text).casefold() == insensitive.sub(" ", text).casefold()
+        assert (blind.search(text) is None) == (insensitive.search(text) is None)
