@@ -13,6 +13,16 @@ from .text import STOP_WORDS, is_stop_word, stem, terms, words
 MAX_QUESTION_CHARS = 1000
 _PHRASE = re.compile(r"[\"“”„«»]([^\"“”„«»]+)[\"“”„«»]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Unicode's invisible format characters (category Cf): zero-width spaces and joiners, the soft
+# hyphen, the word joiner, direction marks and overrides, the byte order mark. Text copied from
+# a web page carries them inside words ("f\u200bounded"), where they would split the word in two;
+# a direction override would show the echoed question reversed.
+_FORMAT = re.compile(
+    "[\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180e\u200b-\u200f"
+    "\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\U000110bd\U000110cd"
+    "\U00013430-\U0001343f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0001"
+    "\U000e0020-\U000e007f]"
+)
 # What people put around a question in a chat that is not the question: Discord mentions of
 # users, roles and channels, @everyone/@here, a greeting or "hey bot", thanks.
 _MENTION = re.compile(r"<(?:@[!&]?|#)\d+>|(?<![\w@])@(?:everyone|here)\b")
@@ -55,8 +65,9 @@ class ParsedQuestion:
 
 
 def clean_question(question: str) -> str:
-    """The question with control characters removed and whitespace collapsed."""
-    return " ".join(_CONTROL.sub(" ", question).split())
+    """The question with control and invisible format characters removed and whitespace
+    collapsed."""
+    return " ".join(_CONTROL.sub(" ", _FORMAT.sub("", question)).split())
 
 
 def strip_chatter(question: str) -> str:

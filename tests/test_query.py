@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sys
+import unicodedata
+
 import pytest
 
 from retrieval import QuestionError
@@ -61,6 +64,21 @@ def test_a_question_is_text_up_to_the_length_limit() -> None:
 
 def test_control_characters_and_runs_of_whitespace_become_one_space() -> None:
     assert clean_question(" who\x00was\x07 \n Lenin\x7f? ") == "who was Lenin ?"
+
+
+@pytest.mark.parametrize("invisible", ["\u200b", "\u200d", "\u2060", "\u00ad", "\ufeff", "\u200e"])
+def test_invisible_characters_pasted_inside_words_do_not_split_them(invisible: str) -> None:
+    typed = f"who f{invisible}ounded RA{invisible}IL?"
+    assert parse_question(typed).terms == parse_question("who founded RAIL?").terms
+
+
+def test_a_direction_override_does_not_reverse_the_question() -> None:
+    assert clean_question("\u202ewho founded RAIL?\u202c") == "who founded RAIL?"
+
+
+def test_every_format_character_of_unicode_is_removed() -> None:
+    every = [chr(c) for c in range(sys.maxunicode + 1) if unicodedata.category(chr(c)) == "Cf"]
+    assert clean_question("a" + "".join(every) + "b") == "ab"
 
 
 def test_quoted_phrases_of_two_words_or_more_must_appear() -> None:
