@@ -198,6 +198,7 @@ def _quote_documents(
     first ``wanted`` a document is only asked whether it offers one (which one does not matter:
     it only tells that more results follow)."""
     rounds: list[list[tuple[Candidate, QuoteSpan]]] = [[]]
+    said: set[str] = set()  # the quotes' words, to show a sentence that two pages print once
     for doc_candidates in by_document.values():
         best = doc_candidates[0]
         quoted = doc_candidates[:QUOTED_PER_DOCUMENT]
@@ -210,13 +211,21 @@ def _quote_documents(
             if row.passage_id not in seen
         ]
         subject = _named_in_opening(question, opening, paragraphs.get(best.passage.doc_id, []))
-        any_quote = best_only and len(rounds[0]) >= wanted
+        # Past the first ``wanted``, whether a document offers a quote is enough, unless its
+        # best one may repeat one said before: then only its best tells (as on the next page).
+        any_quote = (
+            best_only
+            and len(rounds[0]) >= wanted
+            and not _may_repeat(said, quoted, paragraphs.get(best.passage.doc_id, []))
+        )
         quotes = _document_quotes(
             question, quoted, paragraphs, wants, subject, best_only, any_quote
         )
         if wants.from_opening and opening:
             quotes = _with_opening(quotes, best, opening, paragraphs, wants)
         for i, quote in enumerate(quotes):
+            if not _said_first(_quoted(*quote), said):
+                continue  # and the document's next quote keeps its later place
             slot = 0 if i < per_document else 1 + i - per_document
             while len(rounds) <= slot:
                 rounds.append([])
@@ -224,6 +233,27 @@ def _quote_documents(
         if len(rounds[0]) > wanted:
             break  # enough documents for a full page of first quotes, and one to tell of more
     return rounds
+
+
+def _said_first(quote: str, said: set[str]) -> bool:
+    """Whether no quote before said ``quote`` (in the same words, whatever the spacing or case):
+    a reprint or a masthead prints the same sentence on many pages, and an answer shows it once.
+    Adds it to ``said``."""
+    words = " ".join(quote.split()).casefold()
+    if words in said:
+        return False
+    said.add(words)
+    return True
+
+
+def _may_repeat(said: set[str], rows: list[Candidate], doc_paragraphs: list[Paragraph]) -> bool:
+    """Whether a quote of these passages, or a heading of their document, could be one of
+    ``said`` (in :func:`_said_first`'s words: a quote's are a stretch of its passage's)."""
+    if not said:
+        return False
+    texts = [c.passage.text for c in rows] + [p.section for p in doc_paragraphs]
+    words = [" ".join(text.split()).casefold() for text in texts]
+    return any(quote in text for quote in said for text in words)
 
 
 def evidence(candidates: list[Candidate], weights: Mapping[str, float]) -> float:

@@ -273,3 +273,34 @@ def test_a_cut_quote_keeps_the_densest_matches_and_marks_only_the_cut_ends(limit
 def test_notes_cited_in_a_quote_in_either_marker_form_once_each() -> None:
     cited = notes_in("It grew.(1) Then it fell.[2] Again.(1)", {1: "One."})
     assert cited == (NoteRef(1, "One."), NoteRef(2, None))
+
+
+MASTHEAD = "MIM Notes speaks to and from the viewpoint of the world's oppressed majority."
+REPRINTED = {
+    "notes-1.txt": f"MIM Notes 1\n\n{MASTHEAD}\n\nThe hunger strike at Pelican Bay began in 2011.",
+    "notes-2.txt": "MIM Notes 2\n\n" + MASTHEAD.replace(" the ", " the\n", 1) + "\n\nOhio fasted.",
+    "viewpoint.txt": "Viewpoint\n\nThe oppressed majority of the world holds its own viewpoint.",
+    # Pages without it: printed on every page, it would be the site's boilerplate.
+    **{f"other-{n}.txt": f"Other {n}\n\nPrisoners wrote letter number {n}." for n in range(6)},
+}
+
+
+async def test_a_sentence_two_pages_print_is_quoted_once(tmp_path: Path) -> None:
+    corpus = tmp_path / "notes"
+    corpus.mkdir()
+    for name, text in REPRINTED.items():
+        (corpus / name).write_text(text, encoding="utf-8")
+    question = "viewpoint of the world's oppressed majority"
+    service = await ArchiveService.open(tmp_path / "s.sqlite3", seed=[corpus])
+    try:
+        answer = await service.ask(question, limit=3)
+        said = [" ".join(r.quote.split()) for r in answer.results]
+        assert said.count(MASTHEAD) == 1  # however the page breaks its lines
+        assert "viewpoint" in [r.citation.doc_id for r in answer.results]
+        # A page tells of more only when the next one has a result that is no repeat.
+        for limit in (1, 2):
+            page = await service.ask(question, limit=limit)
+            following = await service.ask(question, limit=limit, offset=limit)
+            assert page.has_more == bool(following.results)
+    finally:
+        await service.close()
