@@ -16,7 +16,6 @@ import asyncio
 import base64
 import binascii
 import os
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,11 +25,10 @@ from retrieval.errors import StoreError
 from retrieval.store import MIGRATIONS, Store
 from retrieval.wording import plural
 
-from .settings import Settings, read_settings
+from .settings import Settings, read_settings, token_problem
 
 OK, NOTE, PROBLEM = "ok", "note", "PROBLEM"
 EXIT_OK, EXIT_PROBLEMS = 0, 1
-_TOKEN_PART = re.compile(r"^[A-Za-z0-9_-]+$")
 _UNREADABLE_SHOWN = 5
 ANSWER_CHANNELS_NEED = (
     "ANSWER_CHANNEL_IDS needs the Message Content intent (Developer Portal -> your application -> "
@@ -57,18 +55,10 @@ class Finding:
 def token_finding(token: str) -> Finding:
     """Whether the token has a bot token's form: three dot-separated base64url parts, the first
     the bot's user id. Says nothing of the token but that id (which is public)."""
-    if not token:
-        return Finding(
-            PROBLEM, "token", "DISCORD_TOKEN is not set (put it in .env or the environment)"
-        )
+    if problem := token_problem(token):
+        return Finding(PROBLEM, "token", problem)
+    # Only doctor checks the id: `run` leaves a well-formed token for Discord to judge.
     parts = token.split(".")
-    if len(parts) != 3 or not all(_TOKEN_PART.match(p) for p in parts):
-        return Finding(
-            PROBLEM,
-            "token",
-            "DISCORD_TOKEN does not look like a bot token (three parts separated by dots); "
-            "copy it again from the developer portal (Bot -> Reset Token), without 'Bot ' or quotes",
-        )
     try:
         user_id = base64.urlsafe_b64decode(parts[0] + "=" * (-len(parts[0]) % 4)).decode("ascii")
     except (binascii.Error, UnicodeDecodeError):

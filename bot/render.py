@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 
 import discord
 
-from retrieval import Answer, DocumentNotes, FootnoteInfo, IndexStats, Result
+from retrieval import Answer, Citation, DocumentNotes, FootnoteInfo, IndexStats, Result
 from retrieval.wording import DASH, missing_notes, plural
 
 # Discord's documented limits.
@@ -66,10 +67,10 @@ def highlighted(quote: str, highlights: Sequence[tuple[int, int]], limit: int) -
         for a, b in spans:
             if a < last or b > end:
                 continue
-            out.append(_flat_keep(escape(quote[last:a])))
-            out.append("**" + escape(quote[a:b]) + "**")
+            out.append(_escape_piece(quote[last:a], at_start=last == 0))
+            out.append("**" + _escape_inline(_flat_keep(quote[a:b])) + "**")
             last = b
-        out.append(_flat_keep(escape(quote[last:end])))
+        out.append(_escape_piece(quote[last:end], at_start=last == 0))
         text = "".join(out) + (ELLIPSIS if end < len(quote) else "")
         if len(text) <= limit or plain_limit < 20:
             return text[:limit]
@@ -85,6 +86,23 @@ def _merge_adjacent(quote: str, spans: list[tuple[int, int]]) -> list[tuple[int,
         elif not merged or a >= merged[-1][1]:
             merged.append((a, b))
     return merged
+
+
+def _escape_piece(text: str, at_start: bool) -> str:
+    """A plain piece of a quote, on one line and escaped for where it stands on that line."""
+    if at_start:  # the quote opens its line: a leading "-", "#" or ">" would be markup
+        return escape(_flat_keep(text).lstrip())
+    return _escape_inline(_flat_keep(text))
+
+
+def _escape_inline(text: str) -> str:
+    """``escape`` for one line of text that follows other text on its line.
+
+    escape_markdown takes the start of its input for the start of a line, so " - after" would get
+    a list-marker escape: a backslash before the space, which Discord shows as written. A letter
+    in front keeps those line-start rules from matching; the inline ones are unchanged.
+    """
+    return escape("x" + text)[1:]
 
 
 def _flat_keep(text: str) -> str:
@@ -103,10 +121,29 @@ def citation_line(result: Result) -> str:
     """``Title · Section · ¶ 18`` as a link that opens the page at the quote."""
     c = result.citation
     paragraphs = "¶ " + ", ".join(str(p) for p in c.paragraphs)
-    label = " · ".join(x for x in (shorten(c.title, 120), shorten(c.place, 80), paragraphs) if x)
+    label = " · ".join(
+        x for x in (shorten(_flat(c.title), 120), shorten(shown_place(c), 80), paragraphs) if x
+    )
     label = escape(label).replace("[", "(").replace("]", ")")
     link = c.link or c.url
     return f"[{label}]({_safe_url(link)})" if link else label
+
+
+def shown_place(citation: Citation) -> str:
+    """The citation's section as a line shows it, or "" when the title already says it.
+
+    Titles and sections keep the line breaks and tabs of their pages, so both are flattened
+    before :attr:`Citation.place` compares them; a section with the title's words in other
+    case or punctuation ("MIM Notes 68 SEPTEMBER, 1992") repeats it too.
+    """
+    flat = replace(citation, title=_flat(citation.title), section=_flat(citation.section))
+    if _words(flat.section) == _words(flat.title):
+        return ""
+    return flat.place
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"\w+", text.casefold())
 
 
 def _safe_url(url: str) -> str:
@@ -213,7 +250,7 @@ def fit_embed(embed: discord.Embed) -> discord.Embed:
 def footnote_embed(info: FootnoteInfo) -> discord.Embed:
     """A footnote's text (or that this copy lacks it) and each sentence that cites it."""
     embed = discord.Embed(
-        title=escape_title(f"Note {info.number} · {info.title}"),
+        title=escape_title(f"Note {info.number} · {_flat(info.title)}"),
         url=info.url or None,
         colour=COLOUR,
     )
@@ -225,7 +262,7 @@ def footnote_embed(info: FootnoteInfo) -> discord.Embed:
     embed.description = text
     for citing in info.citations[:EMBED_FIELDS]:
         where = f"¶ {citing.paragraph}" + (
-            f" · {shorten(citing.section, 150)}" if citing.section else ""
+            f" · {shorten(_flat(citing.section), 150)}" if citing.section.strip() else ""
         )
         link = f"\n[open at this sentence]({_safe_url(citing.link)})" if citing.link else ""
         room = FIELD_VALUE - len(link) - 4
@@ -263,7 +300,7 @@ def notes_embed(documents: Sequence[DocumentNotes]) -> discord.Embed:
             value += ("\n" if value else "") + line
         value = (value + "\n" + tail if value else tail) if tail else value
         embed.add_field(
-            name=escape(shorten(document.title, FIELD_NAME - 10)),
+            name=escape(shorten(_flat(document.title), FIELD_NAME - 10)),
             value=value[:FIELD_VALUE],
             inline=False,
         )

@@ -6,6 +6,7 @@ The token is only ever read from here and is never part of a repr, a log line or
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,6 +36,9 @@ SETTINGS: dict[str, str] = {
     "QUESTION_RETENTION_DAYS": "days the question log (no user ids) keeps each question; 0: none",
     "SHARD_COUNT": "gateway shards: empty for one connection, auto or a number (big bots)",
 }
+
+
+_TOKEN_PART = re.compile(r"^[A-Za-z0-9_-]+$")
 
 
 class SettingsError(Exception):
@@ -113,6 +117,21 @@ def _shards(raw: str, problems: list[str]) -> int | Literal["auto"] | None:
     return int(raw)
 
 
+def token_problem(token: str) -> str | None:
+    """What is wrong with the token's form (missing, or not three dot-separated base64url
+    parts), or None; never names the token. ``run`` refuses such a token and ``doctor`` reports it.
+    """
+    if not token:
+        return "DISCORD_TOKEN is not set (put it in .env or the environment)"
+    parts = token.split(".")
+    if len(parts) != 3 or not all(_TOKEN_PART.match(p) for p in parts):
+        return (
+            "DISCORD_TOKEN does not look like a bot token (three parts separated by dots); "
+            "copy it again from the developer portal (Bot -> Reset Token), without 'Bot ' or quotes"
+        )
+    return None
+
+
 def load_settings(
     environ: Mapping[str, str] | None = None,
     env_file: str | Path | None = ".env",
@@ -150,10 +169,8 @@ def read_settings(
     problems: list[str] = []
 
     token = values.get("DISCORD_TOKEN", "").strip()
-    if not token:
-        problems.append("DISCORD_TOKEN is not set (put it in the environment or in .env)")
-    elif any(c.isspace() for c in token) or token.lower().startswith("bot "):
-        problems.append("DISCORD_TOKEN is malformed (paste only the token, with no spaces)")
+    if problem := token_problem(token):
+        problems.append(problem)
 
     dev_guild = values.get("DEV_GUILD_ID", "").strip()
     if dev_guild and not dev_guild.isdigit():

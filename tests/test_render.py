@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import discord
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -174,3 +175,45 @@ def test_a_section_the_title_already_says_is_not_repeated() -> None:
     assert line.startswith("[1998 MIM Congress: Clarity · ¶ 2](")
     line = render.citation_line(Result("by MC5", (), other, 1.0, ()))
     assert line.startswith("[1998 MIM Congress: Clarity · Session I · ¶ 2](")
+
+
+@pytest.mark.parametrize(
+    ("quote", "word", "shown"),
+    [
+        ("changed RIM's name to MIM - after", "MIM", "changed RIM's name to **MIM** - after"),
+        ("a year earlier -25% in wages", "earlier", "a year **earlier** -25% in wages"),
+        ("the womyn --trite as it is", "womyn", "the **womyn** --trite as it is"),
+        ("MIM\n  - after it", "MIM", "**MIM** - after it"),
+    ],
+)
+def test_text_after_a_bold_word_is_shown_without_stray_escapes(
+    quote: str, word: str, shown: str
+) -> None:
+    start = quote.index(word)
+    assert render.highlighted(quote, [(start, start + len(word))], 500) == shown
+
+
+def test_a_quote_that_opens_like_markdown_is_escaped_only_at_its_start() -> None:
+    assert render.highlighted("- a list? MIM - no", [(10, 13)], 500) == "\\- a list? **MIM** - no"
+    assert render.highlighted("  # not a heading", [], 500) == "\\# not a heading"
+    assert render.highlighted("> not quoted > here", [], 500) == "\\> not quoted > here"
+    assert render.highlighted("MIM - a_b *c*", [(0, 3)], 500) == "**MIM** - a\\_b \\*c\\*"
+
+
+@settings(max_examples=300, deadline=None)
+@given(quote=st.text(alphabet=st.sampled_from("ab -#>\n\t*_"), min_size=1, max_size=40))
+def test_no_backslash_is_left_before_a_space(quote: str) -> None:
+    spans = [(i, i + 1) for i in range(0, len(quote), 3)]
+    assert "\\ " not in render.highlighted(quote, spans, 500)
+
+
+def test_titles_and_sections_are_shown_on_one_line() -> None:
+    title = "MIM Notes 68,\n September 1992"
+    for section, shown in [
+        ("MIM Notes 68         \t\t\tSEPTEMBER, 1992", ""),
+        ("mim notes 68,\tseptember   1992", ""),
+        ("Prison\n\n  news   section", "Prison news section · "),
+    ]:
+        citation = Citation("n/68", title, section, (3,), URL, None)
+        line = render.citation_line(Result("q", (), citation, 1.0, ()))
+        assert line == f"[MIM Notes 68, September 1992 · {shown}¶ 3]({URL})"

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.settings import SETTINGS, SettingsError, load_settings
+import bot.__main__ as start_up
+from bot.settings import SETTINGS, Settings, SettingsError, load_settings
 
 DEFAULTS = {"default_db": Path("/tmp/x.sqlite3"), "default_sources": (Path("data"),)}
 
@@ -34,15 +35,41 @@ def test_all_problems_are_named_at_once() -> None:
 
 def test_env_file_is_read_and_environment_wins(tmp_path: Path) -> None:
     env = tmp_path / ".env"
-    env.write_text("DISCORD_TOKEN=from-file\nADMIN_ROLE_IDS=5,6\n")
-    s = load_settings({"DISCORD_TOKEN": "from-env"}, env_file=env, **DEFAULTS)
-    assert s.token == "from-env" and s.admin_role_ids == {5, 6}
+    env.write_text("DISCORD_TOKEN=from.the.file\nADMIN_ROLE_IDS=5,6\n")
+    s = load_settings({"DISCORD_TOKEN": "from.the.env"}, env_file=env, **DEFAULTS)
+    assert s.token == "from.the.env" and s.admin_role_ids == {5, 6}
 
 
 def test_malformed_token_is_refused_without_echoing_it() -> None:
     with pytest.raises(SettingsError) as info:
         load_settings({"DISCORD_TOKEN": "Bot secret-value"}, env_file=None, **DEFAULTS)
     assert "secret-value" not in str(info.value)
+
+
+@pytest.mark.parametrize("token", ["abc", "secret-value", "a.b", "a.b.c.d", "a.b c.d", '"a.b.c"'])
+def test_a_token_not_in_three_dotted_parts_is_refused(token: str) -> None:
+    with pytest.raises(SettingsError) as info:
+        load_settings({"DISCORD_TOKEN": token}, env_file=None, **DEFAULTS)
+    message = str(info.value)
+    assert message.startswith("DISCORD_TOKEN does not look like a bot token")
+    assert token not in message
+
+
+def test_run_stops_on_a_malformed_token_like_on_a_missing_one(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    async def serve(settings: Settings) -> int:
+        raise AssertionError("started with a malformed token")
+
+    for name in SETTINGS:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(start_up, "serve", serve)
+    for token, says in [("", "is not set"), ("abc-secret", "does not look like a bot token")]:
+        monkeypatch.setenv("DISCORD_TOKEN", token)
+        assert start_up.main(env_file=None) == start_up.EXIT_CONFIG
+        (line,) = capsys.readouterr().err.splitlines()
+        assert line.startswith("archive-bot: configuration error: DISCORD_TOKEN " + says)
+        assert not token or token not in line
 
 
 def test_env_example_lists_exactly_the_settings() -> None:
