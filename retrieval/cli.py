@@ -1,6 +1,7 @@
 """The ``archive-bot`` command: thin; library errors become one line on stderr and a non-zero exit.
 
-Exit codes: 0 success (an honest "not found" included), 1 a user or data error, 2 a usage error.
+Exit codes: 0 success (an honest "not found" included), 1 a user or data error, 2 a usage or
+configuration error (such as a ``--db`` that names no database).
 """
 
 from __future__ import annotations
@@ -10,18 +11,21 @@ import asyncio
 import json
 import logging
 import os
+import re
+import shlex
 import sys
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any, TextIO
 
-from .errors import RetrievalError, StoreError, StoreNeedsWrite
+from .errors import NoDatabase, RetrievalError, StoreError, StoreNeedsWrite
 from .filters import Filters
 from .ingest.pipeline import IngestProgress
-from .models import Answer, FootnoteInfo, IngestReport, MergedSource
+from .models import Answer, DocumentInfo, FootnoteInfo, IngestReport, MergedSource
 from .service import DEFAULT_RESULTS, MAX_RESULTS, ArchiveService, default_db_path
 from .sources.urls import ARCHIVE_BASE_URL
 from .store import Store, log_question_to
@@ -35,7 +39,9 @@ from .usage import (
 )
 from .wording import DASH, missing_notes, plural
 
-EXIT_OK, EXIT_ERROR = 0, 1
+EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
+NOTE_NOT_HERE = "cited, but the note text is not in this copy of the archive"
+_WHITESPACE = re.compile(r"\s+")
 
 log = logging.getLogger(__name__)
 
@@ -76,14 +82,23 @@ def answer_json(answer: Answer) -> dict[str, Any]:
     }
 
 
+def one_line(text: str) -> str:
+    """``text`` with each run of whitespace as one space: a hard-wrapped page's line breaks would
+    otherwise start unindented lines in the middle of a quote (``--json`` keeps the exact text)."""
+    return _WHITESPACE.sub(" ", text).strip()
+
+
 def _emphasise(quote: str, highlights: Sequence[tuple[int, int]], tty: bool) -> str:
     if not tty:
-        return quote
+        return one_line(quote)
+    # The highlights are offsets into the exact quote, so each piece is flattened on its own; a
+    # highlight is a word or phrase, never a piece of the whitespace around it.
+    flat = partial(_WHITESPACE.sub, " ")
     out, last = [], 0
     for a, b in highlights:
-        out.append(quote[last:a] + "\033[1m" + quote[a:b] + "\033[0m")
+        out.append(flat(quote[last:a]) + "\033[1m" + flat(quote[a:b]) + "\033[0m")
         last = b
-    return "".join(out) + quote[last:]
+    return ("".join(out) + flat(quote[last:])).strip()
 
 
 def format_answer(answer: Answer, tty: bool = False) -> str:
@@ -97,13 +112,13 @@ def format_answer(answer: Answer, tty: bool = False) -> str:
     for number, r in enumerate(answer.results, 1):
         c = r.citation
         where = " · ".join(
-            x for x in (c.title, c.place, "¶ " + ", ".join(map(str, c.paragraphs))) if x
+            one_line(x) for x in (c.title, c.place, "¶ " + ", ".join(map(str, c.paragraphs))) if x
         )
         lines.append(f"{number}. “{_emphasise(r.quote, r.highlights, tty)}”")
         lines.append(f"   — {where}")
         if c.link:
             lines.append(f"   {c.link}")
-        lines.extend(f"   [{note.number}] {note.text}" for note in r.notes if note.text)
+        lines.extend(f"   [{note.number}] {one_line(note.text)}" for note in r.notes if note.text)
         missing = [note.number for note in r.notes if not note.text]
         if missing:
             lines.append(f"   {missing_notes(missing)}")
@@ -115,12 +130,13 @@ def format_answer(answer: Answer, tty: bool = False) -> str:
 
 def format_footnote(info: FootnoteInfo) -> str:
     """A footnote and the sentences citing it."""
-    text = info.text or "cited, but the note text is not in this copy of the archive"
-    lines = [f"{info.title} ({info.doc_id}), note {info.number}:", f"  {text}", ""]
+    text = one_line(info.text or "") or NOTE_NOT_HERE
+    lines = [f"{one_line(info.title)} ({info.doc_id}), note {info.number}:", f"  {text}", ""]
     lines.append(f"Cited {plural(len(info.citations), 'time')}:")
     for c in info.citations:
-        where = f"¶ {c.paragraph}" + (f" · {c.section}" if c.section else "")
-        lines.append(f"- {where}: “{c.text}”")
+        section = one_line(c.section)
+        where = f"¶ {c.paragraph}" + (f" · {section}" if section else "")
+        lines.append(f"- {where}: “{one_line(c.text)}”")
         if c.link:
             lines.append(f"  {c.link}")
     return "\n".join(lines)
@@ -176,7 +192,12 @@ class ProgressPrinter:
             return
         self.last = now
         rate = p.files / max(now - self.began, 1e-9)
-        line = f"{p.stage}: {p.files} files, {p.documents} documents, {p.passages} passages ({rate:.0f} files/s)"
+        # ``files`` counts sources: a .jsonl line or a .zip member is one, so "files" would be wrong.
+        counts = ", ".join(
+            plural(n, word)
+            for n, word in ((p.files, "source"), (p.documents, "document"), (p.passages, "passage"))
+        )
+        line = f"{p.stage}: {counts} ({rate:.0f} sources/s)"
         if self.tty:
             self.stream.write("\r\033[K" + line + ("\n" if p.stage != "reading" else ""))
         else:
@@ -189,10 +210,25 @@ def db_path(args: argparse.Namespace) -> Path:
     return args.db if args.db is not None else default_db_path()
 
 
+def readable_db_path(args: argparse.Namespace) -> Path:
+    """The database a command that only reads opens. A path given with ``--db`` must exist, or a
+    typo would build a new database there and answer from the bundled article alone; the default
+    path and ``$ARCHIVE_BOT_DB`` (set by a deployment: the Docker image, the systemd unit) are
+    built on first use."""
+    path = db_path(args).expanduser()
+    if args.db is None or path.exists():
+        return path
+    build = f"archive-bot --db {shlex.quote(str(path))} ingest PATH..."
+    raise NoDatabase(
+        f"database {path} (from --db): no such file; check the path, or build it with `{build}`"
+    )
+
+
 async def open_for_reading(path: Path) -> ArchiveService:
     """The service for a command that only reads: an existing database is opened read-only
-    (a read-only file answers; a running ingest is never waited for); a missing one is created
-    from the bundled corpus, and one that must first be upgraded or rebuilt is, once."""
+    (a read-only file answers; a running ingest is never waited for); a missing one (the default
+    path: see :func:`readable_db_path`) is created from the bundled corpus, and one that must
+    first be upgraded or rebuilt is, once."""
     if not path.exists():
         return await ArchiveService.open(path)
     try:
@@ -210,8 +246,10 @@ async def _with_service(
     *,
     writes: bool = False,
 ) -> int:
-    path = db_path(args)
-    service = await (ArchiveService.open(path) if writes else open_for_reading(path))
+    if writes:
+        service = await ArchiveService.open(db_path(args))
+    else:
+        service = await open_for_reading(readable_db_path(args))
     try:
         return await work(service)
     finally:
@@ -277,11 +315,18 @@ def _cmd_footnote(args: argparse.Namespace) -> int:
     return asyncio.run(_with_service(args, work))
 
 
+def document_line(doc: DocumentInfo) -> str:
+    """One line of ``archive-bot docs``: the id (what ``footnote`` takes), the title, the counts."""
+    counts = plural(doc.paragraphs, "paragraph")
+    if doc.notes_cited:
+        counts += ", " + plural(doc.notes_cited, "note")
+    return f"{doc.doc_id}\t{one_line(doc.title)} ({counts})"
+
+
 def _cmd_docs(args: argparse.Namespace) -> int:
     async def work(service: ArchiveService) -> int:
         for doc in await service.documents():
-            notes = f", {doc.notes_cited} notes" if doc.notes_cited else ""
-            print(f"{doc.doc_id}\t{doc.title} ({doc.paragraphs} paragraphs{notes})")
+            print(document_line(doc))
         return EXIT_OK
 
     return asyncio.run(_with_service(args, work))
@@ -322,7 +367,7 @@ def _cmd_feedback(args: argparse.Namespace) -> int:
 def format_question_report(report: QuestionReport) -> str:
     """The question log's summary as a person reads it in a terminal."""
     lines = [
-        f"questions asked in the last {report.days} days (UTC, since {report.since}): "
+        f"questions asked in the last {plural(report.days, 'day')} (UTC, since {report.since}): "
         f"{report.asked}, not found {report.not_found}",
         "",
         "per day      asked  not found",
@@ -380,6 +425,7 @@ def backup_target(requested: Path, now: datetime | None = None) -> Path:
 
 
 def _cmd_backup(args: argparse.Namespace) -> int:
+    source = readable_db_path(args)
     target = backup_target(args.path.expanduser())
     if target.exists() and not args.force:
         raise RetrievalError(f"{target} exists; pass --force to replace it")
@@ -387,7 +433,7 @@ def _cmd_backup(args: argparse.Namespace) -> int:
         raise RetrievalError(f"no folder {target.parent} to write the backup in")
 
     async def work() -> int:
-        store = await Store.open(db_path(args), read_only=True)
+        store = await Store.open(source, read_only=True)
         try:
             size = await store.backup(target)
         finally:
@@ -558,6 +604,9 @@ def main(argv: Sequence[str] | None = None, extra: Sequence[ExtraCommand] = ()) 
         code: int = args.func(args)
         sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's last flush
         return code
+    except NoDatabase as exc:
+        print(f"archive-bot: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     except RetrievalError as exc:
         print(f"archive-bot: error: {exc}", file=sys.stderr)
         return EXIT_ERROR

@@ -37,3 +37,8 @@ class ReindexInProgress(RetrievalError):
 
 class StoreNeedsWrite(StoreError):
     """A database opened read-only must first be written (migrated, filled or rebuilt)."""
+
+
+class NoDatabase(StoreError):
+    """A command that only reads was pointed with ``--db`` at a database that does not exist: a
+    usage error, not a new database of the bundled article in its place."""

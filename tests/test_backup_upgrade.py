@@ -24,7 +24,7 @@ RELEASE_0_1_0 = Path(__file__).parent / "data" / "release-0.1.0.sqlite3"
 @pytest.fixture
 def live_db(tmp_path: Path) -> Path:
     path = tmp_path / "live.sqlite3"
-    assert main(["--db", str(path), "docs"]) == 0
+    assert main(["--db", str(path), "ingest", str(bundled_corpus())]) == 0
     return path
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import io
 import json
 import subprocess
 import sys
@@ -10,6 +12,36 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
+from retrieval import ArchiveService
+from retrieval.cli import (
+    ProgressPrinter,
+    document_line,
+    format_answer,
+    format_footnote,
+    format_question_report,
+)
+from retrieval.ingest.pipeline import IngestProgress
+from retrieval.models import (
+    Answer,
+    Citation,
+    CitingSentence,
+    DocumentInfo,
+    FootnoteInfo,
+    NoteRef,
+    Result,
+    SourceRef,
+)
+from retrieval.usage import QuestionReport
+
+READ_COMMANDS = {
+    "ask": ("ask", "who founded rail"),
+    "footnote": ("footnote", "ms/migrantsincommunisthistory", "7"),
+    "docs": ("docs",),
+    "parts": ("parts",),
+    "feedback": ("feedback",),
+    "stats": ("stats",),
+    "stats --questions": ("stats", "--questions"),
+}
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -18,9 +50,17 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
     return code, out.out, out.err
 
 
+async def _build(path: Path) -> None:
+    service = await ArchiveService.open(path)  # a new database holds the bundled article
+    await service.close()
+
+
 @pytest.fixture
 def db(tmp_path: Path) -> str:
-    return str(tmp_path / "cli.sqlite3")
+    """A database of the bundled article (a read command never creates one at a --db path)."""
+    path = tmp_path / "cli.sqlite3"
+    asyncio.run(_build(path))
+    return str(path)
 
 
 def test_ask_json_has_the_documented_shape(capsys, db: str) -> None:
@@ -112,8 +152,9 @@ def test_every_command_has_help() -> None:
 
 
 def test_installed_command_runs_anywhere(tmp_path: Path) -> None:
-    """The console script finds the bundled corpus outside the checkout."""
-    env = {"ARCHIVE_BOT_DB": str(tmp_path / "x.sqlite3"), "PATH": str(Path(sys.executable).parent)}
+    """The console script finds the bundled corpus outside the checkout, and builds the default
+    database from it on first use (the quick start)."""
+    env = {"XDG_DATA_HOME": str(tmp_path / "data"), "PATH": str(Path(sys.executable).parent)}
     result = subprocess.run(
         [sys.executable, "-m", "bot.cli", "ask", "Who went to France in December 1920?", "--json"],
         cwd=tmp_path,
@@ -124,6 +165,7 @@ def test_installed_command_runs_anywhere(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert "Zhou Enlai" in json.loads(result.stdout)["results"][0]["quote"]
+    assert (tmp_path / "data" / "archive-bot" / "archive.sqlite3").is_file()
 
 
 def test_ingest_a_mirror_with_another_base_url(capsys, db: str, tmp_path: Path) -> None:
@@ -245,3 +287,133 @@ def test_feedback_lists_votes(capsys, db: str) -> None:
         "helpful\tnot helpful\tdocument quoted",
         "0\t2\tms/migrants",
     ]
+
+
+def _no_database(err: str, path: Path, named: str) -> None:
+    assert err.startswith(f"archive-bot: error: database {path} (from {named}): no such file")
+    assert "ingest" in err and err.count("\n") == 1
+
+
+@pytest.mark.parametrize("command", [*READ_COMMANDS, "backup"])
+def test_a_missing_db_is_a_usage_error_and_creates_nothing(
+    capsys, tmp_path: Path, command: str
+) -> None:
+    """A mistyped --db must not answer from a new database of the bundled article."""
+    missing = tmp_path / "nonexistent" / "dir" / "x.sqlite3"
+    argv = READ_COMMANDS.get(command, ("backup", str(tmp_path / "copy.sqlite3")))
+    code, out, err = run(capsys, *argv, "--db", str(missing))
+    assert code == 2 and out == ""
+    _no_database(err, missing, "--db")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_missing_db_file_in_an_existing_folder_creates_nothing(capsys, tmp_path: Path) -> None:
+    typo = tmp_path / "archve.sqlite3"
+    code, _, err = run(capsys, "--db", str(typo), "ask", "Who went to France?")
+    assert code == 2
+    _no_database(err, typo, "--db")
+    assert f"archive-bot --db {typo} ingest PATH..." in err  # how to build one there
+    assert list(tmp_path.iterdir()) == []  # no database, -wal or -shm file
+
+
+def test_a_db_named_by_the_environment_is_built_on_first_use(
+    capsys, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # As a deployment sets it (the Docker image's fresh volume): like the default path.
+    configured = tmp_path / "data" / "archive.sqlite3"
+    monkeypatch.setenv("ARCHIVE_BOT_DB", str(configured))
+    code, out, _ = run(capsys, "docs")
+    assert code == 0 and out.startswith("ms/migrantsincommunisthistory\t")
+    assert configured.is_file()
+
+
+def test_the_default_db_is_built_on_first_use(
+    capsys, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("ARCHIVE_BOT_DB", raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    code, out, _ = run(capsys, "docs")
+    assert code == 0 and out.startswith("ms/migrantsincommunisthistory\t")
+    assert (tmp_path / "archive-bot" / "archive.sqlite3").is_file()
+
+
+def test_ingest_builds_a_database_at_a_new_db_path(capsys, tmp_path: Path) -> None:
+    page = tmp_path / "one.txt"
+    page.write_text("One paragraph\n\nKatayama met Trotsky in New York.\n")
+    new = tmp_path / "new" / "archive.sqlite3"
+    code, out, _ = run(capsys, "--db", str(new), "ingest", str(page))
+    assert code == 0 and "added 1" in out
+    code, out, _ = run(capsys, "--db", str(new), "docs")
+    assert code == 0
+    assert "one\tOne paragraph (1 paragraph)" in out.splitlines()
+
+
+def test_a_hard_wrapped_quote_prints_on_one_line(capsys, db: str, tmp_path: Path) -> None:
+    text = (
+        "Wrapped lines\n\nThe Revolutionary Anti-Imperialist League is a mass organization\n"
+        "founded and led by\tthe  movement in 1995.\n"
+    )
+    pages = tmp_path / "pages.jsonl"
+    pages.write_text(json.dumps({"url": "https://example.org/rail/wrapped.html", "text": text}))
+    assert run(capsys, "--db", db, "ingest", str(pages))[0] == 0
+    question = ("--db", db, "ask", "who founded the league", "-k", "1")
+    code, out, _ = run(capsys, *question)
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[2] == (
+        "1. “The Revolutionary Anti-Imperialist League is a mass organization founded and led by "
+        "the movement in 1995.”"
+    )
+    assert all(line.startswith("   ") for line in lines[3:] if line)
+    code, out, _ = run(capsys, *question, "--json")
+    quote = json.loads(out)["results"][0]["quote"]
+    assert "organization\nfounded and led by\tthe  movement" in quote  # --json keeps the text
+
+
+def _wrapped_answer() -> Answer:
+    quote = "Katayama was\n  a Japanese\tMarxist."
+    citation = Citation(
+        "mn/mn150", "MIM Notes", "MIM Notes 150      \t\tNOVEMBER 15, 1997", (3,), None, None
+    )
+    note = NoteRef(2, "See the\n   Congress minutes.")
+    result = Result(
+        quote, ((quote.index("Japanese"), quote.index("\tMarxist")),), citation, 1.0, (note,)
+    )
+    return Answer("who was Katayama?", (result,), (), False)
+
+
+def test_quotes_sections_and_notes_print_on_one_line() -> None:
+    lines = format_answer(_wrapped_answer()).splitlines()
+    assert lines[2:5] == [
+        "1. “Katayama was a Japanese Marxist.”",
+        "   — MIM Notes · MIM Notes 150 NOVEMBER 15, 1997 · ¶ 3",
+        "   [2] See the Congress minutes.",
+    ]
+    on_a_terminal = format_answer(_wrapped_answer(), tty=True).splitlines()[2]
+    assert on_a_terminal == "1. “Katayama was a \033[1mJapanese\033[0m Marxist.”"
+
+
+def test_footnote_sentences_print_on_one_line() -> None:
+    citing = CitingSentence(4, "Ghana  and\tZanzibar", "He went to England\nin 1920.(7)", None)
+    info = FootnoteInfo("ms/m", "Migrants", 7, "A note\n  wrapped.", (citing,), None)
+    assert format_footnote(info).splitlines() == [
+        "Migrants (ms/m), note 7:",
+        "  A note wrapped.",
+        "",
+        "Cited 1 time:",
+        "- ¶ 4 · Ghana and Zanzibar: “He went to England in 1920.(7)”",
+    ]
+
+
+def test_counts_are_singular_or_plural() -> None:
+    def doc(paragraphs: int, notes: int) -> DocumentInfo:
+        return DocumentInfo("ms/m", "Migrants", None, SourceRef("m.txt"), paragraphs, notes)
+
+    assert document_line(doc(1, 1)) == "ms/m\tMigrants (1 paragraph, 1 note)"
+    assert document_line(doc(2, 0)) == "ms/m\tMigrants (2 paragraphs)"
+    assert document_line(doc(1200, 3)) == "ms/m\tMigrants (1,200 paragraphs, 3 notes)"
+    report = QuestionReport(1, "2025-01-01", 0, 0, (), (), ())
+    assert format_question_report(report).startswith("questions asked in the last 1 day (UTC")
+    stream = io.StringIO()
+    ProgressPrinter(stream)(IngestProgress("read", 1, 1, 2))
+    assert stream.getvalue().startswith("read: 1 source, 1 document, 2 passages (")

@@ -29,10 +29,11 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     "run": ("run", "--env-file", os.devnull),
 }
 READS = {"ask", "footnote", "docs", "stats", "backup"}
-# failure -> (exit code of a command that reads, of one that writes, what the line says)
+# failure -> (exit code of a command that reads, of one that writes, what the line says); a
+# command that reads never creates a database at a --db path: a missing one is a usage error.
 FAILURES: dict[str, tuple[int, int, str]] = {
-    "missing, folder not writable": (1, 1, "archive-bot: error: database"),
-    "missing, folder is a file": (1, 1, "archive-bot: error: database"),
+    "missing, folder not writable": (2, 1, "archive-bot: error: database"),
+    "missing, folder is a file": (2, 1, "archive-bot: error: database"),
     "read-only": (0, 1, "writable by this user"),
     "corrupt": (1, 1, "the file is damaged"),
     "locked by a running ingest": (0, 1, "another process holds a write lock"),
@@ -70,7 +71,7 @@ def cli(*argv: str, env: dict[str, str] | None = None, stdout=subprocess.PIPE):
 @pytest.fixture(scope="module")
 def good_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("good") / "archive.sqlite3"
-    result = cli("--db", str(path), "docs")
+    result = cli("--db", str(path), "ingest", str(bundled_corpus()))  # reads never create one
     assert result.returncode == 0, result.stderr
     return path
 

@@ -12,6 +12,8 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from retrieval import bundled_corpus
+
 ROOT = Path(__file__).resolve().parents[1]
 CLI = [sys.executable, "-c", "import sys; from bot.cli import main; sys.exit(main())"]
 ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
@@ -78,7 +80,7 @@ def ingest_stopped_inside_its_transaction(db: Path, pages: Path) -> subprocess.P
 
 def test_two_asks_answer_while_an_ingest_holds_the_write_lock(tmp_path: Path) -> None:
     db = tmp_path / "archive.sqlite3"
-    assert cli("--db", str(db), "docs").returncode == 0  # the bundled article: 1 document
+    assert cli("--db", str(db), "ingest", str(bundled_corpus())).returncode == 0  # 1 document
     for seed in range(5):  # each try changes every page, so each ingest writes them all again
         before = len(cli("--db", str(db), "docs").stdout.splitlines())
         ingest = ingest_stopped_inside_its_transaction(db, corpus(tmp_path / "pages", 800, seed))

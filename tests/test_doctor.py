@@ -41,7 +41,7 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 @pytest.fixture
 def db(tmp_path: Path) -> Path:
     path = tmp_path / "archive.sqlite3"
-    assert main(["--db", str(path), "docs"]) == 0
+    assert main(["--db", str(path), "ingest", str(bundled_corpus())]) == 0
     return path
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
-from retrieval import ArchiveService
+from retrieval import ArchiveService, bundled_corpus
 from retrieval.usage import LoggedQuestion, question_key, retention_days
 
 NOON = datetime(2025, 3, 10, 12, 0, tzinfo=UTC).timestamp()
@@ -113,6 +113,7 @@ def test_question_keys_and_retention_setting() -> None:
 
 def test_cli_ask_logs_unless_told_not_to(tmp_path: Path, monkeypatch, capsys) -> None:
     db = tmp_path / "a.sqlite3"
+    assert main(["--db", str(db), "ingest", str(bundled_corpus())]) == 0
     monkeypatch.delenv("QUESTION_RETENTION_DAYS", raising=False)
     assert main(["--db", str(db), "ask", "Who went to France?"]) == 0
     assert main(["--db", str(db), "ask", "Who is the president of Brazil?", "--json"]) == 0
@@ -132,7 +133,7 @@ def test_cli_ask_logs_unless_told_not_to(tmp_path: Path, monkeypatch, capsys) ->
 
 def test_cli_ask_purges_what_the_retention_no_longer_keeps(tmp_path: Path, monkeypatch) -> None:
     db = tmp_path / "a.sqlite3"
-    assert main(["--db", str(db), "docs"]) == 0
+    assert main(["--db", str(db), "ingest", str(bundled_corpus())]) == 0
     with sqlite3.connect(db) as conn:
         conn.execute(
             "INSERT INTO question_log (question, question_key, asked_at, not_found, results, "
@@ -145,6 +146,7 @@ def test_cli_ask_purges_what_the_retention_no_longer_keeps(tmp_path: Path, monke
 
 def test_cli_stats_questions_text_and_json(tmp_path: Path, monkeypatch, capsys) -> None:
     db = tmp_path / "a.sqlite3"
+    assert main(["--db", str(db), "ingest", str(bundled_corpus())]) == 0
     monkeypatch.delenv("QUESTION_RETENTION_DAYS", raising=False)
     for question in (
         "Who went to France?",
