@@ -48,6 +48,25 @@ _THANKS = re.compile(
     re.IGNORECASE,
 )
 
+# Chat shorthand inside a question ("what is the mass line lol", "pls"): no word of the archive,
+# it would weigh as an unknown word and make a good answer "not found".
+_FILLER = re.compile(
+    r"(?<![\w'’])(?:lol|lmao|rofl|haha|hehe|pls|plz|tysm|btw|idk|imo|imho|tbh|fyi)"
+    r"(?![\w'’])[!.,]*",
+    re.IGNORECASE,
+)
+# A question word typed short at the start of a question ("wat does ... mean", "hw many"); not
+# before a capitalised word, which makes it a name ("Wat Tyler").
+_SHORT_QUESTION_WORD = re.compile(r"^((?i:wat|wut|wht|whn|hw|wy))(?=\s+[^\W\d_A-Z])")
+_SPELLED_OUT = {
+    "wat": "what",
+    "wut": "what",
+    "wht": "what",
+    "whn": "when",
+    "hw": "how",
+    "wy": "why",
+}
+
 
 @dataclass(frozen=True)
 class ParsedQuestion:
@@ -71,11 +90,12 @@ def clean_question(question: str) -> str:
 
 
 def strip_chatter(question: str) -> str:
-    """The question without Discord mentions, greetings, "hey bot" and thanks around it."""
-    text = " ".join(_MENTION.sub(" ", question).split())
+    """The question without Discord mentions, greetings, "hey bot", thanks and chat shorthand
+    ("lol", "pls") around it, and its question word spelled out ("wat" -> "what")."""
+    text = " ".join(_FILLER.sub(" ", _MENTION.sub(" ", question)).split())
     for _ in range(2):  # "thanks! hi bot, ..." : each pattern may uncover the other
         text = _THANKS.sub("", _GREETING.sub("", text)).strip()
-    return text
+    return _SHORT_QUESTION_WORD.sub(lambda m: _SPELLED_OUT[m.group(1).casefold()], text)
 
 
 def parse_question(question: str) -> ParsedQuestion:

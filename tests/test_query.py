@@ -33,6 +33,11 @@ from retrieval.text import words
         ("Hey bot, what is MIM? thanks!", "what is MIM?"),
         ("thanks! when did MIM suspend operations", "when did MIM suspend operations"),
         ("good morning everyone! what about Stalin? thx", "what about Stalin?"),
+        ("what does amerikkka mean lol", "what does amerikkka mean"),
+        ("pls who founded RAIL? LOL!", "who founded RAIL?"),
+        ("wat does amerikkka mean", "what does amerikkka mean"),
+        ("Wht is the mass line", "what is the mass line"),
+        ("hw many prisoners wrote in", "how many prisoners wrote in"),
     ],
 )
 def test_chatter_around_a_question_is_not_searched(typed: str, searched: str) -> None:
@@ -41,7 +46,14 @@ def test_chatter_around_a_question_is_not_searched(typed: str, searched: str) ->
 
 
 @pytest.mark.parametrize(
-    "kept", ["what did MIM say about thanksgiving 1996", "hiking in the hills"]
+    "kept",
+    [
+        "what did MIM say about thanksgiving 1996",
+        "hiking in the hills",
+        "Wat Tyler led which revolt?",
+        "what did the Polish government do",
+        "who wrote about plzen",
+    ],
 )
 def test_words_that_only_start_like_chatter_stay(kept: str) -> None:
     assert strip_chatter(kept) == kept
