@@ -59,7 +59,7 @@ from .pages import PageMap
 from .query import ParsedQuestion, clean_question, parse_question, without_stop_word_typos
 from .ranking import term_weights
 from .searcher import Found, Search, Searcher, answer, load_pages, suggestions
-from .sources.urls import ARCHIVE_BASE_URL
+from .sources.urls import ARCHIVE_BASE_URL, doc_id_from_path, page_key, reference_key
 from .store import Store, utc_now
 from .text import stem, terms
 from .usage import (
@@ -91,6 +91,14 @@ def default_db_path() -> Path:
         return Path(configured).expanduser()
     data_home = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
     return Path(data_home) / "archive-bot" / "archive.sqlite3"
+
+
+def _path_id(ref: str) -> str:
+    """The document id a file path gives (``faq/freecoun.html`` -> ``faq/freecoun``), or ``ref``."""
+    try:
+        return doc_id_from_path(ref)
+    except SourceError:
+        return ref
 
 
 def bundled_corpus() -> Path:
@@ -376,15 +384,18 @@ class ArchiveService:
     # --- footnotes and documents ---------------------------------------------------------------
 
     async def resolve_document(self, ref: str) -> DocumentInfo:
-        """A document by id, URL or exact title (case-insensitive)."""
+        """A document by id (or its file's path: ``faq/freecoun.html``), exact title
+        (case-insensitive) or URL, in any spelling of it (``http://``, without ``www.`` or the
+        scheme)."""
         ref = ref.strip()
-        info = await self.store.document_info(ref.strip("/"))
-        if info is not None:
-            return info
+        for doc_id in dict.fromkeys((ref.strip("/"), _path_id(ref))):
+            info = await self.store.document_info(doc_id)
+            if info is not None:
+                return info
         docs = await self.store.document_infos()
-        folded = ref.casefold()
+        folded, key = ref.casefold(), reference_key(ref)
         for doc in docs:
-            if folded in (doc.title.casefold(), (doc.url or "").casefold()):
+            if folded == doc.title.casefold() or (key and doc.url and page_key(doc.url) == key):
                 return doc
         known = ", ".join(d.doc_id for d in docs[:10]) + (" …" if len(docs) > 10 else "")
         raise UnknownDocument(f"no document '{ref}'. Known documents: {known or 'none'}")

@@ -62,6 +62,18 @@ async def test_tiny_corpus_reads_every_format(tiny_service: ArchiveService) -> N
     assert second.text == "MIM Notes 300."
 
 
+async def test_a_document_is_found_by_any_spelling_of_its_address(
+    seed_service: ArchiveService,
+) -> None:
+    url = (await seed_service.resolve_document("ms/migrantsincommunisthistory")).url
+    assert url is not None and url.startswith("https://www.")
+    bare = url.removeprefix("https://www.")
+    path = "ms/migrantsincommunisthistory.html"
+    for written in (url, "http://www." + bare, "https://" + bare, "www." + bare, bare, path):
+        info = await seed_service.resolve_document(written)
+        assert info.doc_id == "ms/migrantsincommunisthistory"
+
+
 async def test_notes_list_is_not_searchable_body(tiny_service: ArchiveService) -> None:
     answer = await tiny_service.ask("Bureau of Justice Statistics")
     assert answer.abstained

@@ -11,6 +11,7 @@ from retrieval.sources.urls import (
     mirror_url,
     page_key,
     page_url,
+    reference_key,
     split_mirror_name,
 )
 
@@ -114,3 +115,22 @@ def test_a_base_url_wins_below_the_mirror_root() -> None:
         page_url("ms/x.html", "https://example.org/etext/") == "https://example.org/etext/ms/x.html"
     )
     assert page_url("etext/ms/x.html") == ARCHIVE_BASE_URL + "ms/x.html"
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        SITE + "faq/freecoun.html",
+        "http://www.prisoncensorship.info/archive/etext/faq/freecoun.html",
+        "https://prisoncensorship.info/archive/etext/faq/freecoun.html",
+        "www.prisoncensorship.info/archive/etext/faq/freecoun.html",
+        "prisoncensorship.info/archive/etext/faq/freecoun.html#top ",
+    ],
+)
+def test_a_page_address_as_a_reader_writes_it_is_the_pages_key(written: str) -> None:
+    assert reference_key(written) == page_key(SITE + "faq/freecoun.html")
+
+
+@pytest.mark.parametrize("ref", ["faq/freecoun", "Free Counseling", "MIM Notes 1.5 years", ""])
+def test_an_id_or_a_title_is_no_address(ref: str) -> None:
+    assert reference_key(ref) is None

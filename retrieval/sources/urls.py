@@ -110,6 +110,21 @@ def doc_id_from_url(url: str, base: str = ARCHIVE_BASE_URL) -> str:
     return f"{doc_id}?{query}" if query else doc_id
 
 
+def reference_key(ref: str) -> str | None:
+    """The :func:`page_key` of a page as a reader may write its address (``http://``, no
+    ``www.``, no scheme at all: ``prisoncensorship.info/archive/etext/faq/x.html``), or None
+    when ``ref`` is no web address."""
+    ref = ref.strip()
+    if "://" not in ref:
+        host = ref.split("/", 1)[0].lower()
+        if "." not in host or " " in ref:
+            return None
+        ref = "https://" + ref
+    if not urlsplit(ref).hostname:
+        return None
+    return page_key(ref)
+
+
 def doc_id_from_path(relative: str) -> str:
     """A stable short id from a relative file path: no extension, forward slashes, no leading dots."""
     pure = PurePosixPath(relative.replace("\\", "/").strip("/"))
