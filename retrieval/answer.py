@@ -364,7 +364,6 @@ def _document_quotes(
     # A passage's terms of question words written as initials ("LRS") may stand for the words.
     spelled_out = frozenset().union(*wants.initials.values())
     doc_paragraphs = paragraphs.get(candidates[0].passage.doc_id, []) if candidates else []
-    ends = [p.end for p in doc_paragraphs] if best_only else []
     beat = -inf
     offers: list[tuple[float, int, Candidate, QuoteSpan]] = []
     for rank, candidate in enumerate(candidates):
@@ -374,7 +373,7 @@ def _document_quotes(
             # An opening row carries no terms of its own: its page's are a bound on them.
             held = (candidate.terms or candidate.page.terms) | spelled_out
             lo, hi = passage.start, passage.start + len(passage.text)
-            headed = headings_within(doc_paragraphs, ends, lo, hi) & wanted_terms
+            headed = headings_within(doc_paragraphs, lo, hi) & wanted_terms
             if wants.best_possible(held, headed, labels) <= beat:
                 continue  # ranked after the best so far, it would need to be worth more
         if question.phrases and not has_phrases(passage, question):

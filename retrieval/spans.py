@@ -65,14 +65,28 @@ class QuoteSpan:
     matched: frozenset[str]
 
 
+def paragraphs_within(
+    paragraphs: list[Paragraph], lo: int, hi: int
+) -> Iterator[tuple[Paragraph, int, int]]:
+    """(paragraph, start, end) of the part of each paragraph inside ``[lo, hi)`` (document
+    offsets; ``paragraphs`` in reading order), found by bisection: a document's paragraphs
+    are read for each of its passages."""
+    for paragraph in paragraphs[bisect_right(paragraphs, lo, key=_END) :]:
+        if paragraph.start >= hi:
+            break
+        a, b = max(paragraph.start, lo), min(paragraph.end, hi)
+        if a < b:
+            yield paragraph, a, b
+
+
+_END = attrgetter("end")
+
+
 def sentences_of(
     text: str, base: int, paragraphs: list[Paragraph], lo: int, hi: int
 ) -> Iterator[tuple[Paragraph, int, int]]:
     """(paragraph, start, end) of each sentence of the passage ``[lo, hi)`` (document offsets)."""
-    for paragraph in paragraphs:
-        a, b = max(paragraph.start, lo), min(paragraph.end, hi)
-        if a >= b:
-            continue
+    for paragraph, a, b in paragraphs_within(paragraphs, lo, hi):
         for s, e in _sentence_spans(text, a - base, b - base):
             yield paragraph, s + base, e + base
 
@@ -200,10 +214,8 @@ def best_spans(
     by_start = sorted(matched_tokens, key=attrgetter("start"))
     starts = [t.start for t in by_start]
     sentences = []
-    for paragraph in paragraphs:
-        a, b = max(paragraph.start, base) - base, min(paragraph.end, base + len(text)) - base
-        if a >= b:
-            continue
+    for paragraph, lo, hi in paragraphs_within(paragraphs, base, base + len(text)):
+        a, b = lo - base, hi - base
         if bisect_left(starts, a) == bisect_left(starts, b) and not (
             _heading_terms(paragraph.section) & wanted
         ):
@@ -254,15 +266,11 @@ def best_spans(
     return list(best.values())
 
 
-def headings_within(paragraphs: list[Paragraph], ends: list[int], lo: int, hi: int) -> set[str]:
-    """Terms of the headings of the paragraphs that :func:`sentences_of` reads in ``[lo, hi)``
-    (``ends``: the paragraphs' ends, ascending)."""
+def headings_within(paragraphs: list[Paragraph], lo: int, hi: int) -> set[str]:
+    """Terms of the headings of the paragraphs that :func:`sentences_of` reads in ``[lo, hi)``."""
     found: set[str] = set()
-    for paragraph in paragraphs[bisect_right(ends, lo) :]:
-        if paragraph.start >= hi:
-            break
-        if max(paragraph.start, lo) < min(paragraph.end, hi):
-            found |= _heading_terms(paragraph.section)
+    for paragraph, _, _ in paragraphs_within(paragraphs, lo, hi):
+        found |= _heading_terms(paragraph.section)
     return found
 
 

@@ -158,7 +158,7 @@ def test_no_span_is_worth_more_than_its_passages_bound(seed: int) -> None:
     wanted = set(parsed.terms)
     labels = frozenset(terms(rng.choice(TITLES)))
     held = {t.term for t in tokenize(text, wanted)}
-    headed = headings_within(paragraphs, [p.end for p in paragraphs], 0, len(text)) & wanted
+    headed = headings_within(paragraphs, 0, len(text)) & wanted
     bound = wants.best_possible(held, headed, labels)
     spans = best_spans(text, 0, paragraphs, parsed, wants, labels=labels)
     assert all(span.value <= bound for span in spans)
