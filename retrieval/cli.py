@@ -109,7 +109,9 @@ def format_answer(answer: Answer, tty: bool = False) -> str:
         if answer.suggestions:
             lines.append("Did you mean: " + ", ".join(answer.suggestions) + "?")
         return "\n".join(lines)
-    for number, r in enumerate(answer.results, 1):
+    if not answer.results:
+        lines.append(f"No results on this page: fewer than {answer.offset + 1:,} rank for it.")
+    for number, r in enumerate(answer.results, answer.offset + 1):
         c = r.citation
         where = " · ".join(
             one_line(x) for x in (c.title, c.place, "¶ " + ", ".join(map(str, c.paragraphs))) if x
@@ -123,6 +125,8 @@ def format_answer(answer: Answer, tty: bool = False) -> str:
         if missing:
             lines.append(f"   {missing_notes(missing)}")
         lines.append("")
+    if answer.has_more:  # a full page, so the next one starts right after it
+        lines.append(f"More results: --page {answer.offset // len(answer.results) + 2}")
     if answer.suggestions:
         lines.append("Unknown words; did you mean: " + ", ".join(answer.suggestions) + "?")
     return "\n".join(lines).rstrip()
@@ -269,7 +273,8 @@ def _cmd_ask(args: argparse.Namespace) -> int:
             catalogue = await service.catalogue()
             filters = catalogue.check(filters)
             scope = catalogue.describe(filters)
-        answer = await service.ask(args.question, args.k, filters=filters)
+        offset = (args.page - 1) * args.k
+        answer = await service.ask(args.question, args.k, offset=offset, filters=filters)
         if args.json:
             print(json.dumps(answer_json(answer), ensure_ascii=False, indent=2))
         else:
@@ -494,6 +499,9 @@ def build_parser(extra: Sequence[ExtraCommand] = ()) -> argparse.ArgumentParser:
     ask.add_argument("question", help='the question, in quotes; "a phrase" inside must appear')
     ask.add_argument("-k", type=_results, default=DEFAULT_RESULTS, help="number of excerpts (1-10)")
     ask.add_argument("--json", action="store_true", help="print the documented JSON structure")
+    ask.add_argument(
+        "--page", type=_positive, default=1, help="which page of -k excerpts (2: the next ones)"
+    )
     ask.add_argument(
         "--in",
         dest="part",

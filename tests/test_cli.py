@@ -417,3 +417,18 @@ def test_counts_are_singular_or_plural() -> None:
     stream = io.StringIO()
     ProgressPrinter(stream)(IngestProgress("read", 1, 1, 2))
     assert stream.getvalue().startswith("read: 1 source, 1 document, 2 passages (")
+
+
+def test_pages_of_an_answer_follow_each_other(capsys, db: str) -> None:
+    question = ("--db", db, "ask", "Deng Xiaoping France", "-k", "2")
+    _, first, _ = run(capsys, *question, "--json")
+    _, both, _ = run(capsys, *question[:-1], "4", "--json")
+    _, second, _ = run(capsys, *question, "--page", "2", "--json")
+    pages = [json.loads(first)["results"], json.loads(second)["results"]]
+    assert pages[0] + pages[1] == json.loads(both)["results"]
+    code, shown, _ = run(capsys, *question, "--page", "2")
+    assert code == 0
+    assert [line[:3] for line in shown.splitlines() if line[:1].isdigit()] == ["3. ", "4. "]
+    assert "More results: --page 3" in shown
+    code, past, _ = run(capsys, *question, "--page", "500")
+    assert code == 0 and "No results on this page: fewer than 999 rank for it." in past
