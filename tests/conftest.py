@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 import pytest
@@ -66,3 +67,23 @@ async def tiny_service(tmp_path: Path, tiny_corpus: Path):
     service = await ArchiveService.open(tmp_path / "tiny.sqlite3", seed=[tiny_corpus])
     yield service
     await service.close()
+
+
+@pytest.fixture
+async def pages_service(
+    tmp_path: Path,
+) -> AsyncIterator[Callable[[dict[str, str]], Awaitable[ArchiveService]]]:
+    """Opens a service over pages given as file name -> text (closed after the test)."""
+    opened: list[ArchiveService] = []
+
+    async def open_pages(pages: dict[str, str]) -> ArchiveService:
+        corpus = tmp_path / f"pages-{len(opened)}"
+        corpus.mkdir()
+        for name, text in pages.items():
+            (corpus / name).write_text(text, encoding="utf-8")
+        opened.append(await ArchiveService.open(corpus.with_suffix(".sqlite3"), seed=[corpus]))
+        return opened[-1]
+
+    yield open_pages
+    for service in opened:
+        await service.close()

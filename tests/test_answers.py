@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import random
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,9 @@ import pytest
 from retrieval import ArchiveService, NoteRef
 from retrieval.answer import ELLIPSIS, notes_in, render_quote
 from retrieval.text import terms
+
+# The pages_service fixture (conftest.py): opens a service over pages given as name -> text.
+OpenPages = Callable[[dict[str, str]], Awaitable[ArchiveService]]
 
 BASE = "https://www.prisoncensorship.info/archive/etext/"
 PAGES = [
@@ -285,22 +289,15 @@ REPRINTED = {
 }
 
 
-async def test_a_sentence_two_pages_print_is_quoted_once(tmp_path: Path) -> None:
-    corpus = tmp_path / "notes"
-    corpus.mkdir()
-    for name, text in REPRINTED.items():
-        (corpus / name).write_text(text, encoding="utf-8")
+async def test_a_sentence_two_pages_print_is_quoted_once(pages_service: OpenPages) -> None:
     question = "viewpoint of the world's oppressed majority"
-    service = await ArchiveService.open(tmp_path / "s.sqlite3", seed=[corpus])
-    try:
-        answer = await service.ask(question, limit=3)
-        said = [" ".join(r.quote.split()) for r in answer.results]
-        assert said.count(MASTHEAD) == 1  # however the page breaks its lines
-        assert "viewpoint" in [r.citation.doc_id for r in answer.results]
-        # A page tells of more only when the next one has a result that is no repeat.
-        for limit in (1, 2):
-            page = await service.ask(question, limit=limit)
-            following = await service.ask(question, limit=limit, offset=limit)
-            assert page.has_more == bool(following.results)
-    finally:
-        await service.close()
+    service = await pages_service(REPRINTED)
+    answer = await service.ask(question, limit=3)
+    said = [" ".join(r.quote.split()) for r in answer.results]
+    assert said.count(MASTHEAD) == 1  # however the page breaks its lines
+    assert "viewpoint" in [r.citation.doc_id for r in answer.results]
+    # A page tells of more only when the next one has a result that is no repeat.
+    for limit in (1, 2):
+        page = await service.ask(question, limit=limit)
+        following = await service.ask(question, limit=limit, offset=limit)
+        assert page.has_more == bool(following.results)

@@ -5,10 +5,14 @@ without searching again."""
 from __future__ import annotations
 
 import time
+from collections.abc import Awaitable, Callable
 from itertools import pairwise
 from pathlib import Path
 
 from retrieval import ArchiveService, NoteRef
+
+# The pages_service fixture (conftest.py): opens a service over pages given as name -> text.
+OpenPages = Callable[[dict[str, str]], Awaitable[ArchiveService]]
 
 PRISON_NOTES = (NoteRef(1, "Bureau of Justice Statistics, 2004."), NoteRef(2, "MIM Notes 300."))
 
@@ -70,21 +74,16 @@ STRIKE_PAGES = {
 }
 
 
-async def test_a_page_tells_of_more_exactly_when_a_longer_page_has_more(tmp_path: Path) -> None:
-    corpus = tmp_path / "strikes"
-    corpus.mkdir()
-    for name, text in STRIKE_PAGES.items():
-        (corpus / name).write_text(text, encoding="utf-8")
-    service = await ArchiveService.open(tmp_path / "s.sqlite3", seed=[corpus])
-    try:
-        everything = await service.ask("hunger strike", limit=10)
-        quoted = [r.citation.doc_id for r in everything.results]
-        assert len(quoted) == 5 and "title-only" not in quoted and not everything.has_more
-        for limit in range(1, 6):
-            page = await service.ask("hunger strike", limit=limit)
-            assert page.results == everything.results[:limit]
-            assert page.has_more == (limit < 5)
-            following = await service.ask("hunger strike", limit=limit, offset=limit)
-            assert page.has_more == bool(following.results)
-    finally:
-        await service.close()
+async def test_a_page_tells_of_more_exactly_when_a_longer_page_has_more(
+    pages_service: OpenPages,
+) -> None:
+    service = await pages_service(STRIKE_PAGES)
+    everything = await service.ask("hunger strike", limit=10)
+    quoted = [r.citation.doc_id for r in everything.results]
+    assert len(quoted) == 5 and "title-only" not in quoted and not everything.has_more
+    for limit in range(1, 6):
+        page = await service.ask("hunger strike", limit=limit)
+        assert page.results == everything.results[:limit]
+        assert page.has_more == (limit < 5)
+        following = await service.ask("hunger strike", limit=limit, offset=limit)
+        assert page.has_more == bool(following.results)

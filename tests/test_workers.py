@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -165,43 +166,41 @@ async def test_a_job_too_big_to_send_is_answered_in_the_service(
         await service.close()
 
 
-def test_a_worker_that_dies_before_answering_anything_is_not_restarted_at_once() -> None:
-    pool = workers._Workers()
-    try:
-        dying = pool.submit(1, os._exit, 3)  # as a worker that cannot start would
-        assert dying is not None
-        assert isinstance(dying.exception(timeout=60), workers.BrokenProcessPool)
-        # Not a new process for each question: they are answered in the service for a while.
-        assert pool.submit(1, abs, -1) is None
-        assert pool.pids() == []
-        pool._resting_until = 0.0  # as when RETRY_SECONDS have passed
-        answered = pool.submit(1, abs, -1)
-        assert answered is not None and answered.result(timeout=60) == 1
-    finally:
-        for pid in pool.pids():
-            os.kill(pid, signal.SIGKILL)
+@pytest.fixture
+def pool() -> Iterator[workers._Workers]:
+    """A pool of workers of its own; its processes are killed after the test."""
+    made = workers._Workers()
+    yield made
+    for pid in made.pids():
+        os.kill(pid, signal.SIGKILL)
 
 
-def test_an_exception_in_a_worker_is_raised_in_the_service_and_the_worker_goes_on() -> None:
-    pool = workers._Workers()
-    try:
-        failing = pool.submit(1, int, "not a number")
-        assert failing is not None
-        assert isinstance(failing.exception(timeout=60), ValueError)
-        after = pool.submit(1, abs, -2)
-        assert after is not None and after.result(timeout=60) == 2
-        assert len(pool.pids()) == 1
-    finally:
-        for pid in pool.pids():
-            os.kill(pid, signal.SIGKILL)
+def test_a_worker_that_dies_before_answering_anything_is_not_restarted_at_once(
+    pool: workers._Workers,
+) -> None:
+    dying = pool.submit(1, os._exit, 3)  # as a worker that cannot start would
+    assert dying is not None
+    assert isinstance(dying.exception(timeout=60), workers.BrokenProcessPool)
+    # Not a new process for each question: they are answered in the service for a while.
+    assert pool.submit(1, abs, -1) is None
+    assert pool.pids() == []
+    pool._resting_until = 0.0  # as when RETRY_SECONDS have passed
+    answered = pool.submit(1, abs, -1)
+    assert answered is not None and answered.result(timeout=60) == 1
 
 
-def test_a_worker_runs_its_answers_on_its_only_thread() -> None:
+def test_an_exception_in_a_worker_is_raised_in_the_service_and_the_worker_goes_on(
+    pool: workers._Workers,
+) -> None:
+    failing = pool.submit(1, int, "not a number")
+    assert failing is not None
+    assert isinstance(failing.exception(timeout=60), ValueError)
+    after = pool.submit(1, abs, -2)
+    assert after is not None and after.result(timeout=60) == 2
+    assert len(pool.pids()) == 1
+
+
+def test_a_worker_runs_its_answers_on_its_only_thread(pool: workers._Workers) -> None:
     # So a search there does not hand the GIL over to nobody (searcher._let_others_run).
-    pool = workers._Workers()
-    try:
-        counted = pool.submit(1, threading.active_count)
-        assert counted is not None and counted.result(timeout=60) == 1
-    finally:
-        for pid in pool.pids():
-            os.kill(pid, signal.SIGKILL)
+    counted = pool.submit(1, threading.active_count)
+    assert counted is not None and counted.result(timeout=60) == 1
