@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import zipfile
 from pathlib import Path
 
@@ -233,3 +234,17 @@ def test_a_page_saved_under_a_zip_name_is_read_as_a_page(tmp_path: Path) -> None
     (folder / "textonly.zip").write_bytes(PAGE)  # the site served HTML at this URL
     (doc,) = read_all([tmp_path])
     assert doc.url == "https://www.prisoncensorship.info/archive/textonly.zip"
+
+
+def test_links_to_nothing_and_pipes_in_a_folder_are_reported_skipped(tmp_path: Path) -> None:
+    (tmp_path / "good.txt").write_text("A text page\n\nWith a paragraph.\n")
+    (tmp_path / "gone.html").symlink_to(tmp_path / "missing.html")
+    (tmp_path / "loop.html").symlink_to(tmp_path / "loop.html")
+    os.mkfifo(tmp_path / "pipe.txt")
+    found = list(source_files([tmp_path]))
+    assert [f.path for f in found if not isinstance(f, SkippedFile)] == [str(tmp_path / "good.txt")]
+    skipped = {Path(f.path.file).name: f.reason for f in found if isinstance(f, SkippedFile)}
+    assert skipped.keys() == {"gone.html", "loop.html", "pipe.txt"}
+    assert skipped["gone.html"].startswith("a link to nothing")
+    assert skipped["loop.html"].startswith("a link to nothing")
+    assert skipped["pipe.txt"].startswith("not a regular file")

@@ -57,10 +57,12 @@ def disk_files(paths: Iterable[str | Path]) -> Iterator[tuple[Path, str] | Skipp
                 rel = child.relative_to(path).as_posix()
                 if any(part.startswith(".") for part in PurePosixPath(rel).parts):
                     continue
-                if child.is_file() and (
-                    child.name.lower().endswith(ZIP_SUFFIX) or supported(child.name)
-                ):
+                if not (child.name.lower().endswith(ZIP_SUFFIX) or supported(child.name)):
+                    continue
+                if child.is_file():
                     yield child, rel
+                elif not child.is_dir():
+                    yield SkippedFile(SourceRef(str(child)), _not_a_file(child))
         elif path.is_file():
             if path.name.lower().endswith(ZIP_SUFFIX) or supported(path.name):
                 yield path, path.name
@@ -69,6 +71,14 @@ def disk_files(paths: Iterable[str | Path]) -> Iterator[tuple[Path, str] | Skipp
                 yield SkippedFile(SourceRef(str(path)), f"unsupported file type (expected {known})")
         else:
             yield SkippedFile(SourceRef(str(path)), "no such file or folder")
+
+
+def _not_a_file(path: Path) -> str:
+    """Why a name a reader knows in a folder is not read: a link that leads nowhere, or no
+    regular file (a pipe waits for a writer that never comes)."""
+    if path.is_symlink():
+        return "a link to nothing (its target is missing, or it leads back to itself)"
+    return "not a regular file (a pipe, socket or device)"
 
 
 def files_in(path: Path, relative: str) -> Iterator[SourceFile | SkippedFile]:
