@@ -81,10 +81,14 @@ def render_quote(
     return quote, highlights
 
 
-def notes_in(quote: str, notes: Mapping[int, str]) -> tuple[NoteRef, ...]:
-    """The footnotes cited inside a quote, in order, with their text when this copy has it."""
+def notes_in(quote: str, notes: Mapping[int, str | None]) -> tuple[NoteRef, ...]:
+    """The footnotes cited inside a quote, in order, with their text when this copy has it.
+
+    ``notes``: every note number the quote's document cites or lists, with its text or ``None``.
+    A number it does not hold is no note: a list's "(2)" (:func:`retrieval.markers.list_items`),
+    which the quote alone cannot tell from a marker."""
     numbers = dict.fromkeys(int(m.group(1) or m.group(2)) for m in MARKER.finditer(quote))
-    return tuple(NoteRef(n, notes.get(n)) for n in numbers if n)
+    return tuple(NoteRef(n, notes[n]) for n in numbers if n in notes)
 
 
 def make_result(
@@ -95,7 +99,7 @@ def make_result(
     span: QuoteSpan,
     source: str,
     score: float,
-    notes: Mapping[int, str],
+    notes: Mapping[int, str | None],
 ) -> Result:
     """A result from a chosen span (``source`` is the span's text)."""
     quote, highlights = render_quote(source, span.matched)
@@ -134,7 +138,7 @@ def select_results(
     question: ParsedQuestion,
     candidates: list[Candidate],
     paragraphs: Mapping[str, list[Paragraph]],
-    notes: Mapping[str, Mapping[int, str]],
+    notes: Mapping[str, Mapping[int, str | None]],
     weights: Mapping[str, float],
     wanted: int,
     per_document: int,
@@ -148,7 +152,9 @@ def select_results(
     document, its candidates' quotes are ordered by how well they answer (:class:`Wants`).
     Candidates without a question word in their text, or without a quoted phrase, are passed
     over; overlapping quotes are skipped. ``per_document`` spreads the results: more quotes from
-    one document only fill places that no other document's quote takes. ``openings`` are the
+    one document only fill places that no other document's quote takes. ``notes``: per document,
+    every note number it cites or lists, with its text or ``None`` (:func:`notes_in`).
+    ``openings`` are the
     documents' first passages (in reading order): a "when" or "who wrote" question whose best quote lacks a date or
     name is answered from the page's dateline or byline there. ``notable`` tells which names
     are worth answering a "who" question with (see :func:`retrieval.expect.holds_answer`).

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from .markers import MARKER, NOTE_ITEM
+from .markers import MARKER, NOTE_ITEM, list_items
 from .models import Block, Document, Marker, Paragraph, SourceDocument
 from .text import sentence_spans
 
@@ -144,6 +144,11 @@ def structure(source: SourceDocument) -> tuple[Document, int]:
     return document, dropped
 
 
+# Bump when markers_in finds other markers than before: a store's markers are then found again
+# from its stored texts when it is opened (ArchiveService._ensure_current).
+MARKERS_VERSION = "2"
+
+
 def markers_in(text: str, paragraph: Paragraph) -> list[Marker]:
     """Footnote markers of one paragraph, each with the sentence that carries it."""
     found: list[Marker] = []
@@ -156,9 +161,10 @@ def markers_in(text: str, paragraph: Paragraph) -> list[Marker]:
     if not MARKER.search(text, paragraph.start, paragraph.end):
         return found
     spans = sentence_spans(text, paragraph.start, paragraph.end)
+    items = list_items(text, paragraph.start, paragraph.end)
     for match in MARKER.finditer(text, paragraph.start, paragraph.end):
         number = int(match.group(1) or match.group(2))
-        if number == 0:
+        if number == 0 or (match.group(1) and match.start(1) - 1 in items):
             continue
         at = match.start()
         sentence = next(((a, b) for a, b in spans if a <= at < b), (paragraph.start, paragraph.end))

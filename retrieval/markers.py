@@ -30,4 +30,36 @@ NOTE_ITEM = re.compile(rf"^\s*{_NOTE_NUMBER}\s*(\S.*)$", re.DOTALL)
 # The number that opens a note in a page: `1.`, `1)`, `(1)`, `[1]`, `(1).` (a converted back-link).
 NOTE_START = re.compile(rf"{_NOTE_NUMBER}[.:]?\s*(?=\S)")
 
-__all__ = ["ANY_MARKER", "MARKER", "MARKER_TEXT", "NOTE_ITEM", "NOTE_START", "TRAILING_MARKER"]
+# A number in parentheses, as a numbered list in running text writes it.
+_LIST_NUMBER = re.compile(rf"{_IN_PARENS}")
+
+
+def list_items(text: str, start: int, end: int) -> set[int]:
+    """Where the numbers of a list written in running text stand in ``text[start:end]`` (one
+    paragraph): a ``(1)`` that opens the paragraph or follows a colon, and the ``(2)``, ``(3)``...
+    after it, in order. They are no footnote markers, though "...1976. (2) MIM upholds..." reads
+    like one ("MIM differs from other communist parties on three main questions: (1) MIM holds
+    that...", the masthead of MIM Notes). The positions of their opening parentheses."""
+    items: set[int] = set()
+    following = 0  # the number the list goes on with, once one has opened
+    for match in _LIST_NUMBER.finditer(text, start, end):
+        number = int(match.group(1))
+        before = text[start : match.start()].rstrip()
+        if number == 1 and (not before or before.endswith(":")):
+            items.add(match.start())
+            following = 2
+        elif following and number == following:
+            items.add(match.start())
+            following += 1
+    return items
+
+
+__all__ = [
+    "ANY_MARKER",
+    "MARKER",
+    "MARKER_TEXT",
+    "NOTE_ITEM",
+    "NOTE_START",
+    "TRAILING_MARKER",
+    "list_items",
+]

@@ -24,7 +24,7 @@ class QuoteJob:
     question: ParsedQuestion
     candidates: list[Candidate]
     paragraphs: Mapping[str, list[Paragraph]]
-    notes: Mapping[str, Mapping[int, str]]
+    notes: Mapping[str, Mapping[int, str | None]]
     weights: Mapping[str, float]
     wanted: int
     per_document: int

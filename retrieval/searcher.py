@@ -208,11 +208,16 @@ def search(reader: SearchReader, index: BM25Index, pages: PageMap, job: Search) 
     for i in opening_ids:
         if i in rows_read:
             openings.setdefault(rows_read[i].doc_id, []).append(rows_read[i])
+    # Every note number a document cites or lists, with its text where this copy has one.
+    notes = {
+        doc_id: {n: material.notes[doc_id].get(n) for n in numbers}
+        for doc_id, numbers in material.cited.items()
+    }
     quoting = QuoteJob(
         job.question,
         candidates,
         material.paragraphs,
-        material.notes,
+        notes,
         job.weights,
         job.wanted,
         job.per_document,

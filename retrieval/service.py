@@ -36,6 +36,7 @@ from .index.bm25 import DEFAULT_PARAMS, BM25Index, BM25Params
 from .ingest.child import ingest_in_child
 from .ingest.indexer import Indexer
 from .ingest.pipeline import ProgressCallback, corpus_digest
+from .layout import MARKERS_VERSION, markers_in
 from .links import text_fragment_link
 from .lookup import telling_words
 from .models import (
@@ -49,6 +50,7 @@ from .models import (
     FootnoteInfo,
     IndexStats,
     IngestReport,
+    Marker,
     NoteRef,
     ReindexPlan,
     Result,
@@ -71,6 +73,7 @@ from .usage import (
     iso_time,
     window_start,
 )
+from .wording import plural
 from .workers import Answerer, AnswerJob
 
 log = logging.getLogger(__name__)
@@ -183,6 +186,8 @@ class ArchiveService:
     async def _ensure_current(self) -> None:
         """Rebuild what the code would build differently; load the index."""
         meta = await self.store.meta()
+        if meta.get("markers_version") != MARKERS_VERSION and not self.store.read_only:
+            await self._find_markers_again()
         expected = self._indexer.expected_meta()
         stale_passages = any(meta.get(k) != expected[k] for k in ("tokenizer_version", "chunking"))
         hashes = await self.store.document_hashes()
@@ -203,6 +208,25 @@ class ArchiveService:
         except (ValueError, KeyError) as exc:
             log.warning("stored index is unreadable (%s); rebuilding", exc)
             await self._rebuild(rechunk=False)
+
+    async def _find_markers_again(self) -> None:
+        """Find the stored documents' footnote markers again, as this version finds them, from
+        their stored texts: unchanged pages are not read again. (Only documents with markers
+        are looked at: a version finds fewer, never more. A read-only open leaves them.)"""
+        changed: dict[str, list[Marker]] = {}
+        for doc_id in await self.store.marked_documents():
+            document = await self.store.load_document(doc_id)
+            if document is None:
+                continue
+            found = [m for p in document.paragraphs for m in markers_in(document.text, p)]
+            if set(found) != set(document.markers):
+                changed[doc_id] = found
+        async with self.store.transaction() as w:
+            for doc_id, found in changed.items():
+                await w.replace_markers(doc_id, found)
+            await w.set_meta({"markers_version": MARKERS_VERSION})
+        if changed:
+            log.info("footnote markers found again in %s", plural(len(changed), "document"))
 
     async def index_freshness(self) -> tuple[str, ...]:
         """Why the next read-write open would rebuild the stored index (empty when it is

@@ -431,6 +431,11 @@ class Store:
                 out[doc_id].append(number)
         return out
 
+    async def marked_documents(self) -> list[str]:
+        """The ids of the documents with footnote markers."""
+        rows = await self._fetchall("SELECT DISTINCT doc_id FROM markers ORDER BY doc_id")
+        return [r[0] for r in rows]
+
     async def markers(self, doc_id: str, number: int | None = None) -> list[Marker]:
         """Markers of a document (all, or of one note), in reading order."""
         sql = "SELECT number, paragraph, sentence_start, sentence_end FROM markers WHERE doc_id = ?"
@@ -910,6 +915,14 @@ class Writer:
         """Remove documents with their paragraphs, passages, notes and markers."""
         await self._conn.executemany(
             "DELETE FROM documents WHERE doc_id = ?", [(d,) for d in doc_ids]
+        )
+
+    async def replace_markers(self, doc_id: str, markers: Iterable[Marker]) -> None:
+        """Put ``markers`` in place of a document's footnote markers."""
+        await self._conn.execute("DELETE FROM markers WHERE doc_id = ?", (doc_id,))
+        await self._conn.executemany(
+            "INSERT INTO markers VALUES (?, ?, ?, ?, ?)",
+            [(doc_id, m.number, m.paragraph, m.sentence_start, m.sentence_end) for m in markers],
         )
 
     async def meta_value(self, key: str) -> str | None:

@@ -275,8 +275,13 @@ def test_a_cut_quote_keeps_the_densest_matches_and_marks_only_the_cut_ends(limit
 
 
 def test_notes_cited_in_a_quote_in_either_marker_form_once_each() -> None:
-    cited = notes_in("It grew.(1) Then it fell.[2] Again.(1)", {1: "One."})
+    cited = notes_in("It grew.(1) Then it fell.[2] Again.(1)", {1: "One.", 2: None})
     assert cited == (NoteRef(1, "One."), NoteRef(2, None))
+
+
+def test_a_number_its_document_does_not_cite_is_no_note_in_a_quote() -> None:
+    # A list's "(2)" reads like a marker in the quote alone; its page cites no note 2.
+    assert notes_in("...in 1976. (2) MIM upholds the Cultural Revolution.", {1: "One."}) == ()
 
 
 MASTHEAD = "MIM Notes speaks to and from the viewpoint of the world's oppressed majority."
