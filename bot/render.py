@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import replace
 
 import discord
 
@@ -130,20 +129,9 @@ def citation_line(result: Result) -> str:
 
 
 def shown_place(citation: Citation) -> str:
-    """The citation's section as a line shows it, or "" when the title already says it.
-
-    Titles and sections keep the line breaks and tabs of their pages, so both are flattened
-    before :attr:`Citation.place` compares them; a section with the title's words in other
-    case or punctuation ("MIM Notes 68 SEPTEMBER, 1992") repeats it too.
-    """
-    flat = replace(citation, title=_flat(citation.title), section=_flat(citation.section))
-    if _words(flat.section) == _words(flat.title):
-        return ""
-    return flat.place
-
-
-def _words(text: str) -> list[str]:
-    return re.findall(r"\w+", text.casefold())
+    """The citation's section on one line (sections keep their pages' line breaks and tabs),
+    or "" when the title already says it (:attr:`Citation.place`)."""
+    return _flat(citation.place)
 
 
 def _safe_url(url: str) -> str:

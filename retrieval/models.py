@@ -11,6 +11,8 @@ from typing import Literal
 # such as ``mn.php?time=10:30`` or a folder ``wow!`` is read as a plain path.
 _ZIP_ENTRY = re.compile(r"\.zip!/", re.IGNORECASE)
 _JSONL_LINE = re.compile(r"\.jsonl:(\d+)$", re.IGNORECASE)
+# A word of a title or section, to compare the two whatever their punctuation.
+_WORD = re.compile(r"\w+")
 
 
 @dataclass(frozen=True)
@@ -177,10 +179,12 @@ class Citation:
 
     @property
     def place(self) -> str:
-        """The section, unless the title already says it ("1998 MIM Congress: Clarity on what
-        gender is" over the section "Clarity on what gender is"): what a reader needs beside the
-        title to find the quote."""
-        if self.section and self.section.casefold() in self.title.casefold():
+        """The section, unless the title already says it in the same words, whatever their case,
+        punctuation or line breaks ("1998 MIM Congress: Clarity on what gender is" over the
+        section "Clarity on what gender is"; "MIM Notes 68, September 1992" over "MIM Notes 68
+        SEPTEMBER, 1992"): what a reader needs beside the title to find the quote."""
+        said = " ".join(_WORD.findall(self.section.casefold()))
+        if said and f" {said} " in " " + " ".join(_WORD.findall(self.title.casefold())) + " ":
             return ""
         return self.section
 

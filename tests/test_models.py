@@ -1,11 +1,12 @@
-"""Source locations: one typed record, written and read back without looking at the disk."""
+"""Records: source locations written and read back without looking at the disk, and what a
+citation shows beside its title."""
 
 from __future__ import annotations
 
 import pytest
 
 from retrieval.ingest.provenance import Ledger, removals
-from retrieval.models import SourceRef, StoredDocument
+from retrieval.models import Citation, SourceRef, StoredDocument
 
 
 @pytest.mark.parametrize(
@@ -44,3 +45,17 @@ def test_a_removed_page_is_named_as_it_was_stored() -> None:
         ("line", "/gone/pages.jsonl no longer exists"),
         ("mn", "/gone/mn.php?time=10:30 no longer exists"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("title", "section", "place"),
+    [
+        ("1998 MIM Congress: Clarity on what gender is", "Clarity on what gender is", ""),
+        ("MIM Notes 68, September 1992", "MIM Notes 68\t\t\tSEPTEMBER, 1992", ""),
+        # Letters of the title's words are no words of it.
+        ("Migrants in communist history", "I", "I"),
+        ("Migrants in communist history", "Our own teachers", "Our own teachers"),
+    ],
+)
+def test_a_section_the_title_already_says_is_left_out(title: str, section: str, place: str) -> None:
+    assert Citation("d", title, section, (1,), None, None).place == place
