@@ -52,6 +52,7 @@ from .models import (
     IngestReport,
     Marker,
     NoteRef,
+    Paragraph,
     ReindexPlan,
     Result,
     SavedQuestion,
@@ -102,6 +103,19 @@ def _path_id(ref: str) -> str:
         return doc_id_from_path(ref)
     except SourceError:
         return ref
+
+
+def _markers_changed(
+    documents: list[tuple[str, str, list[Paragraph], list[Marker]]],
+) -> dict[str, list[Marker]]:
+    """The markers this version finds in those of ``documents`` (id, text, paragraphs, stored
+    markers) where it finds others than are stored."""
+    changed = {}
+    for doc_id, text, paragraphs, stored in documents:
+        found = [m for p in paragraphs for m in markers_in(text, p)]
+        if set(found) != set(stored):
+            changed[doc_id] = found
+    return changed
 
 
 def bundled_corpus() -> Path:
@@ -214,14 +228,10 @@ class ArchiveService:
         their stored texts: unchanged pages are not read again. (Only documents with markers
         are looked at: a version finds fewer, never more. A read-only open leaves them.)"""
         changed: dict[str, list[Marker]] = {}
-        for doc_id in await self.store.marked_documents():
-            document = await self.store.load_document(doc_id)
-            if document is None:
-                continue
-            found = [m for p in document.paragraphs for m in markers_in(document.text, p)]
-            if set(found) != set(document.markers):
-                changed[doc_id] = found
+        # Read inside the write transaction: no ingest can replace a document meanwhile.
         async with self.store.transaction() as w:
+            async for documents in self.store.marked_documents():
+                changed.update(await asyncio.to_thread(_markers_changed, documents))
             for doc_id, found in changed.items():
                 await w.replace_markers(doc_id, found)
             await w.set_meta({"markers_version": MARKERS_VERSION})
