@@ -185,7 +185,8 @@ class ArchiveService:
                 for skipped in report.skipped:
                     log.warning("not ingested: %s: %s", skipped.path, skipped.reason)
                 async with store.transaction() as w:
-                    await w.set_meta({"created_at": utc_now()})
+                    # Its markers were found by this version: none to find again.
+                    await w.set_meta({"created_at": utc_now(), "markers_version": MARKERS_VERSION})
             await service._ensure_current()
         except BaseException:
             await service.close()
