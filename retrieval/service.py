@@ -430,7 +430,9 @@ class ArchiveService:
         docs = await self.store.document_infos()
         folded, key = ref.casefold(), reference_key(ref)
         for doc in docs:
-            if folded == doc.title.casefold() or (key and doc.url and page_key(doc.url) == key):
+            if folded in (doc.title.casefold(), (doc.url or "").casefold()) or (
+                key and doc.url and page_key(doc.url) == key
+            ):
                 return doc
         known = ", ".join(d.doc_id for d in docs[:10]) + (" …" if len(docs) > 10 else "")
         raise UnknownDocument(f"no document '{ref}'. Known documents: {known or 'none'}")
