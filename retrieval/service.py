@@ -27,6 +27,7 @@ from .errors import (
     IndexNotReady,
     ReindexInProgress,
     SourceError,
+    StoreError,
     StoreNeedsWrite,
     UnknownDocument,
     UnknownNote,
@@ -202,7 +203,10 @@ class ArchiveService:
         """Rebuild what the code would build differently; load the index."""
         meta = await self.store.meta()
         if meta.get("markers_version") != MARKERS_VERSION and not self.store.read_only:
-            await self._find_markers_again()
+            try:
+                await self._find_markers_again()
+            except StoreError as exc:  # busy with another process's ingest: at the next open
+                log.warning("footnote markers not found again yet: %s", exc)
         expected = self._indexer.expected_meta()
         stale_passages = any(meta.get(k) != expected[k] for k in ("tokenizer_version", "chunking"))
         hashes = await self.store.document_hashes()

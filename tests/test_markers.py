@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from retrieval import ArchiveService
+from retrieval.errors import StoreError
 from retrieval.layout import markers_in
 from retrieval.markers import list_items
 from retrieval.models import Paragraph
@@ -74,3 +75,29 @@ async def test_a_store_built_before_finds_its_markers_again_when_opened(tmp_path
         assert info.citations[0].text.startswith("Even more telling")
     finally:
         await service.close()
+
+
+async def test_a_store_too_busy_to_find_its_markers_again_opens_and_tries_next_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = tmp_path / "s.sqlite3"
+    service = await ArchiveService.open(db)
+    await service.close()
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE meta SET value = '1' WHERE key = 'markers_version'")
+
+    async def busy(self: ArchiveService) -> None:
+        raise StoreError(f"database {db}: is locked by another process")
+
+    monkeypatch.setattr(ArchiveService, "_find_markers_again", busy)
+    service = await ArchiveService.open(db)  # answers all the same
+    try:
+        assert (await service.ask("Where did Deng Xiaoping become a communist?")).results
+    finally:
+        await service.close()
+    monkeypatch.undo()
+    service = await ArchiveService.open(db)
+    await service.close()
+    with sqlite3.connect(db) as conn:
+        (version,) = conn.execute("SELECT value FROM meta WHERE key = 'markers_version'").fetchone()
+    assert version != "1"
