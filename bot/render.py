@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import discord
 
 from retrieval import Answer, Citation, DocumentNotes, FootnoteInfo, IndexStats, Result
-from retrieval.wording import DASH, missing_notes, plural
+from retrieval.wording import DASH, NOTE_NOT_HERE, missing_notes, one_line, plural
 
 # Discord's documented limits.
 EMBED_TITLE = 256
@@ -39,10 +39,6 @@ def escape(text: str) -> str:
     text = discord.utils.escape_markdown(text)
     # A zero-width space keeps the characters visible but stops Discord from parsing them.
     return _MENTION.sub(lambda m: m.group(0)[0] + "\u200b" + m.group(0)[1:], text)
-
-
-def _flat(text: str) -> str:
-    return " ".join(text.split())
 
 
 def shorten(text: str, limit: int) -> str:
@@ -121,7 +117,7 @@ def citation_line(result: Result) -> str:
     c = result.citation
     paragraphs = "¶ " + ", ".join(str(p) for p in c.paragraphs)
     label = " · ".join(
-        x for x in (shorten(_flat(c.title), 120), shorten(shown_place(c), 80), paragraphs) if x
+        x for x in (shorten(one_line(c.title), 120), shorten(shown_place(c), 80), paragraphs) if x
     )
     label = escape(label).replace("[", "(").replace("]", ")")
     link = c.link or c.url
@@ -131,7 +127,7 @@ def citation_line(result: Result) -> str:
 def shown_place(citation: Citation) -> str:
     """The citation's section on one line (sections keep their pages' line breaks and tabs),
     or "" when the title already says it (:attr:`Citation.place`)."""
-    return _flat(citation.place)
+    return one_line(citation.place)
 
 
 def _safe_url(url: str) -> str:
@@ -143,7 +139,9 @@ def note_lines(result: Result, limit: int = NOTE_CHARS) -> list[str]:
     """``[3] note text`` for each footnote cited in the quote that this copy has, then one line
     for those it lacks."""
     lines = [
-        f"`[{n.number}]` " + escape(shorten(_flat(n.text), limit)) for n in result.notes if n.text
+        f"`[{n.number}]` " + escape(shorten(one_line(n.text), limit))
+        for n in result.notes
+        if n.text
     ]
     missing = [n.number for n in result.notes if not n.text]
     if missing:
@@ -183,10 +181,10 @@ def answer_embed(answer: Answer, echo: str | None = None, scope: str = "") -> di
     ``echo`` is the question as people see it (``Q: …``, mentions as names); ``scope`` says which
     part of the archive was searched when the search was narrowed.
     """
-    echo = echo or "Q: " + _flat(answer.question)
+    echo = echo or "Q: " + one_line(answer.question)
     if answer.abstained or not answer.results:
         return not_found_embed(answer, echo, scope)
-    embed = discord.Embed(title=escape_title(_flat(echo)), colour=COLOUR)
+    embed = discord.Embed(title=escape_title(one_line(echo)), colour=COLOUR)
     best, *others = answer.results
     quote = highlighted(best.quote, best.highlights, BEST_QUOTE_CHARS)
     description = [f"> {quote}", f"— {citation_line(best)}"]
@@ -219,7 +217,7 @@ def not_found_embed(answer: Answer, echo: str, scope: str = "") -> discord.Embed
     reason = answer.reason or "Nothing in the archive supports an answer."
     if scope:
         reason += f" Searched only documents {scope}."
-    lines = [escape(reason), escape(shorten(_flat(echo), 300))]
+    lines = [escape(reason), escape(shorten(one_line(echo), 300))]
     if answer.suggestions:
         words = ", ".join(f"**{escape(w)}**" for w in answer.suggestions)
         lines.append(f"Did you mean: {words}?")
@@ -238,25 +236,25 @@ def fit_embed(embed: discord.Embed) -> discord.Embed:
 def footnote_embed(info: FootnoteInfo) -> discord.Embed:
     """A footnote's text (or that this copy lacks it) and each sentence that cites it."""
     embed = discord.Embed(
-        title=escape_title(f"Note {info.number} · {_flat(info.title)}"),
+        title=escape_title(f"Note {info.number} · {one_line(info.title)}"),
         url=info.url or None,
         colour=COLOUR,
     )
     text = (
-        escape(shorten(_flat(info.text), 3000))
+        escape(shorten(one_line(info.text), 3000))
         if info.text
-        else "*Cited, but the note text is not in this copy of the archive.*"
+        else f"*{NOTE_NOT_HERE.capitalize()}.*"
     )
     embed.description = text
     for citing in info.citations[:EMBED_FIELDS]:
         where = f"¶ {citing.paragraph}" + (
-            f" · {shorten(_flat(citing.section), 150)}" if citing.section.strip() else ""
+            f" · {shorten(one_line(citing.section), 150)}" if citing.section.strip() else ""
         )
         link = f"\n[open at this sentence]({_safe_url(citing.link)})" if citing.link else ""
         room = FIELD_VALUE - len(link) - 4
         embed.add_field(
             name=escape(shorten(where, FIELD_NAME - 10)),
-            value=f"> {escape(shorten(_flat(citing.text), room - 40))}{link}",
+            value=f"> {escape(shorten(one_line(citing.text), room - 40))}{link}",
             inline=False,
         )
     embed.set_footer(text=f"{info.doc_id} · cited {plural(len(info.citations), 'time')}")
@@ -274,7 +272,7 @@ def notes_embed(documents: Sequence[DocumentNotes]) -> discord.Embed:
         if not document.notes:
             continue
         lines = [
-            f"`[{n.number}]` " + escape(shorten(_flat(n.text), 200))
+            f"`[{n.number}]` " + escape(shorten(one_line(n.text), 200))
             for n in document.notes
             if n.text
         ]
@@ -288,7 +286,7 @@ def notes_embed(documents: Sequence[DocumentNotes]) -> discord.Embed:
             value += ("\n" if value else "") + line
         value = (value + "\n" + tail if value else tail) if tail else value
         embed.add_field(
-            name=escape(shorten(_flat(document.title), FIELD_NAME - 10)),
+            name=escape(shorten(one_line(document.title), FIELD_NAME - 10)),
             value=value[:FIELD_VALUE],
             inline=False,
         )

@@ -37,10 +37,9 @@ from .usage import (
     QuestionReport,
     retention_days,
 )
-from .wording import DASH, missing_notes, plural
+from .wording import DASH, NOTE_NOT_HERE, missing_notes, one_line, plural
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
-NOTE_NOT_HERE = "cited, but the note text is not in this copy of the archive"
 _WHITESPACE = re.compile(r"\s+")
 
 log = logging.getLogger(__name__)
@@ -80,12 +79,6 @@ def answer_json(answer: Answer) -> dict[str, Any]:
             for r in answer.results
         ],
     }
-
-
-def one_line(text: str) -> str:
-    """``text`` with each run of whitespace as one space: a hard-wrapped page's line breaks would
-    otherwise start unindented lines in the middle of a quote (``--json`` keeps the exact text)."""
-    return _WHITESPACE.sub(" ", text).strip()
 
 
 def _emphasise(quote: str, highlights: Sequence[tuple[int, int]], tty: bool) -> str:

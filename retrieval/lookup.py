@@ -9,7 +9,7 @@ import re
 from collections.abc import Callable
 
 from .errors import QuestionError
-from .query import MAX_QUESTION_CHARS, clean_question, strip_chatter
+from .query import CHAT_SHORTHAND, MAX_QUESTION_CHARS, clean_question, strip_chatter
 from .text import tokenize
 
 # A message of at most this many search terms is searched as written (like a question).
@@ -24,11 +24,11 @@ _NOISE = re.compile(
 
 
 # Words of chat talk about a claim rather than of the claim (compared to a normalised word).
-CHAT_WORDS = frozenset(
+CHAT_WORDS = CHAT_SHORTHAND | frozenset(
     """
     actually agree already another anybody anyone apparently argue argued arguing argument basically believe bro
     check checked checking claim claimed claims correct dude discord else everyone false fake
-    guess guy guys honestly idk imo kept lmao lol mean meant mind okay ok people person pls please
+    guess guy guys honestly kept mean meant mind okay ok people person please
     pretty probably read reading real really remember right said say saying says seem seemed seems
     server someone somebody something sound sounded sounds source sources stuff sure tell thing
     things think thinks thought told true wait wrong yeah yes

@@ -50,10 +50,9 @@ _THANKS = re.compile(
 
 # Chat shorthand inside a question ("what is the mass line lol", "pls"): no word of the archive,
 # it would weigh as an unknown word and make a good answer "not found".
+CHAT_SHORTHAND = frozenset("lol lmao rofl haha hehe pls plz tysm btw idk imo imho tbh fyi".split())
 _FILLER = re.compile(
-    r"(?<![\w'’])(?:lol|lmao|rofl|haha|hehe|pls|plz|tysm|btw|idk|imo|imho|tbh|fyi)"
-    r"(?![\w'’])[!.,]*",
-    re.IGNORECASE,
+    rf"(?<![\w'’])(?:{'|'.join(sorted(CHAT_SHORTHAND))})(?![\w'’])[!.,]*", re.IGNORECASE
 )
 # A question word typed short at the start of a question ("wat does ... mean", "hw many"); not
 # before a capitalised word, which makes it a name ("Wat Tyler").

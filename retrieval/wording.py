@@ -5,6 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 DASH = "–"  # an en dash joins the ends of a range
+# What a footnote whose text this copy lacks says in its place.
+NOTE_NOT_HERE = "cited, but the note text is not in this copy of the archive"
+
+
+def one_line(text: str) -> str:
+    """``text`` with each run of whitespace as one space: pages are hard-wrapped, and their line
+    breaks inside a quote, a title or a section would start lines of their own."""
+    return " ".join(text.split())
 
 
 def plural(count: int, word: str, many: str | None = None) -> str:
