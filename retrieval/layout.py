@@ -99,10 +99,12 @@ def structure(source: SourceDocument) -> tuple[Document, int]:
             dropped += 1
             continue
         kept.append(block if text == block.text.strip() else Block(block.kind, text, block.number))
-    # The title and subtitle lines open the page; they are metadata, not body.
+    # The title and subtitle lines open the page; they are metadata, not body. A title made of
+    # the text's opening words (a page that names none) is no line of its own: the text stays.
+    title = None if source.title_from_body else source.title
     head = 0
     while head < min(len(kept), 4) and (
-        _same_line(kept[head].text, source.title) or _same_line(kept[head].text, source.subtitle)
+        _same_line(kept[head].text, title) or _same_line(kept[head].text, source.subtitle)
     ):
         head += 1
     body, notes = split_notes(kept[head:])

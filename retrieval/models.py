@@ -78,6 +78,8 @@ class SourceDocument:
     content_hash: str
     blocks: tuple[Block, ...]
     subtitle: str | None = None
+    # The title is the text's opening words (the page names none): they stay in the body.
+    title_from_body: bool = False
 
 
 @dataclass(frozen=True)

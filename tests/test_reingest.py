@@ -291,3 +291,38 @@ async def test_a_file_read_from_another_root_with_another_base_url_is_read(tmp_p
         await service.close()
     root = SourceRoot(str(corpus), "https://example.org/")
     assert read_again([root], stored, known).reused == 0
+
+
+async def test_pages_made_by_other_reading_code_are_stored_again_as_this_code_makes_them(
+    tmp_path: Path,
+) -> None:
+    # An upgrade that fixes how pages are read must reach the pages already stored, though
+    # their files did not change: their records say which code read them.
+    corpus = make_corpus(tmp_path / "corpus")
+    db = tmp_path / "store.sqlite3"
+    service = await ArchiveService.open(db)
+    await service.ingest([corpus])
+    await service.close()
+    columns = TABLES["documents"]
+    with sqlite3.connect(db) as conn:
+        made = sorted(conn.execute(f"SELECT {columns} FROM documents").fetchall())
+        # What an older reader made of p3 (say, before a title fix).
+        conn.execute("UPDATE documents SET title = 'Older title' WHERE doc_id = 'p3'")
+
+    service = await ArchiveService.open(db)
+    unread = await service.ingest([corpus])  # the same code: the file is not read again
+    await service.close()
+    assert not unread.changed
+    with sqlite3.connect(db) as conn:
+        title = conn.execute("SELECT title FROM documents WHERE doc_id = 'p3'").fetchone()[0]
+        assert title == "Older title"
+        conn.execute("UPDATE source_files SET reader = 'older'")
+
+    service = await ArchiveService.open(db)
+    report = await service.ingest([corpus])
+    answers = [await service.ask(q) for q in QUESTIONS]
+    await service.close()
+    assert len(report.changed) == len(TOPICS) + 4 and not report.added
+    with sqlite3.connect(db) as conn:
+        assert sorted(conn.execute(f"SELECT {columns} FROM documents").fetchall()) == made
+    assert answers[0].results[0].citation.doc_id == "p4"  # "parole": answered as before

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from retrieval.layout import structure
 from retrieval.models import SourceRef
 from retrieval.sources import read_source
 from retrieval.sources.base import SourceFile
@@ -108,6 +109,37 @@ def test_a_page_without_a_title_line_gets_its_opening_words() -> None:
     )
     (doc,) = read_source(SourceFile(SourceRef("ulk127.txt"), "ulk127.txt", lambda: page))
     assert doc.title == "I was certainly happy to receive a subscription to your paper, but the…"
+
+
+@pytest.mark.parametrize(
+    ("name", "page"),
+    [
+        ("a.txt", b"Comrades met in Ann Arbor on May 3, 1999.\n\nThey spoke of prisons.\n"),
+        (
+            "a.html",
+            b"<html><body><p>Comrades met in Ann Arbor on May 3, 1999.</p>"
+            b"<p>They spoke of prisons.</p></body></html>",
+        ),
+    ],
+)
+def test_a_title_made_of_the_opening_words_leaves_them_in_the_text(name: str, page: bytes) -> None:
+    # A page that names no title is titled by its opening words; when they are its whole first
+    # paragraph, that paragraph is still text to search and quote, not a title line to drop.
+    (source,) = read_source(SourceFile(SourceRef(name), name, lambda: page))
+    assert source.title == "Comrades met in Ann Arbor on May 3, 1999."
+    document, _ = structure(source)
+    assert [document.text[p.start : p.end] for p in document.paragraphs] == [
+        "Comrades met in Ann Arbor on May 3, 1999.",
+        "They spoke of prisons.",
+    ]
+
+
+def test_a_title_line_is_not_body_text() -> None:
+    page = b"Prison book program grows\n\nThe program sent 300 books in 2001.\n"
+    (source,) = read_source(SourceFile(SourceRef("b.txt"), "b.txt", lambda: page))
+    document, _ = structure(source)
+    assert source.title == "Prison book program grows"
+    assert document.text == "The program sent 300 books in 2001."
 
 
 @pytest.mark.parametrize(

@@ -92,6 +92,9 @@ class _Read:
     relative: str
     base_url: str
     state: tuple[int, int, int, int] | None
+    # Its documents were made by other reading code: they are stored again, as this code makes
+    # them, even where the file's bytes are the same (a fixed parser reaches stored pages).
+    remake: bool = False
 
 
 @dataclass
@@ -177,10 +180,11 @@ def find(
                 continue
             path, relative = item
             state = file_state(path)
-            record = known.records.get(str(path))
-            record = unchanged_record(record, path, root.base_url, state, stored)
+            known_record = known.records.get(str(path))
+            record = unchanged_record(known_record, path, root.base_url, state, stored)
+            remake = known_record is not None and known_record.reader != reader_version()
             reuse = _Reuse(record) if record else None
-            plan.append((number, reuse or _Read(path, relative, root.base_url, state)))
+            plan.append((number, reuse or _Read(path, relative, root.base_url, state, remake)))
     tasks = [t for _, t in plan if isinstance(t, _Read)]
     reads = workers.map(_read_task, tasks, len(tasks))
     changed: list[tuple[str, tuple[int, int]]] = []
@@ -193,6 +197,7 @@ def find(
             last_report = time.monotonic()
             progress(IngestProgress("reading", files, len(changed), 0))
         documents: list[tuple[ReadDocument, bytes | None]]
+        remake = False
         if isinstance(task, SkippedFile):
             files += 1
             skipped.append(task)
@@ -204,6 +209,7 @@ def find(
             documents = [(d, None) for d in task.record.documents]
         else:
             read = next(reads)
+            remake = task.remake
             clean = True  # a file with a part that could not be read is read again every time
             documents = []
             for part in read.items:
@@ -229,7 +235,9 @@ def find(
             if not admitted:
                 continue
             old = stored.get(document.doc_id)
-            if source is not None and (old is None or old.content_hash != document.content_hash):
+            if source is not None and (
+                old is None or old.content_hash != document.content_hash or remake
+            ):
                 changed.append((document.doc_id, spool.append_bytes(source)))
             prints.append(document.prints)
     repeated = repeated_prints(prints, share=BOILERPLATE_SHARE, min_docs=BOILERPLATE_MIN_DOCS)

@@ -443,9 +443,12 @@ def read_html(
     if not title:
         title, kicker = guess_title(lines, url)
         subtitle = subtitle or kicker
+    from_body = False
     if not title:
         paragraphs = (b.text for b in page.blocks if b.kind == "paragraph")
-        title = fallback_title(paragraphs) or doc_id
+        title = fallback_title(paragraphs)
+        from_body = title is not None
+        title = title or doc_id
     return [
         SourceDocument(
             doc_id=doc_id,
@@ -455,6 +458,7 @@ def read_html(
             content_hash=content_hash(data, meta_raw),
             blocks=page.blocks,
             subtitle=subtitle,
+            title_from_body=from_body,
         )
     ]
 

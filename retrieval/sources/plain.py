@@ -127,10 +127,13 @@ def _document(
         doc_id_from_url(url, base_url) if url else doc_id_from_path(relative)
     )
     title, subtitle = meta.get("title"), meta.get("subtitle")
+    from_body = False
     if not title:
         title, kicker = guess_title(text_lines(text), url)
-        paragraphs = (b.text for b in blocks if b.kind == "paragraph")
-        title = title or fallback_title(paragraphs) or doc_id
+        if not title:
+            title = fallback_title(b.text for b in blocks if b.kind == "paragraph")
+            from_body = title is not None
+        title = title or doc_id
         subtitle = subtitle or kicker
     return SourceDocument(
         doc_id=doc_id,
@@ -140,6 +143,7 @@ def _document(
         content_hash=digest,
         blocks=tuple(blocks),
         subtitle=subtitle,
+        title_from_body=from_body,
     )
 
 
