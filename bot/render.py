@@ -20,6 +20,8 @@ EMBED_DESCRIPTION = 4096
 EMBED_FIELDS = 25
 FIELD_NAME = 256
 FIELD_VALUE = 1024
+# The longest link a citation carries: a field must hold it whole beside its quote.
+MAX_LINK = 600
 FOOTER_TEXT = 2048
 EMBED_TOTAL = 6000
 CHOICE_NAME = 100
@@ -120,7 +122,9 @@ def citation_line(result: Result) -> str:
         x for x in (shorten(one_line(c.title), 120), shorten(shown_place(c), 80), paragraphs) if x
     )
     label = escape(label).replace("[", "(").replace("]", ")")
-    link = c.link or c.url
+    # A link too long for a field is never cut (a cut one shows as raw "[…](https://…" text):
+    # the page's own URL stands in for a long deep link, and a longer one is left out.
+    link = next((u for u in (c.link, c.url) if u and len(_safe_url(u)) <= MAX_LINK), None)
     return f"[{label}]({_safe_url(link)})" if link else label
 
 

@@ -128,9 +128,11 @@ class InThread:
 
 
 class ThreadReply:
-    """Replies in a thread started on a message (named ``name``) when there is something to
-    say, so that the channel the message was posted in stays readable. Where the bot may not
-    start threads it replies to the message instead, and logs the permission it lacks."""
+    """Answers in a thread started on a message (named ``name``), so that the channel the
+    message was posted in stays readable. A hint or refusal with no answer (asked too quickly,
+    nothing to search) is a reply to the message: a thread for each refused question would
+    flood the channel with threads. Where the bot may not start threads it replies to the
+    message instead, and logs the permission it lacks."""
 
     def __init__(self, message: discord.Message, name: str) -> None:
         self.message = message
@@ -151,7 +153,7 @@ class ThreadReply:
         return self._reply
 
     async def say(self, text: str) -> None:
-        await (await self._started()).say(text)
+        await (self._reply or MessageReply(self.message)).say(text)
 
     @contextlib.asynccontextmanager
     async def working(self) -> AsyncIterator[None]:

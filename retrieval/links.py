@@ -8,6 +8,10 @@ from urllib.parse import quote
 from .markers import TRAILING_MARKER
 
 _EDGE_WORDS = 5
+# An edge is also at most this long encoded: text without spaces (Chinese) is one "word", and
+# each of its characters takes 9 ("%E5%91%A8"); a whole clause made links of 1,000+ characters.
+_EDGE_CHARS = 120
+_BREAKS = frozenset(" \t,.;:!?\u3001\u3002\uff0c\uff1b\uff1a\uff01\uff1f")
 # Characters the text version of a page has but its HTML may render differently (a "*" that was a
 # link bullet, a footnote marker that is a superscript link): kept out of the fragment's edges.
 _LEAD = re.compile(r"^[*•\-–—\s]+")
@@ -32,10 +36,23 @@ def text_fragment_link(url: str | None, quoted: str) -> str | None:
         return base
     first = pieces[0].split()
     last = pieces[-1].split()
-    if len(pieces) == 1 and len(first) <= 2 * _EDGE_WORDS:
-        directive = _encode(" ".join(first))
+    whole = _encode(" ".join(first))
+    if len(pieces) == 1 and len(first) <= 2 * _EDGE_WORDS and len(whole) <= 2 * _EDGE_CHARS:
+        directive = whole
     else:
-        start = " ".join(first[:_EDGE_WORDS])
-        end = " ".join(last[-_EDGE_WORDS:])
+        start = _edge(" ".join(first[:_EDGE_WORDS]))
+        end = _edge(" ".join(last[-_EDGE_WORDS:])[::-1])[::-1]
         directive = f"{_encode(start)},{_encode(end)}"
     return f"{base}#:~:text={directive}"
+
+
+def _edge(text: str) -> str:
+    """The start of ``text`` that encodes to at most ``_EDGE_CHARS``, cut after a space or a
+    punctuation mark when one falls in its second half (a browser matches whole words)."""
+    size = 0
+    for i, char in enumerate(text):
+        size += len(_encode(char))
+        if size > _EDGE_CHARS:
+            cut = max((j for j in range(i // 2, i) if text[j] in _BREAKS), default=i - 1)
+            return text[: cut + 1].strip()
+    return text

@@ -37,3 +37,20 @@ def test_existing_fragment_is_replaced_and_markers_left_out() -> None:
 
 def test_no_url_no_link() -> None:
     assert text_fragment_link(None, "anything") is None
+
+
+def test_text_without_spaces_gets_short_edges() -> None:
+    # Chinese has no spaces: a whole clause is one "word", and each character encodes to 9.
+    clause = "周三，11月17日，" + "毛主义在中文网络上的搜索结果比英文多得多" * 8 + "。"
+    quote = clause + "这是第二句话，它也很长" * 10 + "。"
+    link = text_fragment_link(URL, quote)
+    directive = link.split("#:~:text=", 1)[1]
+    start, end = directive.split(",")
+    assert len(start) <= 120 and len(end) <= 120
+    assert unquote(start) == "周三，11月17日，"  # cut after a punctuation mark
+    assert quote.endswith(unquote(end)) and clause.startswith(unquote(start))
+
+
+def test_a_short_chinese_quote_is_one_directive() -> None:
+    link = text_fragment_link(URL, "毛主义。")
+    assert unquote(link.split("#:~:text=", 1)[1]) == "毛主义。"

@@ -217,3 +217,15 @@ def test_titles_and_sections_are_shown_on_one_line() -> None:
         citation = Citation("n/68", title, section, (3,), URL, None)
         line = render.citation_line(Result("q", (), citation, 1.0, ()))
         assert line == f"[MIM Notes 68, September 1992 · {shown}¶ 3]({URL})"
+
+
+def test_a_deep_link_too_long_for_a_field_gives_way_to_the_page_url() -> None:
+    long_link = URL + "#:~:text=" + "%E5%91%A8" * 200
+    citation = Citation("ms/x", "A Chinese page", "", (4,), URL, long_link)
+    answer = Answer(
+        "q", tuple(Result("周三" * 300, (), citation, 1.0, ()) for _ in range(3)), (), False
+    )
+    embed = render.answer_embed(answer)
+    check_limits(embed)
+    for text in [embed.description] + [f.value for f in embed.fields]:
+        assert text.split("\n")[1] == f"— [A Chinese page · ¶ 4]({URL})"
