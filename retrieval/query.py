@@ -98,7 +98,8 @@ def strip_chatter(question: str) -> str:
 
 
 def parse_question(question: str) -> ParsedQuestion:
-    """Parse a question; raise :class:`QuestionError` when it is empty or too long.
+    """Parse a question; raise :class:`QuestionError` when it is empty, too long or has no words
+    to search for.
 
     Mentions, greetings and thanks are not part of what is searched (:func:`strip_chatter`).
     """
@@ -112,6 +113,12 @@ def parse_question(question: str) -> ParsedQuestion:
             f"the question is too long ({len(text):,} characters; the limit is "
             f"{MAX_QUESTION_CHARS:,}): ask about one thing at a time"
         )
+    searched = tuple(terms(text))
+    if not searched:
+        raise QuestionError(
+            "the question has no words to search for (only punctuation, emoji or words like "
+            '"the"): ask about a name, a subject or a phrase from the archive'
+        )
     phrases = tuple(
         tuple(w) for w in (words(m.group(1)) for m in _PHRASE.finditer(text)) if len(w) > 1
     )
@@ -119,7 +126,7 @@ def parse_question(question: str) -> ParsedQuestion:
     names = tuple(
         found for m in _NAME.finditer(text) if m.start() > 0 and (found := tuple(terms(m.group(0))))
     )
-    return ParsedQuestion(text, tuple(terms(text)), phrases, surface, names)
+    return ParsedQuestion(text, searched, phrases, surface, names)
 
 
 def initials(question: str) -> dict[str, frozenset[str]]:

@@ -67,11 +67,13 @@ async def test_unusable_questions_raise_a_clear_error(
     "question",
     ["the of and", "???!!!", "😀😀", ".*+?[](){}|^$\\"],
 )
-async def test_odd_questions_abstain_without_error(
+async def test_questions_without_words_to_search_say_so(
     seed_service: ArchiveService, question: str
 ) -> None:
-    answer = await seed_service.ask(question)
-    assert answer.abstained
+    # Said as an error (privately, in Discord), as an empty question is: not as a "no good
+    # answer" posted for everyone.
+    with pytest.raises(QuestionError, match="no words to search for"):
+        await seed_service.ask(question)
     assert (await seed_service.stats()).documents == 1  # nothing was harmed
 
 
