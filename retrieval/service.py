@@ -9,6 +9,7 @@ then (and forever, if it fails) questions are answered from the old one.
 from __future__ import annotations
 
 import asyncio
+import difflib
 import gc
 import hashlib
 import hmac
@@ -104,6 +105,23 @@ def _path_id(ref: str) -> str:
         return doc_id_from_path(ref)
     except SourceError:
         return ref
+
+
+def _address_tail(ref: str) -> str | None:
+    """How the :func:`page_key` of a page's URL ends when ``ref`` is the end of its address
+    (``mn/mn.php?issue=135`` -> ``/mn/mn.php?issue=135``), or None when ``ref`` is no path."""
+    ref = ref.strip().lstrip("/")
+    if not ref or " " in ref or "://" in ref:
+        return None
+    return "/" + page_key("https://host.invalid/" + ref).partition("/")[2]
+
+
+def _closest(ref: str, docs: list[DocumentInfo]) -> list[str]:
+    """The ids of the documents whose id or title is most like ``ref`` (at most 5)."""
+    by_name = {d.doc_id.casefold(): d.doc_id for d in docs}
+    by_name.update({d.title.casefold(): d.doc_id for d in docs if d.title})
+    close = difflib.get_close_matches(ref.casefold(), list(by_name), n=5, cutoff=0.6)
+    return list(dict.fromkeys(by_name[c] for c in close))
 
 
 def _markers_changed(
@@ -438,6 +456,15 @@ class ArchiveService:
                 key and doc.url and page_key(doc.url) == key
             ):
                 return doc
+        # The end of a page's address, as its URL shows it (``mn/mn.php?issue=135``), when one
+        # page alone has it.
+        tail = _address_tail(ref)
+        ending = [d for d in docs if tail and d.url and page_key(d.url).endswith(tail)]
+        if len(ending) == 1:
+            return ending[0]
+        close = _closest(ref, docs)
+        if close:
+            raise UnknownDocument(f"no document '{ref}'. Did you mean: {', '.join(close)}?")
         known = ", ".join(d.doc_id for d in docs[:10]) + (" …" if len(docs) > 10 else "")
         raise UnknownDocument(f"no document '{ref}'. Known documents: {known or 'none'}")
 

@@ -10,10 +10,11 @@ from pathlib import Path
 import pytest
 
 from retrieval import ArchiveService, RetrievalError, SkippedFile, SourceRef
+from retrieval.errors import UnknownDocument
 from retrieval.ingest.staging import Staging
 from retrieval.layout import structure
 from retrieval.sources import read_all
-from retrieval.sources.urls import doc_id_from_url
+from retrieval.sources.urls import ARCHIVE_BASE_URL, doc_id_from_url
 
 
 def test_doc_ids_come_from_urls_and_paths() -> None:
@@ -72,6 +73,23 @@ async def test_a_document_is_found_by_any_spelling_of_its_address(
     for written in (url, "http://www." + bare, "https://" + bare, "www." + bare, bare, path):
         info = await seed_service.resolve_document(written)
         assert info.doc_id == "ms/migrantsincommunisthistory"
+
+
+async def test_a_document_is_found_by_the_end_of_its_address_or_offered_by_likeness(
+    pages_service,
+) -> None:
+    page = "MIM Notes {n}, May 1, 1997\n\nThe rally was held in May.(1)\n\nNotes:\n1. A source.\n"
+    pages = {"issues.jsonl": "\n".join(
+        json.dumps({"url": f"{ARCHIVE_BASE_URL}mn/mn.php?issue={n}", "text": page.format(n=n)})
+        for n in ("135", "136")
+    )}  # fmt: skip
+    service = await pages_service(pages)
+    # The path in the page's address, as its URL shows it (the id is mn/mn?issue=135).
+    for written in ("mn/mn.php?issue=135", "/mn/mn.php?issue=135"):
+        assert (await service.resolve_document(written)).doc_id == "mn/mn?issue=135"
+    assert (await service.footnote("mn/mn.php?issue=136", 1)).text == "A source."
+    with pytest.raises(UnknownDocument, match=r"Did you mean: mn/mn\?issue=13[56]"):
+        await service.resolve_document("mn/mn?issue=137")
 
 
 async def test_notes_list_is_not_searchable_body(tiny_service: ArchiveService) -> None:
