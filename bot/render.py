@@ -87,9 +87,13 @@ def _merge_adjacent(quote: str, spans: list[tuple[int, int]]) -> list[tuple[int,
 
 def _escape_piece(text: str, at_start: bool) -> str:
     """A plain piece of a quote, on one line and escaped for where it stands on that line."""
-    if at_start:  # the quote opens its line: a leading "-", "#" or ">" would be markup
-        return escape(_flat_keep(text).lstrip())
+    if at_start:  # the quote opens its line: a leading "-", "#", ">" or "2." would be markup
+        return _NUMBERED.sub(r"\1\\.", escape(_flat_keep(text).lstrip()))
     return _escape_inline(_flat_keep(text))
+
+
+# "2. MIM upholds…" opening a line is a numbered list item in Discord (escape_markdown leaves it).
+_NUMBERED = re.compile(r"^(\d{1,9})\.(?=\s)")
 
 
 def _escape_inline(text: str) -> str:

@@ -229,3 +229,12 @@ def test_a_deep_link_too_long_for_a_field_gives_way_to_the_page_url() -> None:
     check_limits(embed)
     for text in [embed.description] + [f.value for f in embed.fields]:
         assert text.split("\n")[1] == f"— [A Chinese page · ¶ 4]({URL})"
+
+
+def test_a_quote_opening_with_a_number_and_a_full_stop_is_no_list_item() -> None:
+    # "> 2. MIM upholds…" would render as a numbered list item, "2." indented as Discord likes.
+    assert render.highlighted("2. MIM upholds the thing.", [(3, 6)], 300) == (
+        "2\\. **MIM** upholds the thing."
+    )
+    assert render.highlighted("The 2. item", [], 300) == "The 2. item"
+    assert render.highlighted("3.5 million", [], 300) == "3.5 million"
