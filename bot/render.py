@@ -12,7 +12,14 @@ from collections.abc import Sequence
 import discord
 
 from retrieval import Answer, Citation, DocumentNotes, FootnoteInfo, IndexStats, Result
-from retrieval.wording import DASH, NOTE_NOT_HERE, missing_notes, one_line, plural
+from retrieval.wording import (
+    DASH,
+    NOTE_NOT_HERE,
+    missing_notes,
+    one_line,
+    plural,
+    searched_instead,
+)
 
 # Discord's documented limits.
 EMBED_TITLE = 256
@@ -196,6 +203,8 @@ def answer_embed(answer: Answer, echo: str | None = None, scope: str = "") -> di
     best, *others = answer.results
     quote = highlighted(best.quote, best.highlights, BEST_QUOTE_CHARS)
     description = [f"> {quote}", f"— {citation_line(best)}"]
+    if answer.corrected:  # said first: the quotes answer other words than were typed
+        description.insert(0, f"*{escape(shorten(searched_instead(answer.corrected), 1200))}*")
     description.extend(note_lines(best))
     embed.description = "\n".join(description)[:EMBED_DESCRIPTION]
     for number, result in enumerate(others, start=answer.offset + 2):

@@ -37,7 +37,7 @@ from .usage import (
     QuestionReport,
     retention_days,
 )
-from .wording import DASH, NOTE_NOT_HERE, missing_notes, one_line, plural
+from .wording import DASH, NOTE_NOT_HERE, missing_notes, one_line, plural, searched_instead
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 _WHITESPACE = re.compile(r"\s+")
@@ -55,13 +55,17 @@ class ExtraCommand:
     run: Callable[[argparse.Namespace], int]
 
 
-def answer_json(answer: Answer) -> dict[str, Any]:
-    """The documented ``--json`` structure of an answer."""
+def answer_json(answer: Answer, scope: str = "") -> dict[str, Any]:
+    """The documented ``--json`` structure of an answer (``scope``: which documents were
+    searched, when filters narrowed the search)."""
     return {
         "question": answer.question,
         "abstained": answer.abstained,
         "reason": answer.reason,
         "suggestions": list(answer.suggestions),
+        "corrected": answer.corrected,
+        "offset": answer.offset,
+        "scope": scope or None,
         "has_more": answer.has_more,
         "results": [
             {
@@ -97,6 +101,8 @@ def _emphasise(quote: str, highlights: Sequence[tuple[int, int]], tty: bool) -> 
 def format_answer(answer: Answer, tty: bool = False) -> str:
     """An answer as a person reads it in a terminal."""
     lines = [f"Q: {answer.question}", ""]
+    if answer.corrected:
+        lines[1:1] = [searched_instead(answer.corrected)]
     if answer.abstained:
         lines.append(f"Not found. {answer.reason}")
         if answer.suggestions:
@@ -269,7 +275,7 @@ def _cmd_ask(args: argparse.Namespace) -> int:
         offset = (args.page - 1) * args.k
         answer = await service.ask(args.question, args.k, offset=offset, filters=filters)
         if args.json:
-            print(json.dumps(answer_json(answer), ensure_ascii=False, indent=2))
+            print(json.dumps(answer_json(answer, scope), ensure_ascii=False, indent=2))
         else:
             text = format_answer(answer, tty=sys.stdout.isatty())
             print(text.replace("\n", f"\nSearched only documents {scope}.\n", 1) if scope else text)

@@ -225,6 +225,8 @@ class Answer:
     offset: int = 0  # the rank of the first result, counted from 0
     has_more: bool = False  # more results rank after these
     documents: tuple[DocumentNotes, ...] = ()  # the documents quoted, in order, with their notes
+    # The question as searched, its typos corrected, when the words as typed found nothing.
+    corrected: str | None = None
 
 
 @dataclass(frozen=True)

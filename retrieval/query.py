@@ -69,7 +69,8 @@ _SPELLED_OUT = {
 
 @dataclass(frozen=True)
 class ParsedQuestion:
-    """A question split into search terms, quoted phrases (as normalised words) and surface words.
+    """A question split into search terms, quoted phrases (as normalised words; a quoted word is
+    a phrase of one) and surface words.
 
     ``names`` are the names the question writes with capitals inside it (``Harry Potter``, each
     a tuple of terms): their absence from the archive says more than a common word's.
@@ -119,9 +120,7 @@ def parse_question(question: str) -> ParsedQuestion:
             "the question has no words to search for (only punctuation, emoji or words like "
             '"the"): ask about a name, a subject or a phrase from the archive'
         )
-    phrases = tuple(
-        tuple(w) for w in (words(m.group(1)) for m in _PHRASE.finditer(text)) if len(w) > 1
-    )
+    phrases = tuple(tuple(w) for w in (words(m.group(1)) for m in _PHRASE.finditer(text)) if w)
     surface = tuple(dict.fromkeys(w for w in words(text) if not is_stop_word(w)))
     names = tuple(
         found for m in _NAME.finditer(text) if m.start() > 0 and (found := tuple(terms(m.group(0))))

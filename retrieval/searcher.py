@@ -18,21 +18,24 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import re
 import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import partial
 from typing import TypeVar
 from weakref import WeakKeyDictionary
 
 import numpy as np
 
 from .answer import Selection
+from .errors import QuestionError
 from .index.bm25 import BM25Index
 from .models import PassageRow, Result
 from .pages import NO_PAGE, PageMap
-from .query import ParsedQuestion
+from .query import ParsedQuestion, parse_question, without_stop_word_typos
 from .quoting import QuoteJob, quote
 from .ranking import (
     Candidate,
@@ -44,9 +47,10 @@ from .ranking import (
     phrase_evidence,
     phrase_pairs,
     rank_candidates,
+    term_weights,
     terms_held,
 )
-from .spelling import Speller
+from .spelling import Speller, edit_distance
 from .store import SearchReader, Store
 
 T = TypeVar("T")
@@ -81,13 +85,15 @@ class Search:
 class Found:
     """The results of a search, whether more would follow them, and, per document it could
     quote, its note texts (number -> text) and the note numbers it cites or lists; known words
-    close to the question's unknown ones."""
+    close to the question's unknown ones; the question as searched when its typos were
+    corrected (``corrected``: the words as typed found nothing)."""
 
     results: list[Result]
     more: bool
     notes: dict[str, dict[int, str]]
     cited: dict[str, list[int]]
     suggestions: tuple[str, ...] = ()
+    corrected: str | None = None
 
 
 @dataclass(frozen=True)
@@ -98,9 +104,13 @@ class Searched:
     notes: dict[str, dict[int, str]]
     cited: dict[str, list[int]]
 
-    def found(self, selection: Selection, suggestions: tuple[str, ...]) -> Found:
+    def found(
+        self, selection: Selection, suggestions: tuple[str, ...], corrected: str | None = None
+    ) -> Found:
         """The search's :class:`Found` with the quotes chosen and the spelling suggestions."""
-        return Found(selection.results, selection.more, self.notes, self.cited, suggestions)
+        return Found(
+            selection.results, selection.more, self.notes, self.cited, suggestions, corrected
+        )
 
 
 class Searcher:
@@ -228,9 +238,54 @@ def search(reader: SearchReader, index: BM25Index, pages: PageMap, job: Search) 
 
 
 def answer(reader: SearchReader, index: BM25Index, pages: PageMap, job: Search) -> Found:
-    """The job's search, its quotes and its spelling suggestions, in one call (blocking)."""
+    """The job's search, its quotes and its spelling suggestions, in one call (blocking).
+
+    When the words as typed find nothing and each word the index does not know has a close
+    known one (:func:`corrected`), the corrected question is searched instead, and says so."""
     searched = search(reader, index, pages, job)
-    return searched.found(quote(searched.quoting), suggestions(reader, index, job.unknown))
+    selection = quote(searched.quoting)
+    if not selection.results and job.unknown:
+        fixed = corrected(reader, index, job)
+        if fixed is not None:
+            again = search(reader, index, pages, fixed)
+            chosen = quote(again.quoting)
+            if chosen.results:
+                return again.found(chosen, (), fixed.question.text)
+    return searched.found(selection, suggestions(reader, index, job.unknown))
+
+
+def _cased_as(word: str, typed: re.Match[str]) -> str:
+    """``word`` in the case the typed word has ("Brezhnve" -> "Brezhnev", "LRS" -> capitals)."""
+    if typed.group(0).isupper() and len(typed.group(0)) > 1:
+        return word.upper()
+    return word[:1].upper() + word[1:] if typed.group(0)[:1].isupper() else word
+
+
+def corrected(reader: SearchReader, index: BM25Index, job: Search) -> Search | None:
+    """The job with each word the index does not know replaced by the known word closest to it
+    ("brezhnve" -> "brezhnev"), or ``None`` when one of them has none one edit away that begins
+    with the same letter, or when the question has quoted phrases (what must appear is not
+    changed). A typo is mostly one slip, seldom of the first letter: "Harry" is no typo of
+    "carry", nor "decide" of "decades"; a word that far is more likely one the archive does not
+    use, and "not found" is then the honest answer."""
+    if job.question.phrases:
+        return None
+    speller = speller_of(reader, index)
+    text = job.question.text
+    for word in job.unknown:
+        best = speller.suggest(word, 1)
+        if not best or best[0][:1] != word[:1] or edit_distance(word, best[0], 1) > 1:
+            return None
+        pattern = rf"(?<!\w){re.escape(word)}(?!\w)"
+        text, replaced = re.subn(pattern, partial(_cased_as, best[0]), text, flags=re.I)
+        if not replaced:
+            return None  # typed otherwise than it reads normalised (accents): left as typed
+    try:
+        question = without_stop_word_typos(parse_question(text), index.vocab.__contains__)
+    except QuestionError:
+        return None
+    weights = term_weights(index, question.terms, question.names)
+    return replace(job, question=question, weights=weights, unknown=())
 
 
 # Each index's speller (see speller_of).

@@ -392,6 +392,7 @@ class ArchiveService:
             offset=offset,
             has_more=found.more,
             documents=_documents_quoted(shown, found),
+            corrected=found.corrected,
         )
 
     async def _notes_of_documents(self, doc_ids: Iterable[str]) -> dict[str, tuple[NoteRef, ...]]:

@@ -9,6 +9,11 @@ DASH = "–"  # an en dash joins the ends of a range
 NOTE_NOT_HERE = "cited, but the note text is not in this copy of the archive"
 
 
+def searched_instead(corrected: str) -> str:
+    """What an answer says when the question's typos were corrected before it was searched."""
+    return f"Nothing matched the words as typed; showing results for “{one_line(corrected)}”."
+
+
 def one_line(text: str) -> str:
     """``text`` with each run of whitespace as one space: pages are hard-wrapped, and their line
     breaks inside a quote, a title or a section would start lines of their own."""

@@ -69,8 +69,12 @@ def test_ask_json_has_the_documented_shape(capsys, db: str) -> None:
     )
     assert code == 0
     data = json.loads(out)
-    assert set(data) == {"question", "abstained", "reason", "suggestions", "has_more", "results"}
+    assert set(data) == {
+        "question", "abstained", "reason", "suggestions", "corrected", "offset", "scope",
+        "has_more", "results",
+    }  # fmt: skip
     assert data["abstained"] is False
+    assert data["corrected"] is None and data["offset"] == 0 and data["scope"] is None
     assert data["has_more"] is True  # three results of many
     first = data["results"][0]
     assert set(first) == {
@@ -91,6 +95,22 @@ def test_ask_prints_quote_and_citation(capsys, db: str) -> None:
     assert code == 0
     assert "He studied briefly in France" in out
     assert "Migrants in communist history" in out and "¶ 12" in out
+
+
+def test_a_corrected_question_says_what_was_searched(capsys, db: str) -> None:
+    code, out, _ = run(capsys, "--db", db, "ask", "Where did Xiaopnig study?")
+    assert code == 0
+    assert out.splitlines()[:2] == [
+        "Q: Where did Xiaopnig study?",
+        "Nothing matched the words as typed; showing results for “Where did Xiaoping study?”.",
+    ]
+    code, out, _ = run(capsys, "--db", db, "ask", "Where did Xiaopnig study?", "--json", "-k", "1")
+    assert json.loads(out)["corrected"] == "Where did Xiaoping study?"
+    code, out, _ = run(
+        capsys, "--db", db, "ask", "Deng", "--json", "--page", "2", "-k", "2", "--in", "ms"
+    )
+    data = json.loads(out)
+    assert data["offset"] == 2 and data["scope"]
 
 
 def test_not_found_is_plain(capsys, db: str) -> None:

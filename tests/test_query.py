@@ -93,11 +93,11 @@ def test_every_format_character_of_unicode_is_removed() -> None:
     assert clean_question("a" + "".join(every) + "b") == "ab"
 
 
-def test_quoted_phrases_of_two_words_or_more_must_appear() -> None:
+def test_quoted_phrases_and_words_must_appear() -> None:
     typed = 'Who said “mass line” and "became a communist" in "France"?'
     parsed = parse_question(typed)
     assert parsed.text == typed
-    assert parsed.phrases == (("mass", "line"), ("become", "a", "communist"))
+    assert parsed.phrases == (("mass", "line"), ("become", "a", "communist"), ("france",))
     assert parse_question("who said mass line").phrases == ()
 
 

@@ -238,3 +238,15 @@ def test_a_quote_opening_with_a_number_and_a_full_stop_is_no_list_item() -> None
     )
     assert render.highlighted("The 2. item", [], 300) == "The 2. item"
     assert render.highlighted("3.5 million", [], 300) == "3.5 million"
+
+
+def test_a_corrected_question_is_said_before_the_quotes() -> None:
+    answer = Answer("who was Hoxah", (result("Enver Hoxha studied."),), (), False)
+    corrected = Answer(*answer.__dict__.values())
+    object.__setattr__(corrected, "corrected", "who was **Hoxha**")
+    lines = render.answer_embed(corrected).description.splitlines()
+    assert lines[0] == (
+        "*Nothing matched the words as typed; showing results for “who was \\*\\*Hoxha\\*\\*”.*"
+    )
+    assert lines[1].startswith("> Enver Hoxha")
+    assert render.answer_embed(answer).description.startswith("> Enver Hoxha")

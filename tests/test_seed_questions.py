@@ -68,10 +68,32 @@ async def test_unanswerable_questions_abstain(seed_service: ArchiveService, ques
     assert answer.reason
 
 
-async def test_misspelled_name_gets_a_suggestion(seed_service: ArchiveService) -> None:
+async def test_a_misspelled_name_is_searched_corrected_and_says_so(
+    seed_service: ArchiveService,
+) -> None:
     answer = await seed_service.ask("Where did Xiaopnig study?")
-    assert answer.abstained
-    assert "xiaoping" in answer.suggestions
+    assert not answer.abstained and not answer.suggestions
+    assert answer.corrected == "Where did Xiaoping study?"
+    assert answer.question == "Where did Xiaopnig study?"
+    assert "Xiaoping" in answer.results[0].quote
+    # Found as typed: nothing is corrected.
+    assert (await seed_service.ask("Where did Xiaoping study?")).corrected is None
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Who was Boxha?",  # the first letter: more likely a name the archive does not hold
+        "Where did Xiapnig study?",  # two slips from xiaoping
+        'Where did "Xiaopnig" study?',  # what is quoted must appear as typed
+    ],
+)
+async def test_a_word_a_single_slip_cannot_explain_gets_suggestions_only(
+    seed_service: ArchiveService, question: str
+) -> None:
+    answer = await seed_service.ask(question)
+    assert answer.abstained and answer.corrected is None
+    assert answer.suggestions
 
 
 async def test_quoted_phrase_must_appear(seed_service: ArchiveService) -> None:
@@ -81,6 +103,10 @@ async def test_quoted_phrase_must_appear(seed_service: ArchiveService) -> None:
         assert "became a communist" in result.quote.lower()
     none = await seed_service.ask('"communist in Germany"')
     assert none.abstained
+    # So must a single quoted word.
+    year = await seed_service.ask('Deng Xiaoping "1923"')
+    assert year.results and all("1923" in r.quote for r in year.results)
+    assert (await seed_service.ask('Deng Xiaoping "1999"')).abstained
 
 
 async def test_one_document_still_fills_every_place_asked_for(seed_service: ArchiveService) -> None:

@@ -110,7 +110,7 @@ class _Watched(Speller):
 async def test_ask_checks_spelling_off_the_event_loop(seed_service: ArchiveService) -> None:
     watched = _Watched(await seed_service.store.words())
     searcher._SPELLERS[seed_service._require_index()] = watched
-    answer = await seed_service.ask("Where did Xiaopnig study?")
+    answer = await seed_service.ask("Where did Xiapnig study?")  # two slips: suggested
     assert "xiaoping" in answer.suggestions
     assert watched.threads
     assert threading.get_ident() not in watched.threads

@@ -136,8 +136,11 @@ async def test_spelling_is_suggested_by_the_worker_the_service_builds_no_speller
 ) -> None:
     service = await ArchiveService.open(tmp_path / "s.sqlite3", answer_workers=1)
     try:
-        answer = await service.ask("Where did Xiaopnig study?")
+        answer = await service.ask("Where did Xiapnig study?")
         assert "xiaoping" in answer.suggestions
+        # And corrects in the worker: one slip from a known word.
+        fixed = await service.ask("Where did Xiaopnig study?")
+        assert fixed.corrected == "Where did Xiaoping study?" and fixed.results
         assert service._require_index() not in searcher._SPELLERS
     finally:
         await service.close()
