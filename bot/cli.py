@@ -13,7 +13,8 @@ from retrieval.cli import main as retrieval_main
 
 def _configure_run(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--env-file", default=".env", help="file of settings (default: .env; the environment wins)"
+        "--env-file",
+        help="file of settings (default: .env when there is one; the environment wins)",
     )
 
 
@@ -21,7 +22,7 @@ def _run(args: argparse.Namespace) -> int:
     # Imported here: discord.py costs a fifth of a second that the other commands need not pay.
     from .__main__ import main as run_bot
 
-    return run_bot(env_file=args.env_file, db=args.db)
+    return run_bot(env_file=args.env_file or ".env", db=args.db, named=args.env_file is not None)
 
 
 RUN = ExtraCommand(

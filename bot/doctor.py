@@ -76,7 +76,7 @@ def token_finding(token: str) -> Finding:
 
 
 def setting_findings(
-    settings: Settings, problems: list[str], env_file: Path | None
+    settings: Settings, problems: list[str], env_file: Path | None, named: bool = False
 ) -> list[Finding]:
     """Each settings problem, the env file's permissions, admins, answer channels, the health
     file."""
@@ -97,6 +97,8 @@ def setting_findings(
             )
         else:
             out.append(Finding(OK, "settings", f"read from the environment and {env_file}"))
+    elif env_file is not None and named and not env_file.exists():
+        out.append(Finding(PROBLEM, "settings", f"--env-file {env_file}: no such file"))
     elif env_file is not None:
         out.append(
             Finding(NOTE, "settings", f"no {env_file}: settings come from the environment only")
@@ -293,12 +295,13 @@ def _readable(path: Path, what: str) -> Finding:
     return Finding(OK, "sources", f"{path} ({what}) readable, {plural(files, 'file')}")
 
 
-async def diagnose(env_file: Path | None, db: Path | None) -> list[Finding]:
-    """Every check, in the order an admin fixes things."""
+async def diagnose(env_file: Path | None, db: Path | None, named: bool = False) -> list[Finding]:
+    """Every check, in the order an admin fixes things (``named``: the settings file was named
+    on the command line, and must exist)."""
     settings, problems = read_settings(
         env_file=env_file, default_db=default_db_path(), default_sources=(bundled_corpus(),), db=db
     )
-    findings = setting_findings(settings, problems, env_file)
+    findings = setting_findings(settings, problems, env_file, named)
     findings.insert(0, token_finding(settings.token))
     findings += await database_findings(settings.db_path)
     findings += source_findings(settings.sources)
@@ -307,8 +310,8 @@ async def diagnose(env_file: Path | None, db: Path | None) -> list[Finding]:
 
 def run_doctor(args: argparse.Namespace) -> int:
     """The ``doctor`` command: print every finding, then what to do; exit 1 if any is a problem."""
-    env_file = Path(args.env_file) if args.env_file else None
-    findings = asyncio.run(diagnose(env_file, args.db))
+    env_file = Path(args.env_file or ".env")
+    findings = asyncio.run(diagnose(env_file, args.db, named=args.env_file is not None))
     for finding in findings:
         print(finding.line())
     problems = sum(f.level == PROBLEM for f in findings)
@@ -324,5 +327,6 @@ def run_doctor(args: argparse.Namespace) -> int:
 def configure_doctor(parser: argparse.ArgumentParser) -> None:
     """The ``doctor`` command's options."""
     parser.add_argument(
-        "--env-file", default=".env", help="file of settings (default: .env; the environment wins)"
+        "--env-file",
+        help="file of settings (default: .env when there is one; the environment wins)",
     )

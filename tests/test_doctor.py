@@ -120,6 +120,34 @@ def test_a_world_readable_env_file_is_a_problem(env: Path, db: Path, capsys) -> 
     assert f"chmod 600 {env}" in "\n".join(lines_of(lines, "PROBLEM"))
 
 
+def test_a_settings_file_named_but_missing_is_a_problem(
+    env: Path, db: Path, tmp_path: Path, capsys, monkeypatch
+) -> None:
+    code, lines = doctor(capsys, tmp_path / "nope.env", db)
+    assert code == 1
+    assert f"--env-file {tmp_path / 'nope.env'}: no such file" in "\n".join(
+        lines_of(lines, "PROBLEM")
+    )
+    # Without --env-file, a missing .env is only a note: the environment may hold everything.
+    (tmp_path / "elsewhere").mkdir()
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    monkeypatch.setenv("DISCORD_TOKEN", TOKEN)
+    capsys.readouterr()
+    main(["doctor", "--db", str(db)])
+    out = capsys.readouterr().out
+    assert "no .env: settings come from the environment only" in out
+    assert "--env-file" not in "\n".join(lines_of(out.splitlines(), "PROBLEM"))
+
+
+def test_run_with_a_settings_file_named_but_missing_stops_at_once(tmp_path: Path, capsys) -> None:
+    assert main(["run", "--env-file", str(tmp_path / "nope.env")]) == 2
+    assert (
+        capsys.readouterr()
+        .err.strip()
+        .endswith(f"--env-file {tmp_path / 'nope.env'}: no such file")
+    )
+
+
 def test_a_damaged_database_is_a_problem(env: Path, tmp_path: Path, capsys) -> None:
     bad = tmp_path / "bad.sqlite3"
     bad.write_bytes(b"not a database " * 500)
