@@ -76,7 +76,7 @@ def token_finding(token: str) -> Finding:
 
 
 def setting_findings(
-    settings: Settings, problems: list[str], env_file: Path | None, named: bool = False
+    settings: Settings, problems: list[str], env_file: Path | None, file_named: bool = False
 ) -> list[Finding]:
     """Each settings problem, the env file's permissions, admins, answer channels, the health
     file."""
@@ -97,7 +97,7 @@ def setting_findings(
             )
         else:
             out.append(Finding(OK, "settings", f"read from the environment and {env_file}"))
-    elif env_file is not None and named and not env_file.exists():
+    elif env_file is not None and file_named and not env_file.exists():
         out.append(Finding(PROBLEM, "settings", f"--env-file {env_file}: no such file"))
     elif env_file is not None:
         out.append(

@@ -147,11 +147,17 @@ async def test_unreadable_files_are_skipped_with_a_reason(
     (folder / "binary.txt").write_bytes(b"\x00\x01\x02PNG")
     (folder / "broken.jsonl").write_text('{"text": "ok"}\nnot json\n')
     (folder / "nameless.jsonl").write_text('{"title": "no text"}\n')
+    (folder / "blank.jsonl").write_text('{"text": " ", "url": "https://x.org/b"}\n{"text": "ok"}\n')
+    (folder / "empty.txt").write_text("")
+    (folder / "spaces.md").write_text("  \n\n \n")
     report = await seed_service.ingest([folder, tmp_path / "missing.txt"])
     reasons = {Path(str(s.path)).name: s.reason for s in report.skipped}
     assert "binary" in reasons["binary.txt"]
     assert "not valid JSON" in reasons["broken.jsonl:2"]  # that line, not the whole file
     assert "'text'" in reasons["nameless.jsonl:1"]
+    # Nothing to search: skipped, not stored as a document of 0 paragraphs.
+    assert reasons["blank.jsonl:1"] == reasons["empty.txt"] == reasons["spaces.md"] == "no text"
+    assert "blank/2" in report.added
     assert "no such file" in reasons["missing.txt"]
     assert "good" in report.added
     assert (await seed_service.ask("Where did Katayama meet Trotsky?")).results

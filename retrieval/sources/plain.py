@@ -122,6 +122,8 @@ def _document(
 ) -> SourceDocument:
     """A text or Markdown document: id and URL from the metadata, the mirror or the path."""
     _strings(str(source), meta)
+    if not any(b.kind == "paragraph" for b in blocks):
+        raise SourceError(f"{source}: no text")
     url = canonical_url(meta["url"], base_url) if meta.get("url") else url
     doc_id = meta.get("id") or (
         doc_id_from_url(url, base_url) if url else doc_id_from_path(relative)
