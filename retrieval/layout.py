@@ -17,7 +17,7 @@ SITE_BOILERPLATE = (
     re.compile(
         r"^This is an archive of the former website of the Maoist Internationalist Movement"
     ),
-    re.compile(r"^Maoist Internationalist Movement\s*$"),
+    re.compile(r"^Maoist\s+Internationalist\s+Movement\s*$"),
 )
 
 NOTES_HEADING = re.compile(
@@ -34,8 +34,13 @@ _SITE_HEADER_OPENING = (
 _SITE_HEADER = re.compile(
     rf"\s*{_SITE_HEADER_OPENING}\b"
     r"(?:[^\n]{0,600}?worldwide\.|[^\n]*)"
-    r"(?:\s*\n\s*Maoist Internationalist Movement[ \t]*(?=\n|$))?\s*"
+    # The site's name on the next line, or hard-wrapped over the next two.
+    r"(?:\s*\n\s*Maoist[ \t]+Internationalist[ \t]*\n?[ \t]*Movement[ \t]*(?=\n|$))?\s*"
 )
+
+
+_SITE_NAME_START = re.compile(r"^\s*Maoist\s+Internationalist\s*$")
+_SITE_NAME_END = re.compile(r"^\s*Movement\s*$")
 
 
 def is_site_boilerplate(text: str) -> bool:
@@ -97,6 +102,10 @@ def structure(source: SourceDocument) -> tuple[Document, int]:
         text = without_site_header(block.text.strip())
         if not text or is_site_boilerplate(text):
             dropped += 1
+            continue
+        if kept and _SITE_NAME_END.match(text) and _SITE_NAME_START.match(kept[-1].text):
+            kept.pop()  # the site's name, hard-wrapped over two lines read as two blocks
+            dropped += 2
             continue
         kept.append(block if text == block.text.strip() else Block(block.kind, text, block.number))
     # The title and subtitle lines open the page; they are metadata, not body. A title made of

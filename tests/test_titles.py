@@ -180,3 +180,30 @@ def test_html_issue_page_without_title_gets_issue_title_from_br_lines() -> None:
     (doc,) = read_html(file)
     assert doc.title == "MIM Notes 263, August 1, 2002"
     assert doc.url == SITE + "mn/html/mn263.html"
+
+
+def test_the_site_name_wrapped_over_two_lines_heads_no_section() -> None:
+    page = (
+        HEADER.split("\n")[0]
+        + "\nMaoist Internationalist \nMovement\n\nWEB REVIEWS:\nmarxists.org\n\n"
+        "The marxists.org site had this to say about MIM.\n"
+    ).encode()
+    (source,) = read_source(SourceFile(SourceRef("m.txt"), "links/m.txt", lambda: page))
+    document, _ = structure(source)
+    assert {p.section for p in document.paragraphs} == {""}
+    assert "Movement" not in document.text and "Maoist Internationalist" not in document.text
+
+
+def test_a_line_sending_the_reader_elsewhere_heads_no_section() -> None:
+    page = (
+        b"Boston rally\n\nSee our Iraq web page\n\nMIM attended a rally of 2000 people.\n\n"
+        b"Next steps\n\nWe will march again in April.\n"
+    )
+    (source,) = read_source(SourceFile(SourceRef("b.txt"), "b.txt", lambda: page))
+    document, _ = structure(source)
+    sections = {document.text[p.start : p.end]: p.section for p in document.paragraphs}
+    assert sections == {
+        "See our Iraq web page": "",
+        "MIM attended a rally of 2000 people.": "",
+        "We will march again in April.": "Next steps",
+    }

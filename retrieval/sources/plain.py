@@ -19,7 +19,7 @@ from ..models import Block, SkippedFile, SourceDocument, SourceRef
 from .base import MAX_FILE_BYTES, SourceFile, content_hash, file_url, lines, read_meta
 from .encoding import check_text, decode_text
 from .markdown import front_matter, markdown_blocks
-from .titles import fallback_title, guess_title, text_lines
+from .titles import fallback_title, guess_title, sends_elsewhere, text_lines
 from .urls import ARCHIVE_BASE_URL, canonical_url, doc_id_from_path, doc_id_from_url
 
 # --- plain text ------------------------------------------------------------------------------
@@ -93,7 +93,12 @@ def text_blocks(text: str, sections: Iterable[str] | None = None) -> list[Block]
         if known is not None:
             is_heading = single_line and raw.strip().rstrip(":").casefold() in known
         else:
-            is_heading = single_line and looks_like_heading(raw) and not NOTES_HEADING.match(raw)
+            is_heading = (
+                single_line
+                and looks_like_heading(raw)
+                and not NOTES_HEADING.match(raw)
+                and not sends_elsewhere(raw)  # "See our Iraq web page" heads nothing
+            )
         blocks.append(Block("heading" if is_heading else "paragraph", raw))
     return blocks
 

@@ -47,6 +47,9 @@ _LINK_LINE = re.compile(
     r"|^\s*\[[^\]]{1,25}\](?:\s*\[[^\]]{1,25}\])+\s*$",  # [About] [Contact] [Home]
     re.IGNORECASE,
 )
+_ELSEWHERE = re.compile(
+    r"^[*•\-–\s\[]*(?:see|click|back to|return to|go to|go back|read more)\b", re.IGNORECASE
+)
 _SALUTATION = re.compile(r"^(?:dear|to)\b.{0,40},$", re.IGNORECASE)
 _BYLINE = re.compile(r"^(?:by|from|published|updated|reviewed|posted)\b", re.IGNORECASE)
 _LIST_LINE = re.compile(r"^\s*(?:[*•\-–]|\d{1,3}[.)]|\(\d{1,3}\)|\[\d{1,3}\])\s+")
@@ -82,6 +85,13 @@ def is_masthead(line: str) -> bool:
 def is_link_line(line: str) -> bool:
     """A line that points elsewhere ("See our Iraq web page", "[Home]"), not a title."""
     return bool(_LINK_LINE.match(line))
+
+
+def sends_elsewhere(line: str) -> bool:
+    """A line that sends the reader to another page ("See our Iraq web page", "Back to the
+    index"): it heads no section. (Narrower than :func:`is_link_line`: "Next steps" and "Home
+    front" may well head one.)"""
+    return bool(_ELSEWHERE.match(line))
 
 
 def _is_date_line(line: str) -> bool:
