@@ -13,6 +13,7 @@ import re
 from collections.abc import Sequence
 
 from retrieval import terms
+from retrieval.lookup import CHAT_WORDS as CLAIM_TALK
 
 from .render import shorten
 
@@ -45,20 +46,41 @@ CHAT_WORDS = frozenset(
 )
 
 
+def _searchable(text: str) -> tuple[list[str], list[str]]:
+    """A message's words that are not chat ("thanks", "right"), and their search terms."""
+    plain = _MARKUP.sub(" ", _LINK.sub(" ", text))
+    words = [w.casefold() for w in _WORD.findall(plain)]
+    topical = [w for w in words if w not in CHAT_WORDS]
+    return topical, terms(" ".join(topical))
+
+
 def asks_something(text: str) -> bool:
     """Whether a chat message asks something the archive could answer: it has a word worth
     searching, and a question mark, or opens with a question word ("who", "tell me"), or holds
     at least :data:`MIN_SEARCH_WORDS` searchable words. Links, mentions, emoji, code and chat
     words ("thanks", "ok", "lol") count for nothing."""
-    plain = _MARKUP.sub(" ", _LINK.sub(" ", text))
-    words = [w.casefold() for w in _WORD.findall(plain)]
-    topical = [w for w in words if w not in CHAT_WORDS]
-    searchable = terms(" ".join(topical))
+    topical, searchable = _searchable(text)
     if not searchable:
         return False
-    if "?" in plain or topical[0] in QUESTION_WORDS:
+    if "?" in _MARKUP.sub(" ", _LINK.sub(" ", text)) or topical[0] in QUESTION_WORDS:
         return True
     return len(searchable) >= MIN_SEARCH_WORDS
+
+
+def asks_about_the_reply(text: str) -> bool:
+    """Whether a mention that replies to someone's message asks about that message ("is this
+    right?", "source?", "can you check this claim?", nothing at all) rather than a question of
+    its own ("where did Hoxha study?"): it has no searchable word but talk about a claim."""
+    topical, _ = _searchable(text)
+    return not terms(" ".join(w for w in topical if w not in CLAIM_TALK))
+
+
+def message_echo(author: str, searched: str, reduced: bool, said: str) -> str:
+    """How a lookup of someone's message is shown: the message itself, or the words a long one
+    was reduced to."""
+    if reduced:
+        return f"From @{author}'s message, searched for: {searched}"
+    return f"From @{author}'s message: “{shorten(said, 200)}”"
 
 
 def thread_name(question: str) -> str:

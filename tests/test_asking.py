@@ -11,6 +11,7 @@ from bot.asking import (
     FALLBACK_THREAD_NAME,
     FIXED_EXAMPLES,
     THREAD_NAME,
+    asks_about_the_reply,
     asks_something,
     example_questions,
     example_title,
@@ -139,3 +140,20 @@ def test_duplicate_titles_give_one_example() -> None:
 def test_an_index_without_usable_titles_gets_the_fixed_examples() -> None:
     assert example_questions([]) == list(FIXED_EXAMPLES)
     assert example_questions(["", "a/b", "`x`"]) == list(FIXED_EXAMPLES)
+
+
+@pytest.mark.parametrize(
+    ("text", "about_the_reply"),
+    [
+        ("is this right?", True),
+        ("source?", True),
+        ("can you check this claim?", True),
+        ("", True),
+        ("where did Hoxha study?", False),
+        ("Deng France", False),
+    ],
+)
+def test_a_reply_without_a_question_of_its_own_asks_about_the_message(
+    text: str, about_the_reply: bool
+) -> None:
+    assert asks_about_the_reply(text) is about_the_reply

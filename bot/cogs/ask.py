@@ -19,7 +19,7 @@ from retrieval.filters import EARLIEST, LATEST
 from retrieval.wording import plural
 
 from ..answers import first_page
-from ..asking import asks_something, thread_name
+from ..asking import asks_about_the_reply, asks_something, message_echo, thread_name
 from ..client import ArchiveBot
 from ..mentions import fetch_mentioned, named
 from ..render import CHOICE_NAME, shorten
@@ -63,7 +63,8 @@ class Asked:
     """A question as it arrived. ``filters`` None: they are typed in the text (``in:faq …``,
     in a message); otherwise they came as the command's options and the text is searched as
     it is. ``mentioned`` None: the users it mentions are looked up (a command's text carries
-    bare ids); a message lists them itself."""
+    bare ids); a message lists them itself. ``shown``: how it is shown above the answer, when
+    not as ``Q: …`` (someone else's message looked up)."""
 
     text: str
     asker: int
@@ -71,6 +72,7 @@ class Asked:
     filters: Filters | None = None
     mentioned: Sequence[discord.abc.User] | None = None
     results: int = 3
+    shown: str | None = None  # how the question is shown, when not "Q: " and its text
 
 
 class Ask(commands.Cog):
@@ -128,10 +130,12 @@ class Ask(commands.Cog):
             await reply.say(slow_down(wait))
             return
         async with reply.working():
-            users = asked.mentioned
-            if users is None:
-                users = await fetch_mentioned(self.bot, asked.guild, asked.text)
-            shown = "Q: " + named(asked.text, asked.guild, users, self.bot)
+            shown = asked.shown
+            if shown is None:
+                users = asked.mentioned
+                if users is None:
+                    users = await fetch_mentioned(self.bot, asked.guild, asked.text)
+                shown = "Q: " + named(asked.text, asked.guild, users, self.bot)
             saved_id, page = await first_page(
                 self.bot.service, searched, asked.asker, shown, asked.results, filters
             )
@@ -182,6 +186,10 @@ class Ask(commands.Cog):
         if not mentioned and not asks:
             return
         try:
+            about = self._replied_to(message) if mentioned else None
+            if about is not None and asks_about_the_reply(question):
+                await self._answer(MessageReply(message), about)
+                return
             if not question:
                 await MessageReply(message).say(USAGE.format(name=me.display_name))
                 return
@@ -197,6 +205,21 @@ class Ask(commands.Cog):
             ref = new_ref()
             log.exception("unexpected error (ref %s) answering message %s", ref, message.id)
             await MessageReply(message).say(f"Something went wrong (ref {ref}).")
+
+    def _replied_to(self, message: discord.Message) -> Asked | None:
+        """The question a mention asks by replying to someone's message ("@bot is this
+        right?"): what that message says, looked up as *Find in archive* does; ``None`` when it
+        replies to nothing, to a bot, or to a message with nothing to look up."""
+        replied = message.reference.resolved if message.reference is not None else None
+        if not isinstance(replied, discord.Message) or replied.author.bot:
+            return None
+        try:
+            searched, reduced = self.bot.service.message_query(replied.content)
+        except RetrievalError:
+            return None
+        said = " ".join(named(replied.content, replied.guild, replied.mentions, self.bot).split())
+        shown = message_echo(replied.author.display_name, searched, reduced, said)
+        return Asked(searched, message.author.id, message.guild, Filters(), shown=shown)
 
     def _answer_place(
         self, channel: discord.abc.Messageable

@@ -11,9 +11,9 @@ from discord.ext import commands
 from retrieval import NothingToLookUp
 
 from ..answers import first_page
+from ..asking import message_echo
 from ..client import ArchiveBot
 from ..mentions import named
-from ..render import shorten
 from ..replies import send, tell
 from ..views import answer_view
 from .ask import slow_down
@@ -24,13 +24,6 @@ NOTHING_TO_FIND = (
     "code). Use /ask and say what you want to check in your own words."
 )
 RESULTS = 3
-
-
-def echo(author: str, searched: str, reduced: bool, said: str) -> str:
-    """How the lookup is shown: the message itself, or the words a long one was reduced to."""
-    if reduced:
-        return f"From @{author}'s message, searched for: {searched}"
-    return f"From @{author}'s message: “{shorten(said, 200)}”"
 
 
 class Find(commands.Cog):
@@ -60,7 +53,7 @@ class Find(commands.Cog):
             return
         await interaction.response.defer(thinking=True, ephemeral=True)
         said = named(message.content, message.guild, message.mentions, self.bot)
-        shown = echo(message.author.display_name, searched, reduced, " ".join(said.split()))
+        shown = message_echo(message.author.display_name, searched, reduced, " ".join(said.split()))
         saved_id, page = await first_page(
             self.bot.service, searched, interaction.user.id, shown, RESULTS
         )

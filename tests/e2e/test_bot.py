@@ -107,6 +107,29 @@ async def test_mention_gets_a_reply(emu: DiscordEmulator, bot: ArchiveBot) -> No
     emu.assert_clean()
 
 
+async def test_a_mention_replying_to_a_message_asks_about_that_message(
+    emu: DiscordEmulator, bot: ArchiveBot
+) -> None:
+    bob = await emu.add_user("bob")
+    claim = await emu.send_message("Deng Xiaoping never became a communist in France", author=bob)
+    # "is this right?" has no words of its own to search: the message it replies to is asked.
+    asked = await emu.send_message("is this right?", mentions=[emu.bot_user], reply_to=claim)
+    reply = await emu.wait_for_reply(asked)
+    embed = reply.embeds[0]
+    assert embed["title"] == escape(
+        f"From @{bob.global_name}'s message: “Deng Xiaoping never became a communist in France”"
+    )
+    assert "Deng became a communist in France" in embed["description"].replace("**", "")
+    # A question of its own is answered as asked, whatever it replies to.
+    own = await emu.send_message(
+        "where did Hoxha study?", mentions=[emu.bot_user], reply_to=claim, author=bob
+    )
+    answered = await emu.wait_for_reply(own)
+    assert answered.embeds[0]["title"] == "Q: where did Hoxha study?"
+    no_pings(emu)
+    emu.assert_clean()
+
+
 async def test_messages_from_bots_are_ignored(emu: DiscordEmulator, bot: ArchiveBot) -> None:
     other = await emu.add_user("otherbot", bot=True)
     await emu.send_message("Who studied in Germany?", author=other, mentions=[emu.bot_user])
