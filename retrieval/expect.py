@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import replace
 from enum import Enum
 
-from .text import is_stop_word, normalize_word
+from .query import ParsedQuestion, spelled_initials
+from .text import is_stop_word, normalize_word, terms
 
 
 class Asks(Enum):
@@ -21,6 +23,7 @@ class Asks(Enum):
     NUMBER = "number"
     NAME = "name"
     REASON = "reason"
+    EXPANSION = "expansion"  # what initials stand for
 
 
 _ASKS = (
@@ -57,6 +60,17 @@ _ASKS = (
         ),
     ),
     (Asks.REASON, re.compile(r"\bwhy\b|\bwhat (?:\w+ )?reasons?\b|\bhow come\b")),
+    (
+        # "what does RAIL stand for?", "what is ULK short for?", "what do the initials MIM
+        # mean?" (not "what kind of socialism does CPUSA say it stands for?")
+        Asks.EXPANSION,
+        re.compile(
+            r"\bwhat (?:does|do|did) [\"'“‘]?[\w.&]{2,12}[\"'”’]? stand for\b"
+            r"|\bwhat (?:does|do|did) the (?:letters?|acronym|abbreviation|initials) "
+            r"[\"'“‘]?[\w.&]{2,12}[\"'”’]? (?:stand for|mean)\b"
+            r"|\bwhat (?:is|was|are) [\"'“‘]?[\w.&]{2,12}[\"'”’]? (?:short|an? (?:acronym|abbreviation)) for\b"
+        ),
+    ),
 )
 
 
@@ -139,6 +153,22 @@ def asks(question: str) -> Asks | None:
     return _ASKS[min(found)[1]][0] if found else None
 
 
+# Words that only say an EXPANSION question asks for initials written out: not searched for
+# (the page that writes out "RAIL" need not say "stand").
+_EXPANSION_PHRASING = frozenset(
+    terms("stand stands short acronym abbreviation initials letters mean means")
+)
+
+
+def without_phrasing(question: ParsedQuestion) -> ParsedQuestion:
+    """``question`` without the words that only say what kind of answer it wants, when they
+    are not all it says: "stand" in "what does RAIL stand for?"."""
+    if asks(question.text) is not Asks.EXPANSION:
+        return question
+    kept = tuple(t for t in question.terms if t not in _EXPANSION_PHRASING)
+    return replace(question, terms=kept) if kept else question
+
+
 def from_opening(question: str, kind: Asks | None) -> bool:
     """Whether the answer may stand in a page's opening lines (its dateline or byline) rather
     than beside the question's words: "when" questions and "who wrote" questions."""
@@ -181,6 +211,8 @@ def holds_answer(
         return _new(quantities, question_words, notable)
     if kind is Asks.REASON:
         return _REASON.search(text) is not None
+    if kind is Asks.EXPANSION:  # the name written out whose initials the question asks about
+        return any(letters.casefold() in question_words for letters, _ in spelled_initials(text))
     return _new(_names(text), question_words, notable)
 
 

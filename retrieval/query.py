@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 
 from .errors import QuestionError
@@ -134,14 +134,25 @@ def initials(question: str) -> dict[str, frozenset[str]]:
     Struggle" (LRS); words in capitals keep all their letters ("Communist Party USA": CPUSA) and
     each part of a hyphenated word gives its initial ("Anti-Imperialist": AI)."""
     found: dict[str, frozenset[str]] = {}
-    for match in _LONG_NAME.finditer(question):
+    for letters, name in spelled_initials(question):
+        if len(letters) >= 3 and (term := terms(letters)):
+            found[term[0]] = frozenset(terms(name))
+    return found
+
+
+def spelled_initials(text: str) -> Iterator[tuple[str, str]]:
+    """(initials, name) of each name of two words or more that ``text`` writes out:
+    ``("RAIL", "Revolutionary Anti-Imperialist League")``, ``("LRS", "League of Revolutionary
+    Struggle")`` (see :func:`initials`)."""
+    for match in _LONG_NAME.finditer(text):
         parts = [w for w in re.split(r"[ \t-]+", match.group(0)) if w and w not in _JOINING]
+        if parts and parts[0] in ("The", "A", "An"):  # "The Revolutionary ... League": RAIL
+            parts = parts[1:]
         letters = "".join(
             w if w.isupper() else w[0] for w in parts if _NAME_WORD.fullmatch(w.strip("'’"))
         )
-        if len(parts) >= 2 and len(letters) >= 3 and (term := terms(letters)):
-            found[term[0]] = frozenset(terms(match.group(0)))
-    return found
+        if len(parts) >= 2 and len(letters) >= 2:
+            yield letters, match.group(0)
 
 
 def contains_phrase(text_words: list[str], phrase: tuple[str, ...]) -> bool:

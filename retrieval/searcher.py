@@ -32,6 +32,7 @@ import numpy as np
 
 from .answer import Selection
 from .errors import QuestionError
+from .expect import without_phrasing
 from .index.bm25 import BM25Index
 from .models import PassageRow, Result
 from .pages import NO_PAGE, PageMap
@@ -281,7 +282,9 @@ def corrected(reader: SearchReader, index: BM25Index, job: Search) -> Search | N
         if not replaced:
             return None  # typed otherwise than it reads normalised (accents): left as typed
     try:
-        question = without_stop_word_typos(parse_question(text), index.vocab.__contains__)
+        question = without_phrasing(
+            without_stop_word_typos(parse_question(text), index.vocab.__contains__)
+        )
     except QuestionError:
         return None
     weights = term_weights(index, question.terms, question.names)

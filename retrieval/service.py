@@ -33,6 +33,7 @@ from .errors import (
     UnknownDocument,
     UnknownNote,
 )
+from .expect import without_phrasing
 from .filters import OPENING_CHARS, Catalogue, Filters
 from .index.bm25 import DEFAULT_PARAMS, BM25Index, BM25Params
 from .ingest.child import ingest_in_child
@@ -341,7 +342,7 @@ class ArchiveService:
         await self.refresh()
         index, pages = self._serving()
         build_id = self._build_id
-        parsed = without_stop_word_typos(parsed, index.vocab.__contains__)
+        parsed = without_phrasing(without_stop_word_typos(parsed, index.vocab.__contains__))
         limit = max(1, min(limit, MAX_RESULTS))
         offset = max(0, offset)
         unknown = tuple(w for w in parsed.surface if w.isalpha() and stem(w) not in index.vocab)

@@ -306,3 +306,21 @@ async def test_a_sentence_two_pages_print_is_quoted_once(pages_service: OpenPage
         page = await service.ask(question, limit=limit)
         following = await service.ask(question, limit=limit, offset=limit)
         assert page.has_more == bool(following.results)
+
+
+async def test_initials_are_answered_with_the_name_written_out(pages_service) -> None:
+    service = await pages_service(
+        {
+            "whatisrail.txt": "What is RAIL\n\nRAIL members stand up for prisoners and stand "
+            "on their own feet.\n\nThe Revolutionary Anti-Imperialist League (RAIL) is a mass "
+            "organization.\n",
+            "other.txt": "Prisons\n\nPrisoners stand trial in the courts of the state.\n",
+            # Pages without RAIL, so that its IDF is that of a rare word.
+            **{
+                f"page{n}.txt": f"Page {n}\n\nThe rally of year {1990 + n} was large.\n"
+                for n in range(6)
+            },
+        }
+    )
+    answer = await service.ask("what does RAIL stand for?")
+    assert answer.results[0].quote.startswith("The Revolutionary Anti-Imperialist League (RAIL)")

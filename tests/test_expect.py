@@ -9,7 +9,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from retrieval import expect
-from retrieval.expect import Asks, asks, from_opening, holds_answer, opening_answer
+from retrieval.expect import (
+    Asks,
+    asks,
+    from_opening,
+    holds_answer,
+    opening_answer,
+    without_phrasing,
+)
+from retrieval.query import parse_question
 from retrieval.text import words
 
 
@@ -34,6 +42,13 @@ from retrieval.text import words
         ("according to the book, what happens when the candidate loses?", None),
         ("so when was the rally?", Asks.DATE),
         ("MIM Notes 49 came out when?", Asks.DATE),
+        # Initials written out.
+        ("what does RAIL stand for?", Asks.EXPANSION),
+        ("what is ULK short for?", Asks.EXPANSION),
+        ("what do the initials MIM mean?", Asks.EXPANSION),
+        ("what does the acronym LRS stand for", Asks.EXPANSION),
+        ("what does amerikkka mean", None),  # a word's meaning, not initials
+        ("what kind of socialism does CPUSA say it stands for?", None),
     ],
 )
 def test_the_kind_of_answer_a_question_asks_for(question: str, kind: Asks | None) -> None:
@@ -143,3 +158,25 @@ def test_a_case_blind_pattern_matches_what_the_case_insensitive_one_matches(text
         ]
         assert blind.sub(" ", text).casefold() == insensitive.sub(" ", text).casefold()
         assert (blind.search(text) is None) == (insensitive.search(text) is None)
+
+
+def test_initials_are_answered_by_the_name_written_out() -> None:
+    asked = frozenset(words("what does RAIL stand for?"))
+    kind = Asks.EXPANSION
+    # A name opening a sentence ("The ...") is written out without its article.
+    assert holds_answer(
+        "The Revolutionary Anti-Imperialist League (RAIL) was founded.", kind, asked
+    )
+    assert holds_answer("It joined the League of Revolutionary Struggle.", kind, frozenset({"lrs"}))
+    assert not holds_answer("RAIL members stand up for prisoners.", kind, asked)
+    assert not holds_answer("The Maoist Internationalist Movement led it.", kind, asked)
+
+
+def test_words_that_only_ask_for_initials_are_not_searched() -> None:
+    assert without_phrasing(parse_question("what does RAIL stand for?")).terms == ("rail",)
+    assert without_phrasing(parse_question("what does the acronym stand for?")).terms == (
+        parse_question("what does the acronym stand for?").terms
+    )  # nothing else to search: left as asked
+    assert without_phrasing(parse_question("why do prisoners stand up?")).terms == (
+        parse_question("why do prisoners stand up?").terms
+    )
