@@ -21,7 +21,7 @@ import Stemmer
 from .markers import ANY_MARKER
 
 # Bump whenever the output of `terms` can change: a stored index built with another version is rebuilt.
-TOKENIZER_VERSION = "2"
+TOKENIZER_VERSION = "3"
 
 _STEMMER = Stemmer.Stemmer("english")
 
@@ -67,6 +67,9 @@ _IRREGULAR = {
         "come": "came",
         "drive": "drove driven",
         "fight": "fought",
+        # "found" is far more often the past of "find" than "to found" (whose own forms,
+        # "founded", "founding", "founder", stem to "found"): "when was MIM founded?"
+        "find": "found",
         "fly": "flew flown",
         "forget": "forgot forgotten",
         "give": "gave given",

@@ -384,7 +384,8 @@ def test_a_hard_wrapped_quote_prints_on_one_line(capsys, db: str, tmp_path: Path
         "1. “The Revolutionary Anti-Imperialist League is a mass organization founded and led by "
         "the movement in 1995.”"
     )
-    assert all(line.startswith("   ") for line in lines[3 : lines.index("", 3)])
+    cited = lines[3 : lines.index("", 3)] if "" in lines[3:] else lines[3:]
+    assert cited and all(line.startswith("   ") for line in cited)
     code, out, _ = run(capsys, *question, "--json")
     quote = json.loads(out)["results"][0]["quote"]
     assert "organization\nfounded and led by\tthe  movement" in quote  # --json keeps the text

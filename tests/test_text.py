@@ -29,6 +29,12 @@ def test_archive_spelling_meets_ordinary_spelling(archive: str, ordinary: str) -
     assert terms(archive)  # not all stop words
 
 
+def test_found_the_past_of_find_is_not_founded() -> None:
+    # "when was MIM founded?" must not match "MIM has found that...".
+    assert terms("found") == terms("find")
+    assert terms("founded") == terms("founding") != terms("found")
+
+
 def test_stop_words_and_case_folding() -> None:
     assert terms("Where did THE students go?") == terms("students go")
     assert terms("who what when where") == []
