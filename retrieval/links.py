@@ -36,8 +36,8 @@ def text_fragment_link(url: str | None, quoted: str) -> str | None:
         return base
     first = pieces[0].split()
     last = pieces[-1].split()
-    whole = _encode(" ".join(first))
-    if len(pieces) == 1 and len(first) <= 2 * _EDGE_WORDS and len(whole) <= 2 * _EDGE_CHARS:
+    whole = _encode(" ".join(first)) if len(pieces) == 1 and len(first) <= 2 * _EDGE_WORDS else ""
+    if whole and len(whole) <= 2 * _EDGE_CHARS:
         directive = whole
     else:
         start = _edge(" ".join(first[:_EDGE_WORDS]))
@@ -49,6 +49,8 @@ def text_fragment_link(url: str | None, quoted: str) -> str | None:
 def _edge(text: str) -> str:
     """The start of ``text`` that encodes to at most ``_EDGE_CHARS``, cut after a space or a
     punctuation mark when one falls in its second half (a browser matches whole words)."""
+    if len(_encode(text)) <= _EDGE_CHARS:  # nearly always: five words
+        return text
     size = 0
     for i, char in enumerate(text):
         size += len(_encode(char))
