@@ -163,6 +163,12 @@ def format_report(report: IngestReport) -> str:
         lines.append(f"source root gone: {root.path} (its documents are removed)")
     for removal in report.removals:
         lines.append(f"removed {removal.doc_id}: {removal.reason}")
+    if report.unpruned:
+        shown = ", ".join(report.unpruned[:10]) + (" …" if len(report.unpruned) > 10 else "")
+        lines.append(
+            f"kept {plural(len(report.unpruned), 'document')} whose file is no longer there "
+            f"(ingest --prune removes {'it' if len(report.unpruned) == 1 else 'them'}): {shown}"
+        )
     for skipped in report.skipped:
         lines.append(f"skipped {skipped.path}: {skipped.reason}")
     return "\n".join(lines)

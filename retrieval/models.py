@@ -393,6 +393,8 @@ class IngestReport:
     removals: tuple[RemovedDocument, ...] = ()
     roots: tuple[SourceRoot, ...] = ()
     roots_gone: tuple[SourceRoot, ...] = ()
+    # Documents under the paths read whose files were not found there, kept (no ``prune``).
+    unpruned: tuple[str, ...] = ()
 
     @property
     def read(self) -> int:

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from retrieval import ArchiveService, RetrievalError, SkippedFile, SourceRef
+from retrieval.cli import format_report
 from retrieval.errors import UnknownDocument
 from retrieval.ingest.staging import Staging
 from retrieval.layout import structure
@@ -133,8 +134,12 @@ async def test_prune_removes_documents_whose_files_are_gone(
     (tiny_corpus / "guide.md").unlink()
     kept = await tiny_service.ingest([tiny_corpus])
     assert kept.removed == ()
+    assert kept.unpruned == ("guide",)  # said, with what removes it
+    assert "kept 1 document whose file is no longer there (ingest --prune removes it): guide" in (
+        format_report(kept)
+    )
     pruned = await tiny_service.ingest([tiny_corpus], prune=True)
-    assert pruned.removed == ("guide",)
+    assert pruned.removed == ("guide",) and pruned.unpruned == ()
     assert "guide" not in [d.doc_id for d in await tiny_service.documents()]
 
 

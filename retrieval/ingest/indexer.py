@@ -224,6 +224,11 @@ class Indexer:
             found, removed, prepared, rebuilt = await asyncio.to_thread(
                 self._read, roots, stored, known, progress, staging, rule
             )
+            # What --prune would have removed besides: said, so that nobody wonders.
+            pruned = removals(
+                stored, found.ledger, found.skipped, read=roots, prune=True, exact=exact, gone=gone
+            )
+            unpruned = sorted({r.doc_id for r in pruned} - {r.doc_id for r in removed})
             added = [d for d in found.changed_ids() if d not in stored]
             changed = [d for d in found.changed_ids() if d in stored]
             unchanged = sorted(found.seen - set(added) - set(changed))
@@ -284,6 +289,7 @@ class Indexer:
             removals=tuple(removed),
             roots=tuple(roots),
             roots_gone=gone,
+            unpruned=tuple(unpruned),
         )
 
 
