@@ -396,8 +396,9 @@ def format_question_report(report: QuestionReport) -> str:
 def _cmd_stats(args: argparse.Namespace) -> int:
     if args.questions:
         return _cmd_question_stats(args)
-    if args.json or args.days is not None:
-        raise RetrievalError("--json and --days go with --questions")
+    if args.json or args.days is not None:  # a usage error, as argparse's own are
+        print("archive-bot: error: --json and --days go with --questions", file=sys.stderr)
+        return EXIT_USAGE
 
     async def work(service: ArchiveService) -> int:
         stats = await service.stats()

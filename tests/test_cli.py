@@ -146,6 +146,10 @@ def test_usage_errors_exit_2(capsys, db: str) -> None:
     with pytest.raises(SystemExit) as info:
         main(["--db", db, "ask", "x", "-k", "0"])
     assert info.value.code == 2
+    capsys.readouterr()
+    code, out, err = run(capsys, "--db", db, "stats", "--json")  # --json goes with --questions
+    assert code == 2 and out == ""
+    assert err.strip() == "archive-bot: error: --json and --days go with --questions"
 
 
 def test_docs_and_stats(capsys, db: str) -> None:
