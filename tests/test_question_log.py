@@ -183,7 +183,7 @@ def test_cli_stats_questions_text_and_json(tmp_path: Path, monkeypatch, capsys) 
         "Who is the president of Brazil?"
     ]
     # --json and --days belong to --questions
-    assert main(["stats", "--json", "--db", str(db)]) == 1
+    assert main(["stats", "--json", "--db", str(db)]) == 2  # a usage error
 
 
 async def test_a_release_0_1_0_database_gains_the_question_log(tmp_path: Path) -> None:
