@@ -46,12 +46,13 @@ CHAT_WORDS = frozenset(
 )
 
 
-def _searchable(text: str) -> tuple[list[str], list[str]]:
-    """A message's words that are not chat ("thanks", "right"), and their search terms."""
+def _searchable(text: str) -> tuple[str, list[str], list[str]]:
+    """A message without links, mentions, emoji and code; its words that are not chat
+    ("thanks", "right"); and their search terms."""
     plain = _MARKUP.sub(" ", _LINK.sub(" ", text))
     words = [w.casefold() for w in _WORD.findall(plain)]
     topical = [w for w in words if w not in CHAT_WORDS]
-    return topical, terms(" ".join(topical))
+    return plain, topical, terms(" ".join(topical))
 
 
 def asks_something(text: str) -> bool:
@@ -59,10 +60,10 @@ def asks_something(text: str) -> bool:
     searching, and a question mark, or opens with a question word ("who", "tell me"), or holds
     at least :data:`MIN_SEARCH_WORDS` searchable words. Links, mentions, emoji, code and chat
     words ("thanks", "ok", "lol") count for nothing."""
-    topical, searchable = _searchable(text)
+    plain, topical, searchable = _searchable(text)
     if not searchable:
         return False
-    if "?" in _MARKUP.sub(" ", _LINK.sub(" ", text)) or topical[0] in QUESTION_WORDS:
+    if "?" in plain or topical[0] in QUESTION_WORDS:
         return True
     return len(searchable) >= MIN_SEARCH_WORDS
 
@@ -71,7 +72,7 @@ def asks_about_the_reply(text: str) -> bool:
     """Whether a mention that replies to someone's message asks about that message ("is this
     right?", "source?", "can you check this claim?", nothing at all) rather than a question of
     its own ("where did Hoxha study?"): it has no searchable word but talk about a claim."""
-    topical, _ = _searchable(text)
+    _, topical, _ = _searchable(text)
     return not terms(" ".join(w for w in topical if w not in CLAIM_TALK))
 
 

@@ -186,8 +186,12 @@ class Ask(commands.Cog):
         if not mentioned and not asks:
             return
         try:
-            about = self._replied_to(message) if mentioned else None
-            if about is not None and asks_about_the_reply(question):
+            about = (
+                self._replied_to(message)
+                if mentioned and message.reference is not None and asks_about_the_reply(question)
+                else None
+            )
+            if about is not None:
                 await self._answer(MessageReply(message), about)
                 return
             if not question:
