@@ -73,10 +73,10 @@ async def serve(settings: Settings, **runner_options: Any) -> int:
     return EXIT_OK
 
 
-def main(env_file: str | None = ".env", db: Path | None = None, named: bool = False) -> int:
+def main(env_file: str | None = ".env", db: Path | None = None, file_named: bool = False) -> int:
     """Run the bot; returns the exit code. ``db`` (from ``--db``) wins over ``ARCHIVE_BOT_DB``;
-    ``named``: the settings file was named on the command line, and must exist."""
-    if named and env_file is not None and not Path(env_file).exists():
+    ``file_named``: the settings file was named on the command line, and must exist."""
+    if file_named and env_file is not None and not Path(env_file).exists():
         _fail(f"configuration error: --env-file {env_file}: no such file")
         return EXIT_CONFIG
     try:

@@ -22,7 +22,9 @@ def _run(args: argparse.Namespace) -> int:
     # Imported here: discord.py costs a fifth of a second that the other commands need not pay.
     from .__main__ import main as run_bot
 
-    return run_bot(env_file=args.env_file or ".env", db=args.db, named=args.env_file is not None)
+    return run_bot(
+        env_file=args.env_file or ".env", db=args.db, file_named=args.env_file is not None
+    )
 
 
 RUN = ExtraCommand(

@@ -295,13 +295,15 @@ def _readable(path: Path, what: str) -> Finding:
     return Finding(OK, "sources", f"{path} ({what}) readable, {plural(files, 'file')}")
 
 
-async def diagnose(env_file: Path | None, db: Path | None, named: bool = False) -> list[Finding]:
-    """Every check, in the order an admin fixes things (``named``: the settings file was named
-    on the command line, and must exist)."""
+async def diagnose(
+    env_file: Path | None, db: Path | None, file_named: bool = False
+) -> list[Finding]:
+    """Every check, in the order an admin fixes things (``file_named``: the settings file was
+    named on the command line, and must exist)."""
     settings, problems = read_settings(
         env_file=env_file, default_db=default_db_path(), default_sources=(bundled_corpus(),), db=db
     )
-    findings = setting_findings(settings, problems, env_file, named)
+    findings = setting_findings(settings, problems, env_file, file_named)
     findings.insert(0, token_finding(settings.token))
     findings += await database_findings(settings.db_path)
     findings += source_findings(settings.sources)
@@ -311,7 +313,7 @@ async def diagnose(env_file: Path | None, db: Path | None, named: bool = False) 
 def run_doctor(args: argparse.Namespace) -> int:
     """The ``doctor`` command: print every finding, then what to do; exit 1 if any is a problem."""
     env_file = Path(args.env_file or ".env")
-    findings = asyncio.run(diagnose(env_file, args.db, named=args.env_file is not None))
+    findings = asyncio.run(diagnose(env_file, args.db, file_named=args.env_file is not None))
     for finding in findings:
         print(finding.line())
     problems = sum(f.level == PROBLEM for f in findings)

@@ -163,8 +163,8 @@ class Indexer:
         known: KnownFiles,
         progress: ProgressCallback,
         staging: Staging,
-        rule: Callable[[Ledger, list[SkippedFile]], list[RemovedDocument]],
-    ) -> tuple[Found, list[RemovedDocument], Prepared, bool]:
+        rule: Callable[[Ledger, list[SkippedFile]], tuple[list[RemovedDocument], list[str]]],
+    ) -> tuple[Found, list[RemovedDocument], list[str], Prepared, bool]:
         """Read the roots, choose the removals by ``rule``, prepare and stage what is stored
         anew; whether anything changed, so that an index is to be built (blocking: for a worker
         thread).
@@ -178,12 +178,12 @@ class Indexer:
             Spool[ReadSource](self._folder()) as sources,
         ):
             found = find(roots, stored, progress, known, workers, sources)
-            removed = rule(found.ledger, found.skipped)
+            removed, unpruned = rule(found.ledger, found.skipped)
             replaced = set(found.changed_ids()) | {r.doc_id for r in removed}
             if replaced:  # else the index stays as it is: no passage is read
                 staging.add_stored(self.store.stream_passage_terms(excluding=replaced))
             prepared = prepare(found, self.chunking, progress, workers, staging)
-        return found, removed, prepared, bool(replaced)
+        return found, removed, unpruned, prepared, bool(replaced)
 
     async def reindex_plan(
         self, configured: Iterable[str | Path], base_url: str = ARCHIVE_BASE_URL
@@ -221,14 +221,9 @@ class Indexer:
         next_id = await self.store.next_passage_id()
         rule = partial(removals, stored, read=roots, prune=prune, exact=exact, gone=gone)
         with Staging(self.params, next_id, self._folder()) as staging:
-            found, removed, prepared, rebuilt = await asyncio.to_thread(
+            found, removed, unpruned, prepared, rebuilt = await asyncio.to_thread(
                 self._read, roots, stored, known, progress, staging, rule
             )
-            # What --prune would have removed besides: said, so that nobody wonders.
-            pruned = removals(
-                stored, found.ledger, found.skipped, read=roots, prune=True, exact=exact, gone=gone
-            )
-            unpruned = sorted({r.doc_id for r in pruned} - {r.doc_id for r in removed})
             added = [d for d in found.changed_ids() if d not in stored]
             changed = [d for d in found.changed_ids() if d in stored]
             unchanged = sorted(found.seen - set(added) - set(changed))

@@ -231,8 +231,9 @@ def removals(
     prune: bool,
     exact: bool,
     gone: tuple[SourceRoot, ...] = (),
-) -> list[RemovedDocument]:
-    """The stored documents an ingest removes, each with its reason.
+) -> tuple[list[RemovedDocument], list[str]]:
+    """The stored documents an ingest removes, each with its reason; and the ids of those that
+    ``prune`` would have removed, kept as it is off (the summary names them).
 
     Always: a document not read again from a file that was read (gone from that file). With
     ``prune``: a document under a root read whose file was not read. With ``exact`` (/reindex):
@@ -245,6 +246,7 @@ def removals(
     roots = [resolved(r.path) for r in read]
     gone_roots = [resolved(r.path) for r in gone]
     out: list[RemovedDocument] = []
+    unpruned: list[str] = []
     for doc_id, doc in sorted(stored.items()):
         if doc_id in ledger.seen or doc_id in ledger.kept:
             continue
@@ -254,10 +256,12 @@ def removals(
         reason = None
         if file in ledger.files_read:
             reason = f"no longer in {doc.source.file}"
-        elif prune or exact:
+        else:
             root = next((r for r in roots if is_under(file, r)), None)
-            if root is not None:
+            if root is not None and (prune or exact):
                 reason = f"not found under {root}"
+            elif root is not None:
+                unpruned.append(doc_id)
         if reason is None and exact:
             gone_root = next((r for r in gone_roots if is_under(file, r)), None)
             if gone_root is not None:
@@ -266,4 +270,4 @@ def removals(
                 reason = f"{doc.source.file} no longer exists"
         if reason is not None:
             out.append(RemovedDocument(doc_id, doc.source, reason))
-    return out
+    return out, unpruned
