@@ -15,6 +15,7 @@ from retrieval import Answer, Citation, DocumentNotes, FootnoteInfo, IndexStats,
 from retrieval.wording import (
     DASH,
     NOTE_NOT_HERE,
+    cut_here,
     missing_notes,
     one_line,
     plural,
@@ -33,7 +34,6 @@ FOOTER_TEXT = 2048
 EMBED_TOTAL = 6000
 CHOICE_NAME = 100
 
-ELLIPSIS = "…"
 BEST_QUOTE_CHARS = 900
 OTHER_QUOTE_CHARS = 420
 NOTE_CHARS = 300
@@ -54,7 +54,7 @@ def shorten(text: str, limit: int) -> str:
     """``text`` cut at a word boundary to at most ``limit`` characters, with ``…`` when cut."""
     if len(text) <= limit:
         return text
-    return text[: _cut_index(text, limit)].rstrip(" ,;:") + ELLIPSIS
+    return cut_here(text[: _cut_index(text, limit - 1)].rstrip(" ,;:"))
 
 
 def highlighted(quote: str, highlights: Sequence[tuple[int, int]], limit: int) -> str:
@@ -75,7 +75,7 @@ def highlighted(quote: str, highlights: Sequence[tuple[int, int]], limit: int) -
             out.append("**" + _escape_inline(_flat_keep(quote[a:b])) + "**")
             last = b
         out.append(_escape_piece(quote[last:end], at_start=last == 0))
-        text = "".join(out) + (ELLIPSIS if end < len(quote) else "")
+        text = cut_here("".join(out)) if end < len(quote) else "".join(out)
         if len(text) <= limit or plain_limit < 20:
             return text[:limit]
         plain_limit -= max(len(text) - limit, 10)

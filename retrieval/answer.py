@@ -22,10 +22,10 @@ from .query import ParsedQuestion, contains_phrase
 from .ranking import Candidate, support
 from .spans import QuoteSpan, Wants, best_spans, headings_within, sentences_of
 from .text import Token, terms, tokenize, words
+from .wording import ELLIPSIS, cut_here
 
 # The best page must hold at least this share of the question's term weight to be an answer.
 EVIDENCE_THRESHOLD = 0.25
-ELLIPSIS = "\u2026"
 MAX_QUOTE_CHARS = 600
 # How many of a document's best passages are quoted to choose its quotes from.
 QUOTED_PER_DOCUMENT = 4
@@ -54,7 +54,7 @@ def render_quote(
 ) -> tuple[str, tuple[tuple[int, int], ...]]:
     """The quote text (verbatim, or cut with ``…``) and the spans of its matched words."""
     tokens = tokenize(source, terms)
-    prefix = suffix = ""
+    prefix = ""
     start, end = 0, len(source)
     if len(source) > limit:
         # Centre the window on the densest stretch of matched words.
@@ -66,13 +66,13 @@ def render_quote(
                 count = bisect_left(starts, start + limit // 2) - bisect_left(starts, start)
                 if count > best_count:
                     best_count, centre = count, start + limit // 4
-        start, end = _cut_points(source, limit - 2, centre)
+        # Room for a "…" before and a " …" after.
+        start, end = _cut_points(source, limit - 3, centre)
         prefix = ELLIPSIS if start > 0 else ""
-        suffix = ELLIPSIS if end < len(source) else ""
     body = source[start:end].strip()
     lead = source[start:end].find(body)
     offset = start + lead
-    quote = prefix + body + suffix
+    quote = prefix + (cut_here(body) if end < len(source) else body)
     highlights = tuple(
         (t.start - offset + len(prefix), t.end - offset + len(prefix))
         for t in tokens

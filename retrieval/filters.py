@@ -207,7 +207,7 @@ class Catalogue:
         checked = Filters(part, filters.year_from, filters.year_to)
         low, high = filters.year_from, filters.year_to
         if low is not None and high is not None and low > high:
-            raise FilterError(f"from:{low} is after to:{high}")
+            raise FilterError(f"the first year, {low}, is after the last, {high}")
         if checked and not self.matching(checked):
             raise FilterError(f"no document of the archive is {self.describe(checked)}")
         return checked

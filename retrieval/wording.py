@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 DASH = "–"  # an en dash joins the ends of a range
+ELLIPSIS = "\u2026"  # marks where a quote or a label was cut
+_SENTENCE_END = re.compile(r"[.!?][\"”’')\]]*$")
 # What a footnote whose text this copy lacks says in its place.
 NOTE_NOT_HERE = "cited, but the note text is not in this copy of the archive"
 
@@ -12,6 +15,12 @@ NOTE_NOT_HERE = "cited, but the note text is not in this copy of the archive"
 def searched_instead(corrected: str) -> str:
     """What an answer says when the question's typos were corrected before it was searched."""
     return f"Nothing matched the words as typed; showing results for “{one_line(corrected)}”."
+
+
+def cut_here(text: str) -> str:
+    """``text`` and the ``…`` that says more followed it: spaced after a sentence's end
+    ("…the strike ended. …"), where a ``…`` touching the full stop reads as ".…"."""
+    return text + (" " + ELLIPSIS if _SENTENCE_END.search(text) else ELLIPSIS)
 
 
 def one_line(text: str) -> str:

@@ -238,6 +238,19 @@ def test_a_long_quote_is_cut_at_word_boundaries_around_its_matched_words() -> No
     assert [short[a:b] for a, b in spans] == ["Nkrumah", "London"]
 
 
+def test_a_quote_cut_after_a_full_stop_marks_the_cut_apart_from_it() -> None:
+    sentences = [f"Sentence {i} says little." for i in range(60)]
+    source = " ".join([*sentences[:20], "Nkrumah went to London.", *sentences[20:]])
+    cuts = set()
+    for limit in range(120, 160):
+        quote, _ = render_quote(source, frozenset(terms("Nkrumah London")), limit=limit)
+        assert len(quote) <= limit and ".…" not in quote
+        if quote.endswith(". " + ELLIPSIS):
+            cuts.add(limit)
+            assert source.index(quote[1:-2])  # still verbatim up to the mark
+    assert cuts  # some windows end on a full stop
+
+
 @pytest.mark.parametrize("limit", [150, 201, 233])
 def test_a_cut_quote_keeps_the_densest_matches_and_marks_only_the_cut_ends(limit: int) -> None:
     rng = random.Random(limit)

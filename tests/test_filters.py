@@ -73,7 +73,7 @@ def test_check_says_what_is_wrong() -> None:
         FilterError, match=re.escape("no part of the archive is called 'films'. Parts: ")
     ):
         c.check(Filters("films"))
-    with pytest.raises(FilterError, match="from:1999 is after to:1990"):
+    with pytest.raises(FilterError, match="the first year, 1999, is after the last, 1990"):
         c.check(Filters(None, 1999, 1990))
     with pytest.raises(
         FilterError, match=re.escape("no document of the archive is in FAQ (faq), dated 1990")

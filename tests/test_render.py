@@ -250,3 +250,13 @@ def test_a_corrected_question_is_said_before_the_quotes() -> None:
     )
     assert lines[1].startswith("> Enver Hoxha")
     assert render.answer_embed(answer).description.startswith("> Enver Hoxha")
+
+
+@pytest.mark.parametrize("limit", range(40, 60))
+def test_a_cut_after_a_full_stop_is_marked_apart_from_it(limit: int) -> None:
+    text = "The strike began in May. The strike ended in June. It was long."
+    short = render.shorten(text, limit)
+    assert len(short) <= limit and ".…" not in short
+    assert short.endswith("…") and text.startswith(short.removesuffix("…").rstrip())
+    quote = render.highlighted(text, [(4, 10)], limit)
+    assert len(quote) <= limit and ".…" not in quote and quote.endswith("…")

@@ -102,7 +102,7 @@ async def test_filters_that_cannot_be_are_refused_plainly(
         "ask", {"question": "prison strike", "from": 1999, "to": 1990}
     )
     reply = await reversed_years.wait_for_message()
-    assert reply.content == "I can't search that: from:1999 is after to:1990."
+    assert reply.content == "I can't search that: the first year, 1999, is after the last, 1990."
     empty = await emu.invoke_slash("ask", {"question": "prison strike", "in": "faq", "to": 1990})
     reply = await empty.wait_for_message()
     assert reply.content == (
