@@ -8,6 +8,8 @@ from urllib.parse import quote
 from .markers import TRAILING_MARKER
 
 _EDGE_WORDS = 5
+# A line of fewer words than this gives no edge when the quote has a longer one.
+_LINE_WORDS = 3
 # An edge is also at most this long encoded: text without spaces (Chinese) is one "word", and
 # each of its characters takes 9 ("%E5%91%A8"); a whole clause made links of 1,000+ characters.
 _EDGE_CHARS = 120
@@ -34,9 +36,18 @@ def text_fragment_link(url: str | None, quoted: str) -> str | None:
         pieces = [p for p in pieces if p]
     if not pieces:
         return base
-    first = pieces[0].split()
-    last = pieces[-1].split()
-    whole = _encode(" ".join(first)) if len(pieces) == 1 and len(first) <= 2 * _EDGE_WORDS else ""
+    # An edge is taken from one line (a browser may not match across the page's line breaks);
+    # a line of a word or two ("MIM" ending a hard-wrapped line) is found first elsewhere on the
+    # page (its header), and the highlight would run from there: the first and last lines with
+    # enough words give the edges.
+    lines = [p.split() for p in pieces]
+    at = next((i for i, line in enumerate(lines) if len(line) >= _LINE_WORDS), 0)
+    to = next(
+        (i for i in range(len(lines) - 1, at - 1, -1) if len(lines[i]) >= _LINE_WORDS),
+        len(lines) - 1,
+    )
+    first, last = lines[at], lines[to]
+    whole = _encode(" ".join(first)) if at == to and len(first) <= 2 * _EDGE_WORDS else ""
     if whole and len(whole) <= 2 * _EDGE_CHARS:
         directive = whole
     else:

@@ -54,3 +54,18 @@ def test_text_without_spaces_gets_short_edges() -> None:
 def test_a_short_chinese_quote_is_one_directive() -> None:
     link = text_fragment_link(URL, "毛主义。")
     assert unquote(link.split("#:~:text=", 1)[1]) == "毛主义。"
+
+
+def test_edges_come_from_lines_long_enough_to_be_found_where_the_quote_is() -> None:
+    # A hard-wrapped page: the quote's first line is "MIM" alone, which the page's header says
+    # first; its last line is one word too.
+    quote = (
+        "MIM\nholds that the oppressed nations will\nseize power through armed struggle in"
+        " the\nend."
+    )
+    start, end = text_fragment_link(URL, quote).split("#:~:text=", 1)[1].split(",")
+    assert unquote(start) == "holds that the oppressed nations"
+    assert unquote(end) == "through armed struggle in the"
+    # A quote whose lines are all short keeps its first and last words.
+    link = text_fragment_link(URL, "Workers\nof the\nworld,\nunite!")
+    assert unquote(link.split("#:~:text=", 1)[1]) == "Workers,unite!"
