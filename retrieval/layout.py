@@ -157,7 +157,7 @@ def structure(source: SourceDocument) -> tuple[Document, int]:
 
 # Bump when markers_in finds other markers than before: a store's markers are then found again
 # from its stored texts when it is opened (ArchiveService._ensure_current).
-MARKERS_VERSION = "2"
+MARKERS_VERSION = "3"
 
 
 def markers_in(text: str, paragraph: Paragraph) -> list[Marker]:

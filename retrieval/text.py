@@ -18,10 +18,11 @@ from itertools import chain
 
 import Stemmer
 
-from .markers import ANY_MARKER
+from .markers import ANY_MARKER, list_items
 
-# Bump whenever the output of `terms` can change: a stored index built with another version is rebuilt.
-TOKENIZER_VERSION = "3"
+# Bump whenever the output of `terms` or of `sentence_spans` (where passages are cut) can change:
+# a stored index built with another version is rebuilt, its passages cut again.
+TOKENIZER_VERSION = "4"
 
 _STEMMER = Stemmer.Stemmer("english")
 
@@ -382,7 +383,10 @@ def is_stop_word(word: str) -> bool:
 
 # --- sentences -------------------------------------------------------------------------------
 
-_SENTENCE_END = re.compile(r"[.!?]+[\"”’')\]]*(?:\s?[(\[]\d{1,3}[)\]])?(?=\s|$)")
+# A sentence's end, with the footnote marker after it ("...Belgium.(3)").
+_SENTENCE_END = re.compile(r"[.!?]+[\"”’')\]]*(?:\s?(?P<marker>[(\[]\d{1,3}[)\]]))?(?=\s|$)")
+# A list item's bare number ("16." of "16. SPORTS PLAYERS ARE BOURGEOISIE"): no sentence.
+_ITEM_NUMBER = re.compile(r"\s*\d{1,3}\.")
 _ABBREVIATIONS = frozenset(
     """
     dr mr mrs ms st jr sr vs no nos gen col lt sgt capt prof rev gov sen rep
@@ -397,12 +401,19 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tu
     end = len(text) if end is None else end
     spans: list[tuple[int, int]] = []
     begin = start
+    items: set[int] | None = None  # where the numbers of a list in running text stand
     for match in _SENTENCE_END.finditer(text, start, end):
         stop = match.end()
         if not _NEXT_STARTS_SENTENCE.match(text, stop, end) and stop < end:
             continue
         if _ends_with_abbreviation(text, begin, match.start()):
             continue
+        if _ITEM_NUMBER.fullmatch(text, begin, stop):
+            continue  # "16." opens the item it numbers
+        if match.group("marker"):
+            items = list_items(text, start, end) if items is None else items
+            if match.start("marker") in items:
+                stop = match.start("marker")  # "...in 1976. (2) MIM upholds...": (2) opens the next
         spans.append((begin, stop))
         begin = stop
     spans.append((begin, end))

@@ -65,6 +65,25 @@ def test_odd_unicode_does_not_break_tokenizing() -> None:
         assert isinstance(terms(text), list)
 
 
+def test_a_list_number_opens_the_sentence_it_numbers() -> None:
+    # A numbered headline ("16. SPORTS PLAYERS...") is one sentence, not "16." and the rest; a
+    # list written in running text ("...: (1) ... 1976. (2) ...", the MIM Notes masthead) starts
+    # each item with its number, where a footnote marker stays with the sentence it follows.
+    text = (
+        "16. SPORTS PLAYERS ARE BOURGEOISIE. They earn millions. "
+        "MIM differs on two questions: (1) MIM holds that the USSR was socialist until 1956. "
+        "(2) MIM upholds the Cultural Revolution. He left for France. (7) He came back."
+    )
+    assert [text[a:b] for a, b in sentence_spans(text)] == [
+        "16. SPORTS PLAYERS ARE BOURGEOISIE.",
+        "They earn millions.",
+        "MIM differs on two questions: (1) MIM holds that the USSR was socialist until 1956.",
+        "(2) MIM upholds the Cultural Revolution.",
+        "He left for France. (7)",
+        "He came back.",
+    ]
+
+
 def test_sentences_do_not_split_at_abbreviations() -> None:
     text = (
         "His work was funded by the U.S. Air Force through Rand. Dr. Sun Yat-sen led it. "
