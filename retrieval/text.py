@@ -50,11 +50,10 @@ _ARCHIVE_SPELLINGS = {
     "wimmin": "women",
     "womyn": "women",
     "wimyn": "women",
-    "persyn": "person",
-    "persyns": "persons",
-    "persynal": "personal",
-    "chairpersyn": "chairperson",
 }
+# The same spellings inside any word: "humyn", "humynity", "persynally", "chairpersyn".
+_WRITTEN_WITH_YN = re.compile(r"humyn|persyn")
+_WITHOUT_YN = {"humyn": "human", "persyn": "person"}
 # Irregular forms the stemmer cannot relate to their base form ("became" vs "become").
 _IRREGULAR = {
     form: base
@@ -163,6 +162,8 @@ def normalize_word(raw: str) -> tuple[str, ...]:
         return _USA
     if word in _ARCHIVE_SPELLINGS:
         return (_ARCHIVE_SPELLINGS[word],)
+    if "yn" in word:
+        word = _WRITTEN_WITH_YN.sub(lambda m: _WITHOUT_YN[m.group(0)], word)
     if word in _IRREGULAR:
         return (_IRREGULAR[word],)
     match = _AMERIKA.match(word)
