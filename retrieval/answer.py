@@ -120,6 +120,14 @@ def has_phrases(passage: PassageRow, question: ParsedQuestion) -> bool:
     return all(contains_phrase(passage_words, phrase) for phrase in question.phrases)
 
 
+def _without_phrases_in_title(question: ParsedQuestion, title: str) -> ParsedQuestion:
+    """``question`` without the quoted phrases the document's title holds: a user quotes a
+    title ('in "Note from the Chair", what...') and the page's text need not repeat it."""
+    title_words = words(title)
+    kept = tuple(p for p in question.phrases if not contains_phrase(title_words, p))
+    return question if len(kept) == len(question.phrases) else replace(question, phrases=kept)
+
+
 @lru_cache(maxsize=4096)
 def _labels(title: str, doc_id: str) -> frozenset[str]:
     """Terms that name a document (asked for again and again while answering)."""
@@ -370,6 +378,8 @@ def _document_quotes(
     # A passage's terms of question words written as initials ("LRS") may stand for the words.
     spelled_out = frozenset().union(*wants.initials.values())
     doc_paragraphs = paragraphs.get(candidates[0].passage.doc_id, []) if candidates else []
+    if question.phrases and candidates:
+        question = _without_phrases_in_title(question, candidates[0].passage.title)
     beat = -inf
     offers: list[tuple[float, int, Candidate, QuoteSpan]] = []
     for rank, candidate in enumerate(candidates):

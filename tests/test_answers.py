@@ -337,3 +337,21 @@ async def test_initials_are_answered_with_the_name_written_out(pages_service) ->
     )
     answer = await service.ask("what does RAIL stand for?")
     assert answer.results[0].quote.startswith("The Revolutionary Anti-Imperialist League (RAIL)")
+
+
+async def test_a_quoted_title_finds_its_page_though_its_text_does_not_repeat_it(
+    pages_service,
+) -> None:
+    service = await pages_service(
+        {
+            "chair.txt": "Note from the Chair\n\nThe anarchists refused to build a party. "
+            "They preferred small circles.",
+            "other.txt": "Minutes\n\nThe chair read a note about anarchists in Spain.",
+            "third.txt": "Harvest\n\nThe wheat came in late that year.",
+        }
+    )
+    answer = await service.ask('what did "Note from the Chair" say about anarchists?')
+    assert answer.results and answer.results[0].citation.doc_id == "chair"
+    assert "anarchists refused" in answer.results[0].quote
+    # A phrase that is neither in the title nor in the text still finds nothing.
+    assert (await service.ask('"Letter from the Chair" anarchists')).abstained
