@@ -43,9 +43,15 @@ _SITE_NAME_START = re.compile(r"^\s*Maoist\s+Internationalist\s*$")
 _SITE_NAME_END = re.compile(r"^\s*Movement\s*$")
 
 
+# A bar of links as a text extractor writes it: "[About]  [Contact]  [Home]  [Movies]".
+_NAVIGATION_BAR = re.compile(r"(?:[ \t]*\[[^\[\]\n]{1,30}\][ \t]*[|·•]?){3,}")
+
+
 def is_site_boilerplate(text: str) -> bool:
-    """Whether a paragraph is one of the archive's site-wide lines."""
-    return any(p.match(text) for p in SITE_BOILERPLATE)
+    """Whether a paragraph is one of the archive's site-wide lines, or a bar of links."""
+    return any(p.match(text) for p in SITE_BOILERPLATE) or (
+        text[:1] == "[" and _NAVIGATION_BAR.fullmatch(text) is not None
+    )
 
 
 def without_site_header(text: str) -> str:

@@ -123,6 +123,16 @@ def test_a_header_paragraph_on_its_own_is_dropped() -> None:
     assert dropped == 1
 
 
+def test_a_bar_of_links_is_dropped_but_bracketed_text_is_kept() -> None:
+    bar = "[About]  [Contact]  [Home]  [Art]  [Movies]  [Black Panthers]  [News]  [RAIL]"
+    kept = ["[In January, 1998, MIM] wrote to the forum.", "[1] A source.", "[Home] [Art]"]
+    document, dropped = structure(
+        _doc(1, Block("paragraph", bar), *(Block("paragraph", k) for k in kept))
+    )
+    assert document.text == "\n\n".join(kept)
+    assert dropped == 1
+
+
 def test_fingerprints_computed_once_give_what_computing_them_again_gives() -> None:
     long = "Word " * 300  # past MAX_BOILERPLATE_CHARS: stripped when repeated, never counted
     doc = _doc(

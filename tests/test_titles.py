@@ -112,6 +112,40 @@ def test_a_page_without_a_title_line_gets_its_opening_words() -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "title"),
+    [
+        # A page saved as one long line: its headline runs into a dateline or a first sentence.
+        (
+            "Boisterous 500 rally in Boston rain BOSTON, MASSACHUSETTS--500 people rallied in "
+            "light rain in Copley Square.",
+            "Boisterous 500 rally in Boston rain",
+        ),
+        (
+            "Letters MIM Notes audience among whites? I just finished reading the letters "
+            "section of MIM Notes 190.",
+            "Letters MIM Notes audience among whites?",
+        ),
+        # An abbreviation or initials end no headline; a first sentence of two words is none.
+        (
+            "Pseudo-Feminism not a threat to u.$. Government FBI surveillance and infiltration "
+            "of the movement went on.",
+            "Pseudo-Feminism not a threat to u.$. Government FBI surveillance and…",
+        ),
+        (
+            "He left. We stayed behind in the city for many more years after that time ended.",
+            "He left. We stayed behind in the city for many more years after that…",
+        ),
+    ],
+)
+def test_a_headline_run_into_the_text_is_the_title(text: str, title: str) -> None:
+    page = text.encode()
+    (doc,) = read_source(SourceFile(SourceRef("a.txt"), "a.txt", lambda: page))
+    assert doc.title == title
+    document, _ = structure(doc)
+    assert document.text == text  # the headline's words stay in the text
+
+
+@pytest.mark.parametrize(
     ("name", "page"),
     [
         ("a.txt", b"Comrades met in Ann Arbor on May 3, 1999.\n\nThey spoke of prisons.\n"),

@@ -197,17 +197,41 @@ def _first_words_line(heads: list[str]) -> int:
     )
 
 
+# Where a headline run into its text ends: a dateline ("...in Boston rain BOSTON,
+# MASSACHUSETTS--500 people..."), or the end of a first sentence ("Letters MIM Notes audience
+# among whites? I just finished...").
+_HEADLINE_END = re.compile(
+    r"\s+(?=[A-Z][A-Z.'’]+(?:[ ,]+[A-Z][A-Z.'’]+)*\s*(?:--|—))|(?<=[?!.])\s+(?=[A-Z])"
+)
+# A headline cut off there has at least this many words.
+_HEADLINE_WORDS = 3
+
+
 def opening_words(text: str, limit: int = FALLBACK_CHARS) -> str | None:
-    """The text's first words up to ``limit`` characters (cut at a word, with ``…``)."""
+    """The text's first words up to ``limit`` characters (cut at a word, with ``…``), or its
+    headline when one runs into the text within them (a page saved as one long line)."""
     words = text.split()
     if not words:
         return None
+    flat = " ".join(words)
+    if len(flat) > limit:
+        for end in _HEADLINE_END.finditer(flat, 0, limit + 1):
+            headline = flat[: end.start()].rstrip(".")
+            if len(headline.split()) >= _HEADLINE_WORDS and not _ends_with_initial(headline):
+                return headline
     out = ""
     for word in words:
         if out and len(out) + 1 + len(word) > limit:
             return out.rstrip(",;:-–—") + "…"
         out = f"{out} {word}" if out else word
     return out
+
+
+def _ends_with_initial(text: str) -> bool:
+    """Whether ``text`` ends with an initial or an abbreviation ("W. E. B.", "u.$.", "Dr."):
+    its full stop ended no sentence."""
+    last = text.rsplit(None, 1)[-1]
+    return len(last) == 1 or "." in last or last in ("Mr", "Mrs", "Ms", "Dr", "St", "Jr", "Sr")
 
 
 def fallback_title(paragraphs: Iterable[str]) -> str | None:
