@@ -37,6 +37,8 @@ COMMON_TERM_FLOOR = 0.3
 # than an ordinary word (measured on the dev set: benchmarks/bench_quality.py --sweep).
 UNKNOWN_NAME = 1.5
 UNKNOWN_WORD = 1.0
+# A name is found in the archive by a part of at least this many letters (see term_weights).
+NAME_PART_CHARS = 3
 # A name in this share of all passages or more says nothing as an answer to "who".
 NAME_COMMONNESS = 0.5
 
@@ -210,13 +212,14 @@ def term_weights(
     ``UNKNOWN_NAME`` when it is part of a name the question writes (``Harry Potter``: the archive
     does not speak of it) or ``UNKNOWN_WORD`` for an ordinary word the archive may say otherwise
     ("bigger", "everything"). An unknown part of a name whose other part is known (``Kwame
-    Nkrumah``) weighs nothing: the name is found.
+    Nkrumah``) weighs nothing: the name is found; a known part of one or two letters finds no
+    name ("un" of ``Kim Jong-un``).
     """
     idf = {t: index.term_idf(t) for t in dict.fromkeys(query)}
     known = [v for v in idf.values() if v is not None]
     floor = COMMON_TERM_FLOOR * max(known) if known else 0.0
     unseen = index.unseen_idf
-    missing_names = {t for name in names if all(idf.get(u) is None for u in name) for t in name}
+    missing_names = {t for name in names if not _found_name(name, idf) for t in name}
     weights: dict[str, float] = {}
     for term, value in idf.items():
         if value is not None:
@@ -228,6 +231,12 @@ def term_weights(
         else:
             weights[term] = UNKNOWN_WORD * unseen
     return weights
+
+
+def _found_name(name: tuple[str, ...], idf: Mapping[str, float | None]) -> bool:
+    """Whether the archive knows a name: one of its parts of ``NAME_PART_CHARS`` or more.
+    A shorter part is as likely another language's word ("un" of "Kim Jong-un" is French)."""
+    return any(idf.get(part) is not None and len(part) >= NAME_PART_CHARS for part in name)
 
 
 def support(terms: frozenset[str], weights: Mapping[str, float]) -> float:

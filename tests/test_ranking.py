@@ -104,6 +104,15 @@ def test_unknown_names_weigh_more_than_unknown_words_and_found_names_nothing() -
     assert apart["kwame"] == pytest.approx(UNKNOWN_NAME * unseen)
 
 
+def test_a_known_part_of_two_letters_finds_no_name() -> None:
+    # "Kim Jong-un": the archive's French pages say "un"; that finds no Kim Jong-un.
+    index = BM25Index.build([*PASSAGES, ["un", "pas"]], passage_ids=[*IDS, 30])
+    unseen = math.log((index.size + 0.5) / 0.5)
+    weights = term_weights(index, ["kim", "jong", "un"], [("kim", "jong", "un")])
+    assert weights["kim"] == weights["jong"] == pytest.approx(UNKNOWN_NAME * unseen)
+    assert weights["un"] == pytest.approx(index.term_idf("un"))
+
+
 def test_common_terms_keep_a_floor_of_the_rarest_terms_weight() -> None:
     index = BM25Index.build(PASSAGES, passage_ids=IDS)
     weights = term_weights(index, ["red", "bird"])
