@@ -160,12 +160,20 @@ _EXPANSION_PHRASING = frozenset(
 )
 
 
+# A word written in capitals, as initials are ("NOW", "IT").
+_CAPITALS = re.compile(r"\b[A-Z]{2,}\b")
+
+
 def without_phrasing(question: ParsedQuestion) -> ParsedQuestion:
     """``question`` without the words that only say what kind of answer it wants, when they
     are not all it says: "stand" in "what does RAIL stand for?"."""
     if asks(question.text) is not Asks.EXPANSION:
         return question
     kept = tuple(t for t in question.terms if t not in _EXPANSION_PHRASING)
+    if not kept and any(is_stop_word(w.casefold()) for w in _CAPITALS.findall(question.text)):
+        # "what does NOW stand for?": the initials are a word search leaves out, and "stand"
+        # alone would find "stand on her own two feet". Nothing is searched: not found.
+        return replace(question, terms=())
     return replace(question, terms=kept) if kept else question
 
 

@@ -180,3 +180,6 @@ def test_words_that_only_ask_for_initials_are_not_searched() -> None:
     assert without_phrasing(parse_question("why do prisoners stand up?")).terms == (
         parse_question("why do prisoners stand up?").terms
     )
+    # Initials that are a word search leaves out ("NOW"): nothing to search, not "stand".
+    assert without_phrasing(parse_question("what does NOW stand for?")).terms == ()
+    assert without_phrasing(parse_question("what does NOW stand for in Iran?")).terms == ("iran",)
