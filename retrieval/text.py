@@ -392,6 +392,7 @@ _ABBREVIATIONS = frozenset(
     """
     dr mr mrs ms st jr sr vs no nos gen col lt sgt capt prof rev gov sen rep
     fig vol pp ed eds inc ltd co corp jan feb mar apr jun jul aug sep sept oct nov dec ca cf al approx
+    avg dept univ
     """.split()
 )
 _NEXT_STARTS_SENTENCE = re.compile(r"\s+[\"“‘'(\[*]?[A-Z0-9À-ÖØ-Þ]")

@@ -92,12 +92,14 @@ def test_a_list_number_opens_the_sentence_it_numbers() -> None:
 def test_sentences_do_not_split_at_abbreviations() -> None:
     text = (
         "His work was funded by the U.S. Air Force through Rand. Dr. Sun Yat-sen led it. "
+        "Avg. MIM pages served per day rose. "
         'He spent six years in France and Belgium.(3) Hoxha led a revolution. "It ended." (1) Next.'
     )
     sentences = [text[a:b] for a, b in sentence_spans(text)]
     assert sentences == [
         "His work was funded by the U.S. Air Force through Rand.",
         "Dr. Sun Yat-sen led it.",
+        "Avg. MIM pages served per day rose.",
         "He spent six years in France and Belgium.(3)",
         "Hoxha led a revolution.",
         '"It ended." (1)',
