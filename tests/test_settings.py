@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
+from dotenv import dotenv_values
 
 import bot.__main__ as start_up
 from bot.settings import SETTINGS, Settings, SettingsError, load_settings
@@ -74,10 +75,16 @@ def test_run_stops_on_a_malformed_token_like_on_a_missing_one(
 
 def test_env_example_lists_exactly_the_settings() -> None:
     text = Path(".env.example").read_text()
-    listed = re.findall(r"^([A-Z_]+)=", text, re.MULTILINE)
+    listed = re.findall(r"^(?:# )?([A-Z_]+)=", text, re.MULTILINE)
     assert sorted(listed) == sorted(SETTINGS)
     for name in SETTINGS:  # each has a comment right above it
-        assert re.search(rf"^# .+\n(?:# .+\n)*{name}=", text, re.MULTILINE), name
+        assert re.search(rf"^# .+\n(?:# .+\n)*(?:# )?{name}=", text, re.MULTILINE), name
+
+
+def test_the_example_copied_as_it_is_sets_only_the_token() -> None:
+    # Under systemd (EnvironmentFile=) and compose (env_file:) a line left in, even empty, would
+    # replace what the unit or the image sets: its database path, JSON logs, the health file.
+    assert list(dotenv_values(".env.example")) == ["DISCORD_TOKEN"]
 
 
 def test_settings_module_reads_every_listed_setting() -> None:
