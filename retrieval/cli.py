@@ -169,6 +169,11 @@ def format_report(report: IngestReport) -> str:
             f"kept {plural(len(report.unpruned), 'document')} whose file is no longer there "
             f"(ingest --prune removes {'it' if len(report.unpruned) == 1 else 'them'}): {shown}"
         )
+    for root in report.roots_empty:
+        lines.append(
+            f"kept the documents stored from {root.path}: no document could be read there now "
+            "(an empty or unmounted folder?)"
+        )
     for skipped in report.skipped:
         lines.append(f"skipped {skipped.path}: {skipped.reason}")
     return "\n".join(lines)

@@ -395,6 +395,9 @@ class IngestReport:
     roots_gone: tuple[SourceRoot, ...] = ()
     # Documents under the paths read whose files were not found there, kept (no ``prune``).
     unpruned: tuple[str, ...] = ()
+    # Paths read that gave no document while documents from under them are stored: those are
+    # kept (an empty or unmounted folder removes nothing, even with ``prune`` or a reindex).
+    roots_empty: tuple[SourceRoot, ...] = ()
 
     @property
     def read(self) -> int:

@@ -143,6 +143,31 @@ async def test_prune_removes_documents_whose_files_are_gone(
     assert "guide" not in [d.doc_id for d in await tiny_service.documents()]
 
 
+@pytest.mark.parametrize("how", ["prune", "reindex"])
+async def test_an_empty_folder_removes_nothing(
+    tiny_service: ArchiveService, tiny_corpus: Path, tmp_path: Path, how: str
+) -> None:
+    # A mount point whose disk is not mounted: the folder is there, and empty.
+    before = [d.doc_id for d in await tiny_service.documents()]
+    away = tmp_path / "away"
+    tiny_corpus.rename(away)
+    tiny_corpus.mkdir()
+    if how == "prune":
+        report = await tiny_service.ingest([tiny_corpus], prune=True)
+    else:
+        report = await tiny_service.ingest([tiny_corpus], exact=True)
+    assert report.removed == () and report.read == 0
+    assert [r.path for r in report.roots_empty] == [str(tiny_corpus)]
+    assert "kept the documents stored from" in format_report(report)
+    assert [d.doc_id for d in await tiny_service.documents()] == before
+    assert not (await tiny_service.ask("labor aristocracy theory")).abstained
+    # Mounted again, nothing was lost and nothing is said.
+    tiny_corpus.rmdir()
+    away.rename(tiny_corpus)
+    again = await tiny_service.ingest([tiny_corpus], prune=True)
+    assert again.removed == () and again.roots_empty == ()
+
+
 async def test_unreadable_files_are_skipped_with_a_reason(
     seed_service: ArchiveService, tmp_path: Path
 ) -> None:
@@ -242,6 +267,7 @@ async def test_an_ingest_another_process_committed_under_is_refused(
     ours, theirs = tmp_path / "ours", tmp_path / "theirs"
     ours.mkdir(), theirs.mkdir()
     (ours / "zebra.txt").write_text("Zebras\n\nThe zebra crossing was painted in 1951.\n")
+    (ours / "yak.txt").write_text("Yaks\n\nThe yak herd wintered in the valley.\n")
     (theirs / "quokka.txt").write_text("Quokkas\n\nThe quokka lives on Rottnest Island.\n")
     service = await ArchiveService.open(db, seed=[tiny_corpus, ours])
     add_stored = Staging.add_stored
@@ -307,7 +333,8 @@ async def test_documents_from_a_zip_are_pruned_with_it(
     archive = tmp_path / "pages.zip"
     with zipfile.ZipFile(archive, "w") as zf:
         zf.writestr("ms/one.txt", "One\n\nKatayama met Trotsky in New York.\n")
-    assert (await seed_service.ingest([tmp_path])).added == ("ms/one",)
+    (tmp_path / "two.txt").write_text("Two\n\nSen Katayama wrote from Moscow.\n")
+    assert (await seed_service.ingest([tmp_path])).added == ("ms/one", "two")
     archive.unlink()
     assert (await seed_service.ingest([tmp_path], prune=True)).removed == ("ms/one",)
 

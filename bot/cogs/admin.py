@@ -103,6 +103,12 @@ def summary_embed(report: IngestReport) -> discord.Embed:
             for reason, ids in by_reason.items()
         ]
         _add_list(embed, f"Removed {plural(len(report.removals), 'document')}, because", lines)
+    if report.roots_empty:
+        lines = [
+            f"• {escape(shorten(short_path(r.path), 160))}: no document could be read there now"
+            for r in report.roots_empty
+        ]
+        _add_list(embed, "Kept the documents of (an empty or unmounted folder?)", lines)
     if report.merged:
         lines = [
             f"• {escape(shorten(m.url or str(m.source), 100))} → {escape(shorten(m.doc_id, 80))}"

@@ -178,7 +178,9 @@ class Indexer:
             Spool[ReadSource](self._folder()) as sources,
         ):
             found = find(roots, stored, progress, known, workers, sources)
-            removed, unpruned = rule(found.ledger, found.skipped)
+            # Only a root that gave a document tells which of its documents are gone: an empty
+            # folder (a mount point whose disk is not mounted) would remove them all.
+            removed, unpruned = rule(found.ledger, found.skipped, gave=found.roots)
             replaced = set(found.changed_ids()) | {r.doc_id for r in removed}
             if replaced:  # else the index stays as it is: no passage is read
                 staging.add_stored(self.store.stream_passage_terms(excluding=replaced))
@@ -285,7 +287,23 @@ class Indexer:
             roots=tuple(roots),
             roots_gone=gone,
             unpruned=tuple(unpruned),
+            roots_empty=empty_roots(roots, found.roots, stored),
         )
+
+
+def empty_roots(
+    roots: Sequence[SourceRoot], productive: Sequence[SourceRoot], stored: dict[str, StoredDocument]
+) -> tuple[SourceRoot, ...]:
+    """The roots read that gave no document while the store holds documents from under them
+    (kept: an empty or unmounted folder removes nothing)."""
+    if all(r in productive for r in roots):
+        return ()  # the usual case: no stored path resolved again
+    files = {resolved(d.source.file) for d in stored.values()}
+    return tuple(
+        r
+        for r in roots
+        if r not in productive and any(is_under(f, resolved(r.path)) for f in files)
+    )
 
 
 @contextmanager

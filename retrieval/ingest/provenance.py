@@ -231,6 +231,7 @@ def removals(
     prune: bool,
     exact: bool,
     gone: tuple[SourceRoot, ...] = (),
+    gave: tuple[SourceRoot, ...] | None = None,
 ) -> tuple[list[RemovedDocument], list[str]]:
     """The stored documents an ingest removes, each with its reason; and the ids of those that
     ``prune`` would have removed, kept as it is off (the summary names them).
@@ -238,12 +239,15 @@ def removals(
     Always: a document not read again from a file that was read (gone from that file). With
     ``prune``: a document under a root read whose file was not read. With ``exact`` (/reindex):
     also a document under a root that no longer exists, or whose own file no longer exists.
-    Never: a document read again or merged into, or one whose file could not be read this time.
+    Never: a document read again or merged into, one whose file could not be read this time,
+    or one under a root read that ``gave`` no document (an empty or unmounted folder; ``gave``:
+    the roots that gave one, all of ``read`` when not known).
     """
     unreadable = {source_key(s.path) for s in skipped}
     # A file skipped whole keeps all its documents; a skipped line or zip entry only its own.
     unreadable_files = {resolved(s.path.file) for s in skipped if s.path.whole_file}
     roots = [resolved(r.path) for r in read]
+    empty = {resolved(r.path) for r in read if gave is not None and r not in gave}
     gone_roots = [resolved(r.path) for r in gone]
     out: list[RemovedDocument] = []
     unpruned: list[str] = []
@@ -254,10 +258,12 @@ def removals(
         if source_key(doc.source) in unreadable or file in unreadable_files:
             continue
         reason = None
+        root = next((r for r in roots if is_under(file, r)), None)
+        if root in empty:
+            continue
         if file in ledger.files_read:
             reason = f"no longer in {doc.source.file}"
         else:
-            root = next((r for r in roots if is_under(file, r)), None)
             if root is not None and (prune or exact):
                 reason = f"not found under {root}"
             elif root is not None:
