@@ -284,12 +284,14 @@ class Store:
                 # Fail now, not at the first answer, when the file cannot be written.
                 await writer.execute("BEGIN IMMEDIATE")
                 await writer.execute("ROLLBACK")
-        except (sqlite3.Error, OSError, StoreError) as exc:
+        except (sqlite3.Error, OSError, StoreError, _ForeignDatabase) as exc:
             for conn in (writer, reader):
                 if conn is not None:
                     await conn.close()
             if isinstance(exc, StoreError):
                 raise
+            if isinstance(exc, _ForeignDatabase):
+                raise StoreError(f"database {path}: {exc}") from None
             raise _explain(path, exc) from exc
         return cls(path, writer, reader, target=target, read_only=read_only)
 
@@ -1209,12 +1211,25 @@ def _probe(target: str, read_only: bool) -> str:
     return target
 
 
+class _ForeignDatabase(Exception):
+    """The file is another program's SQLite database."""
+
+
 def _read_schema(target: str, uri: bool) -> None:
     conn = sqlite3.connect(target, uri=uri)
     try:
-        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+        (version,) = conn.execute("PRAGMA user_version").fetchone()
     finally:
         conn.close()
+    if tables and version == 0:
+        # Another program's database (a mistyped --db): no migration of ours ever ran on it,
+        # yet it holds tables. Adding ours (and turning on WAL) would change someone else's file.
+        shown = ", ".join(sorted(tables)[:5]) + (" …" if len(tables) > 5 else "")
+        raise _ForeignDatabase(
+            f"not an archive-bot database: it holds other tables ({shown}) and none of ours; "
+            "nothing was changed. Point --db / ARCHIVE_BOT_DB at another file"
+        )
 
 
 async def _known_version(conn: aiosqlite.Connection) -> int:

@@ -41,6 +41,23 @@ async def test_corrupt_file_names_the_file_and_what_to_do(tmp_path: Path) -> Non
     assert path.read_bytes() == b"this is not a database" * 100  # left as it was
 
 
+@pytest.mark.parametrize("read_only", [False, True])
+async def test_another_programs_database_is_refused_and_left_as_it_was(
+    tmp_path: Path, read_only: bool
+) -> None:
+    # A mistyped --db pointing at a browser's history: ours would add 18 tables and turn on WAL.
+    path = tmp_path / "places.sqlite"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE moz_places (id INTEGER PRIMARY KEY, url TEXT)")
+    conn.commit()
+    conn.close()
+    before = path.read_bytes()
+    with pytest.raises(StoreError, match=r"not an archive-bot database: .*\(moz_places\)"):
+        await Store.open(path, read_only=read_only)
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["places.sqlite"]  # no -wal, no -shm
+
+
 @pytest.mark.skipif(os.geteuid() == 0, reason="root can write to read-only files")
 async def test_read_only_folder_gives_a_clear_error(tmp_path: Path) -> None:
     folder = tmp_path / "ro"
