@@ -25,7 +25,7 @@ from retrieval.errors import StoreError
 from retrieval.store import MIGRATIONS, Store
 from retrieval.wording import plural
 
-from .settings import Settings, read_settings, token_problem
+from .settings import Settings, env_file_notes, read_settings, token_problem
 
 OK, NOTE, PROBLEM = "ok", "note", "PROBLEM"
 EXIT_OK, EXIT_PROBLEMS = 0, 1
@@ -85,7 +85,10 @@ def setting_findings(
         for problem in problems
         if "DISCORD_TOKEN" not in problem
     ]
-    if env_file is not None and env_file.is_file():
+    if env_file is None or env_file.is_dir():
+        pass  # a folder is one of the problems above
+    elif env_file.is_file():
+        out.extend(Finding(NOTE, "settings", note) for note in env_file_notes(env_file))
         mode = env_file.stat().st_mode
         if mode & 0o004:
             out.append(
@@ -97,9 +100,11 @@ def setting_findings(
             )
         else:
             out.append(Finding(OK, "settings", f"read from the environment and {env_file}"))
-    elif env_file is not None and file_named and not env_file.exists():
+    elif env_file.exists():  # /dev/null, as the deployments pass it: nothing from a file
+        out.append(Finding(OK, "settings", f"read from the environment and {env_file}"))
+    elif file_named:
         out.append(Finding(PROBLEM, "settings", f"--env-file {env_file}: no such file"))
-    elif env_file is not None:
+    else:
         out.append(
             Finding(NOTE, "settings", f"no {env_file}: settings come from the environment only")
         )
@@ -115,7 +120,7 @@ def setting_findings(
         out.append(Finding(NOTE, "settings", ANSWER_CHANNELS_NEED))
     if settings.health_file is not None:
         folder = settings.health_file.parent
-        if not (folder.is_dir() and os.access(folder, os.W_OK)):
+        if folder.is_dir() and not os.access(folder, os.W_OK):  # no folder: a problem above
             out.append(
                 Finding(
                     PROBLEM,

@@ -5,6 +5,10 @@ The token is only ever read from here and is never part of a repr, a log line or
 
 from __future__ import annotations
 
+import codecs
+import difflib
+import io
+import math
 import os
 import re
 from collections.abc import Mapping
@@ -12,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from dotenv import dotenv_values
+from dotenv.parser import parse_stream
 
 from retrieval.usage import DEFAULT_RETENTION_DAYS, retention_days
 from retrieval.workers import DEFAULT_WORKERS
@@ -38,7 +42,7 @@ SETTINGS: dict[str, str] = {
 }
 
 
-_TOKEN_PART = re.compile(r"^[A-Za-z0-9_-]+$")
+_TOKEN_PART = re.compile(r"[A-Za-z0-9_-]+")
 
 
 class SettingsError(Exception):
@@ -79,9 +83,14 @@ COPY_ID = (
 )
 
 
+def _numeric(text: str) -> bool:
+    """Whether ``text`` is a whole number in ASCII digits ("²" is a digit to ``isdigit``)."""
+    return text.isascii() and text.isdigit()
+
+
 def _ids(name: str, raw: str, problems: list[str], hint: str = "") -> frozenset[int]:
     values = [v.strip() for v in raw.split(",") if v.strip()]
-    bad = [v for v in values if not v.isdigit()]
+    bad = [v for v in values if not _numeric(v)]
     if bad:
         problems.append(
             f"{name} must be numeric Discord ids separated by commas (got {bad[0]!r})"
@@ -99,8 +108,8 @@ def _number(name: str, raw: str, default: float, problems: list[str], *, whole: 
     except ValueError:
         problems.append(f"{name} must be a {'whole ' if whole else ''}number (got {raw!r})")
         return default
-    if value <= 0:
-        problems.append(f"{name} must be greater than 0 (got {raw!r})")
+    if not value > 0 or not math.isfinite(value):  # "nan" and "inf" are floats too
+        problems.append(f"{name} must be a number greater than 0 (got {raw!r})")
         return default
     return value
 
@@ -111,7 +120,7 @@ def _shards(raw: str, problems: list[str]) -> int | Literal["auto"] | None:
         return None
     if raw == "auto":
         return "auto"
-    if not raw.isdigit() or int(raw) < 1:
+    if not _numeric(raw) or int(raw) < 1:
         problems.append(f"SHARD_COUNT must be auto or a whole number of 1 or more (got {raw!r})")
         return None
     return int(raw)
@@ -124,7 +133,7 @@ def token_problem(token: str) -> str | None:
     if not token:
         return "DISCORD_TOKEN is not set (put it in .env or the environment)"
     parts = token.split(".")
-    if len(parts) != 3 or not all(_TOKEN_PART.match(p) for p in parts):
+    if len(parts) != 3 or not all(_TOKEN_PART.fullmatch(p) for p in parts):
         return (
             "DISCORD_TOKEN does not look like a bot token (three parts separated by dots); "
             "copy it again from the developer portal (Bot -> Reset Token), without 'Bot ' or quotes"
@@ -160,20 +169,20 @@ def read_settings(
 ) -> tuple[Settings, list[str]]:
     """Settings as :func:`load_settings` reads them, with every problem found instead of an
     error (a malformed value is replaced by its default): for ``archive-bot doctor``."""
+    problems: list[str] = []
     values: dict[str, str] = {}
-    if env_file is not None and Path(env_file).is_file():
-        values.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
+    if env_file is not None:
+        values.update(read_env_file(Path(env_file), problems))
     values.update(os.environ if environ is None else environ)
     if db is not None:
         values["ARCHIVE_BOT_DB"] = str(db)
-    problems: list[str] = []
 
     token = values.get("DISCORD_TOKEN", "").strip()
     if problem := token_problem(token):
         problems.append(problem)
 
     dev_guild = values.get("DEV_GUILD_ID", "").strip()
-    if dev_guild and not dev_guild.isdigit():
+    if dev_guild and not _numeric(dev_guild):
         problems.append(f"DEV_GUILD_ID must be a numeric server id (got {dev_guild!r})")
 
     level = values.get("LOG_LEVEL", "INFO").strip().upper() or "INFO"
@@ -190,6 +199,8 @@ def read_settings(
         if raw_sources
         else default_sources
     )
+    if raw_sources and not sources:
+        problems.append(f"ARCHIVE_SOURCES names no path (got {raw_sources!r})")
     missing = [str(s) for s in sources if not s.exists()]
     if missing:
         problems.append(f"ARCHIVE_SOURCES names paths that do not exist: {', '.join(missing)}")
@@ -204,6 +215,10 @@ def read_settings(
         problems.append(str(exc))
         retention = DEFAULT_RETENTION_DAYS
 
+    health = values.get("HEALTH_FILE", "").strip()
+    if health and not Path(health).expanduser().parent.is_dir():
+        problems.append(f"HEALTH_FILE: no folder {Path(health).expanduser().parent} to write it in")
+
     settings = Settings(
         token=token,
         base_url=base_url,
@@ -214,7 +229,7 @@ def read_settings(
         answer_channel_ids=_ids(
             "ANSWER_CHANNEL_IDS", values.get("ANSWER_CHANNEL_IDS", ""), problems, COPY_ID
         ),
-        dev_guild_id=int(dev_guild) if dev_guild.isdigit() else None,
+        dev_guild_id=int(dev_guild) if _numeric(dev_guild) else None,
         rate_limit_questions=int(
             _number(
                 "RATE_LIMIT_QUESTIONS",
@@ -236,10 +251,79 @@ def read_settings(
         ),
         log_level=level,
         log_format=log_format,
-        health_file=Path(values["HEALTH_FILE"].strip())
-        if values.get("HEALTH_FILE", "").strip()
-        else None,
+        health_file=Path(health).expanduser() if health else None,
         question_retention_days=retention,
         shard_count=_shards(values.get("SHARD_COUNT", ""), problems),
     )
     return settings, problems
+
+
+def read_env_file(path: Path, problems: list[str]) -> dict[str, str]:
+    """The settings a ``.env`` file sets (none when there is no such file), and in ``problems``
+    what keeps it from being read: a folder, no permission, not UTF-8 text (a UTF-16 file, as
+    Windows' Notepad saves "Unicode", is read), a line that is no ``NAME=value``. A line is named
+    by its number only: it may hold the token."""
+    text = _env_text(path, problems)
+    if text is None:
+        return {}
+    values: dict[str, str] = {}
+    for binding in parse_stream(io.StringIO(text)):
+        if binding.error:
+            original = binding.original.string
+            blank = original[: len(original) - len(original.lstrip())].count("\n")
+            problems.append(f"{path} line {binding.original.line + blank}: not a NAME=value line")
+        elif binding.key is not None and binding.value is not None:
+            values[binding.key] = binding.value
+    return values
+
+
+def _env_text(path: Path, problems: list[str]) -> str | None:
+    """The text of a settings file, or None (no file, or a problem said why)."""
+    if not path.exists():
+        return None
+    if path.is_dir():
+        problems.append(f"{path} is a folder, not a settings file")
+        return None
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        problems.append(f"{path} cannot be read ({exc.strerror}): check its owner and mode")
+        return None
+    utf16 = data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
+    try:
+        return data.decode("utf-16" if utf16 else "utf-8-sig")
+    except UnicodeDecodeError as exc:
+        problems.append(f"{path} is not UTF-8 text (byte {exc.start}): save it as UTF-8")
+        return None
+
+
+_EXPORT = re.compile(r"\s*export\s+[A-Za-z_]")
+_ASSIGNMENT = re.compile(r"\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)")
+
+
+def env_file_notes(path: Path) -> list[str]:
+    """What in a settings file this program reads otherwise than systemd's ``EnvironmentFile=``
+    does (an ``export`` line, a comment after a value), and names that are no setting (a typo:
+    "RATE_LIMT_SECONDS"). Lines are named by number: they may hold the token."""
+    text = _env_text(path, [])
+    if text is None:
+        return []
+    notes: list[str] = []
+    for number, line in enumerate(text.splitlines(), 1):
+        found = _ASSIGNMENT.match(line)
+        if found is None:
+            continue
+        name, value = found.groups()
+        where = f"{path} line {number}"
+        if _EXPORT.match(line):
+            notes.append(f"{where}: systemd's EnvironmentFile= skips a line opening with export")
+        if value[:1] not in ("'", '"') and " #" in value:
+            notes.append(
+                f"{where}: systemd keeps ' #...' after a value as part of it; put the comment "
+                "on a line of its own"
+            )
+        if name not in SETTINGS and name.isupper():
+            close = difflib.get_close_matches(name, list(SETTINGS), n=1, cutoff=0.8)
+            hint = f" (did you mean {close[0]}?)" if close else ""
+            notes.append(f"{where}: {name} is no setting of archive-bot{hint}")
+    return notes

@@ -139,6 +139,30 @@ def test_a_settings_file_named_but_missing_is_a_problem(
     assert "--env-file" not in "\n".join(lines_of(out.splitlines(), "PROBLEM"))
 
 
+def test_what_systemd_reads_otherwise_and_misspelled_names_are_notes(
+    env: Path, db: Path, capsys
+) -> None:
+    env.write_text(f"export DISCORD_TOKEN={TOKEN}\nADMIN_USER_IDS=42 # me\nRATE_LIMT_SECONDS=5\n")
+    code, lines = doctor(capsys, env, db)
+    notes = "\n".join(lines_of(lines, "note"))
+    assert f"{env} line 1: systemd's EnvironmentFile= skips a line opening with export" in notes
+    assert f"{env} line 2: systemd keeps ' #...' after a value" in notes
+    assert (
+        "line 3: RATE_LIMT_SECONDS is no setting of archive-bot (did you mean RATE_LIMIT_SECONDS?)"
+        in (notes)
+    )
+    assert code == 0  # notes, not problems: this program reads the file as written
+
+
+def test_the_deployments_empty_settings_file_is_no_problem(
+    env: Path, db: Path, capsys, monkeypatch
+) -> None:
+    monkeypatch.setenv("DISCORD_TOKEN", TOKEN)
+    monkeypatch.setenv("ADMIN_USER_IDS", "42")
+    code, lines = doctor(capsys, Path("/dev/null"), db)
+    assert code == 0 and "ok       settings: read from the environment and /dev/null" in lines
+
+
 def test_run_with_a_settings_file_named_but_missing_stops_at_once(tmp_path: Path, capsys) -> None:
     assert main(["run", "--env-file", str(tmp_path / "nope.env")]) == 2
     assert (

@@ -114,3 +114,38 @@ def test_answer_channels_are_read_and_bad_ids_say_how_to_copy_one() -> None:
         "'#ask-the-archive'): in Discord turn on User Settings -> Advanced -> Developer Mode, "
         "then right-click the channel -> Copy Channel ID"
     )
+
+
+@pytest.mark.parametrize(
+    ("content", "says"),
+    [
+        (b"DISCORD_TOKEN=a.b.c\nADMIN_USER_IDS=1 # caf\xe9\n", "is not UTF-8 text (byte 42)"),
+        (b"DISCORD_TOKEN=a.b.c\n\nADMIN_USER_IDS: 123\n", "line 3: not a NAME=value line"),
+        (b"DISCORD_TOKEN=a.b.c\nRATE_LIMIT_SECONDS=nan\n", "RATE_LIMIT_SECONDS must be a number"),
+        (b"DISCORD_TOKEN=a.b.c\nANSWER_EXPIRY_HOURS=inf\n", "ANSWER_EXPIRY_HOURS must be a number"),
+        (b"DISCORD_TOKEN=a.b.c\nDEV_GUILD_ID=\xc2\xb2\n", "DEV_GUILD_ID must be a numeric"),
+        (b"DISCORD_TOKEN=a.b.c\nADMIN_USER_IDS=12,\xc2\xb34\n", "ADMIN_USER_IDS must be numeric"),
+        (b"DISCORD_TOKEN=a.b.c\nARCHIVE_SOURCES=,\n", "ARCHIVE_SOURCES names no path"),
+        (b"DISCORD_TOKEN=a.b.c\nHEALTH_FILE=/no/such/folder/alive\n", "no folder /no/such/folder"),
+    ],
+)
+def test_a_settings_file_that_cannot_be_used_is_one_line_each(
+    tmp_path: Path, content: bytes, says: str
+) -> None:
+    env = tmp_path / ".env"
+    env.write_bytes(content)
+    with pytest.raises(SettingsError, match=re.escape(says)):
+        load_settings({}, env_file=env, **DEFAULTS)
+
+
+def test_a_utf16_settings_file_is_read_and_a_folder_is_no_settings_file(tmp_path: Path) -> None:
+    env = tmp_path / ".env"
+    env.write_text("DISCORD_TOKEN=a.b.c\nADMIN_USER_IDS=7\n", encoding="utf-16")  # Notepad's
+    assert load_settings({}, env_file=env, **DEFAULTS).admin_user_ids == {7}
+    with pytest.raises(SettingsError, match="is a folder, not a settings file"):
+        load_settings({"DISCORD_TOKEN": "a.b.c"}, env_file=tmp_path, **DEFAULTS)
+
+
+def test_a_token_with_a_line_break_inside_is_refused() -> None:
+    with pytest.raises(SettingsError, match="does not look like a bot token"):
+        load_settings({"DISCORD_TOKEN": "abc.def\n.ghi"}, env_file=None, **DEFAULTS)
