@@ -432,17 +432,26 @@ def _cmd_question_stats(args: argparse.Namespace) -> int:
     return asyncio.run(_with_service(args, work))
 
 
-def backup_target(requested: Path, now: datetime | None = None) -> Path:
-    """Where ``archive-bot backup PATH`` writes: PATH, or a dated file inside a folder PATH."""
-    if requested.is_dir():
+def backup_target(requested: str, now: datetime | None = None) -> Path:
+    """Where ``archive-bot backup PATH`` writes: PATH, or a dated file inside a folder PATH
+    (one that exists, or any written with a trailing ``/``)."""
+    path = Path(requested).expanduser()
+    if path.is_dir() or requested.endswith(("/", os.sep)):
+        if not path.is_dir():
+            raise RetrievalError(f"no folder {path} to write the backup in: create it first")
         stamp = (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%SZ")
-        return requested / f"archive-bot-{stamp}.sqlite3"
-    return requested
+        return path / f"archive-bot-{stamp}.sqlite3"
+    return path
 
 
 def _cmd_backup(args: argparse.Namespace) -> int:
+    if not args.path.strip():  # a usage error, as argparse's own are ("" would be the cwd)
+        print("archive-bot: error: backup PATH is empty: name a file or a folder", file=sys.stderr)
+        return EXIT_USAGE
     source = readable_db_path(args)
-    target = backup_target(args.path.expanduser())
+    target = backup_target(args.path)
+    if target.exists() and target.resolve() == Path(source).expanduser().resolve():
+        raise RetrievalError(f"{target} is the database itself; name another file or a folder")
     if target.exists() and not args.force:
         raise RetrievalError(f"{target} exists; pass --force to replace it")
     if not target.parent.is_dir():
@@ -603,9 +612,7 @@ def build_parser(extra: Sequence[ExtraCommand] = ()) -> argparse.ArgumentParser:
         parents=[common],
         help="copy the database, consistently even while the bot runs, and check the copy",
     )
-    backup.add_argument(
-        "path", type=Path, help="the copy's file name, or a folder for a dated copy"
-    )
+    backup.add_argument("path", help="the copy's file name, or a folder for a dated copy")
     backup.add_argument("--force", action="store_true", help="replace PATH if it exists")
     backup.set_defaults(func=_cmd_backup)
 

@@ -80,6 +80,20 @@ def test_backup_into_a_folder_is_dated(live_db: Path, tmp_path: Path, capsys) ->
     assert made.name.startswith("archive-bot-2") and made.suffix == ".sqlite3"
 
 
+def test_backup_paths_that_would_surprise_are_refused(live_db: Path, tmp_path: Path, capsys):
+    before = live_db.read_bytes()
+    # A trailing "/" names a folder: one that does not exist is not made into a file.
+    assert main(["--db", str(live_db), "backup", f"{tmp_path / 'newdir'}/"]) == 1
+    assert "no folder" in capsys.readouterr().err and not (tmp_path / "newdir").exists()
+    # The database itself, even with --force.
+    assert main(["--db", str(live_db), "backup", str(live_db), "--force"]) == 1
+    assert "is the database itself" in capsys.readouterr().err
+    assert live_db.read_bytes() == before
+    # An empty PATH would be the current folder.
+    assert main(["--db", str(live_db), "backup", ""]) == 2
+    assert "PATH is empty" in capsys.readouterr().err
+
+
 async def test_a_damaged_copy_is_never_put_in_place(live_db: Path, tmp_path: Path) -> None:
     damaged = tmp_path / "damaged.sqlite3"
     shutil.copy(live_db, damaged)
