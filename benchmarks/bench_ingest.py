@@ -153,7 +153,7 @@ def timed_ingest(db: Path, mirror: Path) -> dict:
     peak_kb, tree_kb, cpu, code = result.stdout.split()
     if code != "0":
         raise SystemExit(f"ingest failed:\n{result.stderr[-2000:]}")
-    summary = [ln for ln in result.stderr.splitlines() if ln.startswith(("added", "passages"))]
+    summary = [ln for ln in result.stderr.splitlines() if ln.startswith(("added", "index "))]
     return {
         "seconds": round(seconds, 1),
         "cpu_seconds": round(float(cpu), 1),

@@ -19,6 +19,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
+from importlib import metadata
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -40,6 +41,8 @@ from .usage import (
 from .wording import DASH, NOTE_NOT_HERE, missing_notes, one_line, plural, searched_instead
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
+# An ingest summary names this many merged pages (a mirror of 4,000 duplicates named each).
+MERGED_SHOWN = 20
 _WHITESPACE = re.compile(r"\s+")
 
 log = logging.getLogger(__name__)
@@ -151,14 +154,22 @@ def format_report(report: IngestReport) -> str:
         f"added {len(report.added)}, changed {len(report.changed)}, removed {len(report.removed)}, "
         f"unchanged {len(report.unchanged)}, merged {len(report.merged)}, "
         f"skipped {len(report.skipped)}",
-        f"passages {report.passages}, notes {report.notes}, "
-        f"boilerplate paragraphs dropped {report.boilerplate_dropped}, {report.seconds:.1f} s",
+        (
+            f"index rebuilt: {report.passages:,} passages; in the documents read: "
+            f"{plural(report.notes, 'note')}, "
+            f"{plural(report.boilerplate_dropped, 'boilerplate paragraph')} dropped; "
+            if report.passages
+            else "index unchanged; "
+        )
+        + f"{report.seconds:.1f} s",
     ]
     for paragraph in report.boilerplate_paragraphs[:20]:
         short = paragraph if len(paragraph) <= 90 else paragraph[:89] + "…"
         lines.append(f"boilerplate (not indexed): {short}")
-    for merge in report.merged:
+    for merge in report.merged[:MERGED_SHOWN]:
         lines.append(f"merged {merge_line(merge)}")
+    if len(report.merged) > MERGED_SHOWN:
+        lines.append(f"… and {len(report.merged) - MERGED_SHOWN:,} more merged")
     for root in report.roots_gone:
         lines.append(f"source root gone: {root.path} (its documents are removed)")
     for removal in report.removals:
@@ -499,6 +510,14 @@ def _results(value: str) -> int:
     return number
 
 
+def _version() -> str:
+    """The installed package's version (what an upgrade changes)."""
+    try:
+        return metadata.version("archive-bot")
+    except metadata.PackageNotFoundError:  # run from a checkout that was never installed
+        return "(not installed)"
+
+
 def build_parser(extra: Sequence[ExtraCommand] = ()) -> argparse.ArgumentParser:
     """The command-line parser (``extra`` adds commands such as the bot's ``run``)."""
     parser = argparse.ArgumentParser(
@@ -507,6 +526,7 @@ def build_parser(extra: Sequence[ExtraCommand] = ()) -> argparse.ArgumentParser:
     )
     db_help = f"SQLite file (default: $ARCHIVE_BOT_DB or {default_db_path()})"
     parser.add_argument("--db", type=Path, default=None, help=db_help)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     # The same option after the command (`archive-bot ask "x" --db f`); SUPPRESS keeps a value
     # given before the command when it is not repeated.
     common = argparse.ArgumentParser(add_help=False)

@@ -457,3 +457,12 @@ def test_pages_of_an_answer_follow_each_other(capsys, db: str) -> None:
     assert "More results: --page 3" in shown
     code, past, _ = run(capsys, *question, "--page", "500")
     assert code == 0 and "No results on this page: fewer than 999 rank for it." in past
+
+
+def test_version_is_the_installed_packages(capsys: pytest.CaptureFixture[str]) -> None:
+    from importlib import metadata
+
+    with pytest.raises(SystemExit) as done:
+        main(["--version"])
+    assert done.value.code == 0
+    assert capsys.readouterr().out.strip() == f"archive-bot {metadata.version('archive-bot')}"

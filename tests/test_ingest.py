@@ -128,6 +128,20 @@ async def test_changed_file_replaces_its_document(
     assert (await tiny_service.ask("labor aristocracy theory")).abstained
 
 
+async def test_the_summary_says_whether_the_index_changed_and_caps_the_merged_pages(
+    tiny_service: ArchiveService, tiny_corpus: Path, tmp_path: Path
+) -> None:
+    again = format_report(await tiny_service.ingest([tiny_corpus])).splitlines()
+    assert again[1].startswith("index unchanged; ")  # not "passages 0, notes 0"
+    copies = tmp_path / "copies.jsonl"
+    page = {"url": "https://example.org/x.html", "text": "Copy\n\nThe same page again."}
+    copies.write_text("\n".join(json.dumps(page) for _ in range(30)) + "\n")
+    summary = format_report(await tiny_service.ingest([copies])).splitlines()
+    assert summary[1].startswith("index rebuilt: ")
+    assert sum(line.startswith("merged ") for line in summary) == 20
+    assert "… and 9 more merged" in summary
+
+
 async def test_prune_removes_documents_whose_files_are_gone(
     tiny_service: ArchiveService, tiny_corpus: Path
 ) -> None:
