@@ -163,7 +163,10 @@ class Indexer:
         known: KnownFiles,
         progress: ProgressCallback,
         staging: Staging,
-        rule: Callable[[Ledger, list[SkippedFile]], tuple[list[RemovedDocument], list[str]]],
+        rule: Callable[
+            [Ledger, list[SkippedFile], tuple[SourceRoot, ...]],
+            tuple[list[RemovedDocument], list[str]],
+        ],
     ) -> tuple[Found, list[RemovedDocument], list[str], Prepared, bool]:
         """Read the roots, choose the removals by ``rule``, prepare and stage what is stored
         anew; whether anything changed, so that an index is to be built (blocking: for a worker
@@ -180,7 +183,7 @@ class Indexer:
             found = find(roots, stored, progress, known, workers, sources)
             # Only a root that gave a document tells which of its documents are gone: an empty
             # folder (a mount point whose disk is not mounted) would remove them all.
-            removed, unpruned = rule(found.ledger, found.skipped, gave=found.roots)
+            removed, unpruned = rule(found.ledger, found.skipped, found.roots)
             replaced = set(found.changed_ids()) | {r.doc_id for r in removed}
             if replaced:  # else the index stays as it is: no passage is read
                 staging.add_stored(self.store.stream_passage_terms(excluding=replaced))

@@ -226,12 +226,12 @@ def removals(
     stored: dict[str, StoredDocument],
     ledger: Ledger,
     skipped: list[SkippedFile],
+    gave: tuple[SourceRoot, ...] | None = None,
     *,
     read: list[SourceRoot],
     prune: bool,
     exact: bool,
     gone: tuple[SourceRoot, ...] = (),
-    gave: tuple[SourceRoot, ...] | None = None,
 ) -> tuple[list[RemovedDocument], list[str]]:
     """The stored documents an ingest removes, each with its reason; and the ids of those that
     ``prune`` would have removed, kept as it is off (the summary names them).
