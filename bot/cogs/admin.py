@@ -105,7 +105,7 @@ def summary_embed(report: IngestReport) -> discord.Embed:
         _add_list(embed, f"Removed {plural(len(report.removals), 'document')}, because", lines)
     if report.roots_empty:
         lines = [
-            f"• {escape(shorten(short_path(r.path), 160))}: no document could be read there now"
+            f"• {short_path(r.path, 160)}: no document could be read there now"
             for r in report.roots_empty
         ]
         _add_list(embed, "Kept the documents of (an empty or unmounted folder?)", lines)

@@ -425,6 +425,34 @@ async def test_reindex_by_admin_while_questions_are_asked(
     emu.assert_clean()
 
 
+async def test_reindex_keeps_the_documents_of_a_folder_that_reads_empty(
+    emu: DiscordEmulator, deployment: Deployment, bot: ArchiveBot, tmp_path: Path
+) -> None:
+    # The mirror on a disk that is not mounted at this reindex: its folder is there, empty.
+    mirror = tmp_path / "mnt" / "mirror"
+    mirror.mkdir(parents=True)
+    (mirror / "strike.txt").write_text(
+        "The Pelican Bay strike\n\nPrisoners in Pelican Bay went on hunger strike in 2011.\n"
+    )
+    code = await asyncio.to_thread(
+        cli_main, ["--db", str(deployment.settings.db_path), "ingest", str(mirror)]
+    )
+    assert code == 0
+    (mirror / "strike.txt").rename(tmp_path / "strike.txt")
+    record = await emu.invoke_slash("reindex", {}, user=deployment.admin)
+    summary = await emu.wait_for(
+        lambda: (m := emu.message(record.original_message_id)) and m.embeds and m, timeout=30
+    )
+    embed = summary.embeds[0]
+    assert "removed **0**" in embed["description"]
+    (kept,) = [f for f in embed["fields"] if f["name"].startswith("Kept the documents of")]
+    assert f"{escape(str(mirror))}: no document could be read there now" in kept["value"]
+    answer = await emu.invoke_slash("ask", {"question": "When was the Pelican Bay hunger strike?"})
+    message = await answer.wait_for_message(timeout=10)
+    assert "The Pelican Bay strike · ¶ 1" in message.embeds[0]["description"]
+    emu.assert_clean()
+
+
 async def test_reindex_after_a_cli_ingest_keeps_what_the_cli_added(
     emu: DiscordEmulator, deployment: Deployment, bot: ArchiveBot, tmp_path: Path
 ) -> None:
