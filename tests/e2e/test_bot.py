@@ -425,31 +425,45 @@ async def test_reindex_by_admin_while_questions_are_asked(
     emu.assert_clean()
 
 
+STRIKE = "The Pelican Bay strike\n\nPrisoners in Pelican Bay went on hunger strike in 2011.\n"
+
+
+async def cli_ingest(deployment: Deployment, path: Path) -> None:
+    """What an admin does on the server: `archive-bot ingest PATH`, in another process's stead."""
+    code = await asyncio.to_thread(
+        cli_main, ["--db", str(deployment.settings.db_path), "ingest", str(path)]
+    )
+    assert code == 0
+
+
+async def reindexed(emu: DiscordEmulator, deployment: Deployment):
+    """The message of an admin's /reindex once its summary embed is there."""
+    record = await emu.invoke_slash("reindex", {}, user=deployment.admin)
+    return await emu.wait_for(
+        lambda: (m := emu.message(record.original_message_id)) and m.embeds and m, timeout=30
+    )
+
+
+async def assert_the_strike_is_answered(emu: DiscordEmulator) -> None:
+    answer = await emu.invoke_slash("ask", {"question": "When was the Pelican Bay hunger strike?"})
+    message = await answer.wait_for_message(timeout=10)
+    assert "The Pelican Bay strike · ¶ 1" in message.embeds[0]["description"]
+
+
 async def test_reindex_keeps_the_documents_of_a_folder_that_reads_empty(
     emu: DiscordEmulator, deployment: Deployment, bot: ArchiveBot, tmp_path: Path
 ) -> None:
     # The mirror on a disk that is not mounted at this reindex: its folder is there, empty.
     mirror = tmp_path / "mnt" / "mirror"
     mirror.mkdir(parents=True)
-    (mirror / "strike.txt").write_text(
-        "The Pelican Bay strike\n\nPrisoners in Pelican Bay went on hunger strike in 2011.\n"
-    )
-    code = await asyncio.to_thread(
-        cli_main, ["--db", str(deployment.settings.db_path), "ingest", str(mirror)]
-    )
-    assert code == 0
+    (mirror / "strike.txt").write_text(STRIKE)
+    await cli_ingest(deployment, mirror)
     (mirror / "strike.txt").rename(tmp_path / "strike.txt")
-    record = await emu.invoke_slash("reindex", {}, user=deployment.admin)
-    summary = await emu.wait_for(
-        lambda: (m := emu.message(record.original_message_id)) and m.embeds and m, timeout=30
-    )
-    embed = summary.embeds[0]
+    embed = (await reindexed(emu, deployment)).embeds[0]
     assert "removed **0**" in embed["description"]
     (kept,) = [f for f in embed["fields"] if f["name"].startswith("Kept the documents of")]
     assert f"{escape(str(mirror))}: no document could be read there now" in kept["value"]
-    answer = await emu.invoke_slash("ask", {"question": "When was the Pelican Bay hunger strike?"})
-    message = await answer.wait_for_message(timeout=10)
-    assert "The Pelican Bay strike · ¶ 1" in message.embeds[0]["description"]
+    await assert_the_strike_is_answered(emu)
     emu.assert_clean()
 
 
@@ -458,24 +472,16 @@ async def test_reindex_after_a_cli_ingest_keeps_what_the_cli_added(
 ) -> None:
     folder = tmp_path / "mirror" / "ms"
     folder.mkdir(parents=True)
-    (folder / "strike.txt").write_text(
-        "The Pelican Bay strike\n\nPrisoners in Pelican Bay went on hunger strike in 2011.\n"
-    )
+    (folder / "strike.txt").write_text(STRIKE)
     gone = tmp_path / "old"
     gone.mkdir()
     (gone / "leaflet.txt").write_text("A leaflet\n\nThe leaflet asked for books in prison.\n")
     # An admin adds the archive on the server with the command line, in another process.
     for path in (folder.parent, gone):
-        code = await asyncio.to_thread(
-            cli_main, ["--db", str(deployment.settings.db_path), "ingest", str(path)]
-        )
-        assert code == 0
+        await cli_ingest(deployment, path)
     shutil.rmtree(gone)
     # ARCHIVE_SOURCES is the deployment's default: the bundled article and the hostile page.
-    record = await emu.invoke_slash("reindex", {}, user=deployment.admin)
-    summary = await emu.wait_for(
-        lambda: (m := emu.message(record.original_message_id)) and m.embeds and m, timeout=30
-    )
+    summary = await reindexed(emu, deployment)
     said = [version.get("content") or "" for version in summary.history]
     planned = next(text for text in said if "Reading 3 sources" in text)
     assert f"{escape(str(folder.parent))} (from an earlier ingest)" in planned
@@ -484,9 +490,7 @@ async def test_reindex_after_a_cli_ingest_keeps_what_the_cli_added(
     assert "removed **1**, unchanged **3**, from 3 sources." in embed["description"]
     (removed,) = [f for f in embed["fields"] if f["name"].startswith("Removed 1 document")]
     assert f"{escape(str(gone))} no longer exists: 1 (leaflet)" in removed["value"]
-    answer = await emu.invoke_slash("ask", {"question": "When was the Pelican Bay hunger strike?"})
-    message = await answer.wait_for_message(timeout=10)
-    assert "The Pelican Bay strike · ¶ 1" in message.embeds[0]["description"]
+    await assert_the_strike_is_answered(emu)
     emu.assert_clean()
 
 
