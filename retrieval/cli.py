@@ -180,9 +180,9 @@ def format_report(report: IngestReport) -> str:
             f"kept {plural(len(report.unpruned), 'document')} whose file is no longer there "
             f"(ingest --prune removes {'it' if len(report.unpruned) == 1 else 'them'}): {shown}"
         )
-    for root in report.roots_empty:
+    for folder in report.kept_unreadable:
         lines.append(
-            f"kept the documents stored from {root.path}: no document could be read there now "
+            f"kept the documents stored from {folder}: no document could be read there now "
             "(an empty or unmounted folder?)"
         )
     for skipped in report.skipped:

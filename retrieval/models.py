@@ -395,9 +395,10 @@ class IngestReport:
     roots_gone: tuple[SourceRoot, ...] = ()
     # Documents under the paths read whose files were not found there, kept (no ``prune``).
     unpruned: tuple[str, ...] = ()
-    # Paths read that gave no document while documents from under them are stored: those are
-    # kept (an empty or unmounted folder removes nothing, even with ``prune`` or a reindex).
-    roots_empty: tuple[SourceRoot, ...] = ()
+    # Folders where stored documents' files were and nothing could be read now (a path read that
+    # gave no document, or an empty folder above a missing file): their documents are kept (an
+    # unmounted disk removes nothing, even with ``prune`` or a reindex).
+    kept_unreadable: tuple[str, ...] = ()
 
     @property
     def read(self) -> int:

@@ -171,7 +171,7 @@ async def test_an_empty_folder_removes_nothing(
     else:
         report = await tiny_service.ingest([tiny_corpus], exact=True)
     assert report.removed == () and report.read == 0
-    assert [r.path for r in report.roots_empty] == [str(tiny_corpus)]
+    assert report.kept_unreadable == (str(tiny_corpus),)
     assert "kept the documents stored from" in format_report(report)
     assert [d.doc_id for d in await tiny_service.documents()] == before
     assert not (await tiny_service.ask("labor aristocracy theory")).abstained
@@ -179,7 +179,38 @@ async def test_an_empty_folder_removes_nothing(
     tiny_corpus.rmdir()
     away.rename(tiny_corpus)
     again = await tiny_service.ingest([tiny_corpus], prune=True)
-    assert again.removed == () and again.roots_empty == ()
+    assert again.removed == () and again.kept_unreadable == ()
+
+
+async def test_a_reindex_keeps_a_recorded_folder_below_a_mount_point_that_reads_empty(
+    seed_service: ArchiveService, tmp_path: Path
+) -> None:
+    from retrieval import bundled_corpus
+
+    mirror = tmp_path / "mnt" / "mim"
+    mirror.mkdir(parents=True)
+    (mirror / "zebra.txt").write_text("Zebras\n\nThe zebra crossing was painted in 1951.\n")
+    await seed_service.ingest([mirror])
+    mirror.rename(tmp_path / "elsewhere")  # the disk mounted at mnt/ is not mounted: mnt/ is empty
+    plan = await seed_service.reindex_plan([bundled_corpus()])
+    assert plan.gone == ()  # out of reach, not gone: nothing announced as removed
+    report = await seed_service.ingest([bundled_corpus()], exact=True)
+    assert report.removed == () and report.kept_unreadable == (str(tmp_path / "mnt"),)
+    assert "zebra" in [d.doc_id for d in await seed_service.documents()]
+    # A folder deleted from one that still holds something is gone: its documents go.
+    (tmp_path / "mnt" / "other").mkdir()
+    assert (await seed_service.ingest([bundled_corpus()], exact=True)).removed == ("zebra",)
+
+
+async def test_a_nested_root_that_reads_empty_keeps_its_documents(
+    tiny_service: ArchiveService, tiny_corpus: Path, tmp_path: Path
+) -> None:
+    sub = tiny_corpus / "ms"
+    (sub / "prisons.txt").rename(tmp_path / "prisons.txt")  # ms/ is left empty
+    report = await tiny_service.ingest([tiny_corpus, sub], prune=True)
+    assert report.removed == () and report.kept_unreadable == (str(sub.resolve()),)
+    # Pruned as the one root it is under, the emptied subfolder's document goes.
+    assert (await tiny_service.ingest([tiny_corpus], prune=True)).removed == ("ms/prisons",)
 
 
 async def test_unreadable_files_are_skipped_with_a_reason(

@@ -40,7 +40,7 @@ def test_a_removed_page_is_named_as_it_was_stored() -> None:
         "mn": StoredDocument("mn", "h", SourceRef.parse("/gone/mn.php?time=10:30"), None, ""),
         "line": StoredDocument("line", "h", SourceRef.parse("/gone/pages.jsonl:4"), None, ""),
     }
-    removed, _ = removals(stored, Ledger(stored), [], read=[], prune=False, exact=True)
+    removed = removals(stored, Ledger(stored), [], read=[], prune=False, exact=True).removed
     assert [(r.doc_id, r.reason) for r in removed] == [
         ("line", "/gone/pages.jsonl no longer exists"),
         ("mn", "/gone/mn.php?time=10:30 no longer exists"),

@@ -103,10 +103,10 @@ def summary_embed(report: IngestReport) -> discord.Embed:
             for reason, ids in by_reason.items()
         ]
         _add_list(embed, f"Removed {plural(len(report.removals), 'document')}, because", lines)
-    if report.roots_empty:
+    if report.kept_unreadable:
         lines = [
-            f"• {short_path(r.path, 160)}: no document could be read there now"
-            for r in report.roots_empty
+            f"• {short_path(folder, 160)}: no document could be read there now"
+            for folder in report.kept_unreadable
         ]
         _add_list(embed, "Kept the documents of (an empty or unmounted folder?)", lines)
     if report.merged:

@@ -26,7 +26,6 @@ from ..models import (
     Document,
     IngestReport,
     ReindexPlan,
-    RemovedDocument,
     SkippedFile,
     SourceRoot,
     StoredDocument,
@@ -44,7 +43,16 @@ from .pipeline import (
     find,
 )
 from .prepare import Prepared, merge_counts, prepare, word_counts
-from .provenance import Ledger, absolute, is_under, merge_roots, removals, resolved
+from .provenance import (
+    Ledger,
+    Removals,
+    absolute,
+    emptied_folder,
+    is_under,
+    merge_roots,
+    removals,
+    resolved,
+)
 from .spool import Spool
 from .staging import Staging
 from .workers import Workers
@@ -163,11 +171,8 @@ class Indexer:
         known: KnownFiles,
         progress: ProgressCallback,
         staging: Staging,
-        rule: Callable[
-            [Ledger, list[SkippedFile], tuple[SourceRoot, ...]],
-            tuple[list[RemovedDocument], list[str]],
-        ],
-    ) -> tuple[Found, list[RemovedDocument], list[str], Prepared, bool]:
+        rule: Callable[[Ledger, list[SkippedFile], tuple[SourceRoot, ...]], Removals],
+    ) -> tuple[Found, Removals, Prepared, bool]:
         """Read the roots, choose the removals by ``rule``, prepare and stage what is stored
         anew; whether anything changed, so that an index is to be built (blocking: for a worker
         thread).
@@ -183,12 +188,12 @@ class Indexer:
             found = find(roots, stored, progress, known, workers, sources)
             # Only a root that gave a document tells which of its documents are gone: an empty
             # folder (a mount point whose disk is not mounted) would remove them all.
-            removed, unpruned = rule(found.ledger, found.skipped, found.roots)
-            replaced = set(found.changed_ids()) | {r.doc_id for r in removed}
+            outcome = rule(found.ledger, found.skipped, found.roots)
+            replaced = set(found.changed_ids()) | {r.doc_id for r in outcome.removed}
             if replaced:  # else the index stays as it is: no passage is read
                 staging.add_stored(self.store.stream_passage_terms(excluding=replaced))
             prepared = prepare(found, self.chunking, progress, workers, staging)
-        return found, removed, unpruned, prepared, bool(replaced)
+        return found, outcome, prepared, bool(replaced)
 
     async def reindex_plan(
         self, configured: Iterable[str | Path], base_url: str = ARCHIVE_BASE_URL
@@ -197,7 +202,11 @@ class Indexer:
         base URL it was ingested with), then the configured sources they do not cover."""
         recorded = await self.store.source_roots()
         present = [r for r in recorded if os.path.exists(r.path)]
-        gone = tuple(r for r in recorded if not os.path.exists(r.path))
+        # A root whose folder above is empty now is out of reach (a disk not mounted), not gone:
+        # it is not read, and its documents stay (see removals).
+        gone = tuple(
+            r for r in recorded if not os.path.exists(r.path) and emptied_folder(r.path) is None
+        )
         names = [str(p) for p in configured]
         missing = tuple(p for p in names if not Path(p).expanduser().exists())
         wanted = [SourceRoot(resolved(p), base_url) for p in names if p not in missing]
@@ -226,7 +235,7 @@ class Indexer:
         next_id = await self.store.next_passage_id()
         rule = partial(removals, stored, read=roots, prune=prune, exact=exact, gone=gone)
         with Staging(self.params, next_id, self._folder()) as staging:
-            found, removed, unpruned, prepared, rebuilt = await asyncio.to_thread(
+            found, outcome, prepared, rebuilt = await asyncio.to_thread(
                 self._read, roots, stored, known, progress, staging, rule
             )
             added = [d for d in found.changed_ids() if d not in stored]
@@ -250,7 +259,7 @@ class Indexer:
                 await w.save_file_records(records, forgotten)
                 await w.add_boilerplate_texts(prepared.boilerplate_texts)
 
-            removed_ids = [r.doc_id for r in removed]
+            removed_ids = [r.doc_id for r in outcome.removed]
             if rebuilt:
                 progress(
                     IngestProgress("indexing", found.files, prepared.documents, prepared.passages)
@@ -286,27 +295,12 @@ class Indexer:
             notes=prepared.notes,
             seconds=time.monotonic() - began,
             merged=tuple(found.ledger.merged),
-            removals=tuple(removed),
+            removals=tuple(outcome.removed),
             roots=tuple(roots),
             roots_gone=gone,
-            unpruned=tuple(unpruned),
-            roots_empty=empty_roots(roots, found.roots, stored),
+            unpruned=tuple(outcome.unpruned),
+            kept_unreadable=tuple(outcome.kept),
         )
-
-
-def empty_roots(
-    roots: Sequence[SourceRoot], productive: Sequence[SourceRoot], stored: dict[str, StoredDocument]
-) -> tuple[SourceRoot, ...]:
-    """The roots read that gave no document while the store holds documents from under them
-    (kept: an empty or unmounted folder removes nothing)."""
-    if all(r in productive for r in roots):
-        return ()  # the usual case: no stored path resolved again
-    files = {resolved(d.source.file) for d in stored.values()}
-    return tuple(
-        r
-        for r in roots
-        if r not in productive and any(is_under(f, resolved(r.path)) for f in files)
-    )
 
 
 @contextmanager

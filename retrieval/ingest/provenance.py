@@ -222,6 +222,35 @@ class Ledger:
         return False
 
 
+@dataclass
+class Removals:
+    """What an ingest removes, each with its reason; the ids of the documents ``prune`` would
+    have removed (kept as it is off: the summary names them); and the folders whose documents
+    were kept because nothing could be read there (``kept``)."""
+
+    removed: list[RemovedDocument] = field(default_factory=list)
+    unpruned: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)
+
+
+def emptied_folder(path: str, seen: dict[str, str | None] | None = None) -> str | None:
+    """The folder above a missing ``path`` that still exists, when it is empty (a disk not
+    mounted, a sync that failed: what it held is out of reach, not deleted); else None.
+    ``seen`` keeps the answers by folder for the files of one ingest."""
+    seen = {} if seen is None else seen
+    folder = os.path.dirname(path)
+    if folder not in seen:
+        above = folder
+        while above and not os.path.exists(above) and os.path.dirname(above) != above:
+            above = os.path.dirname(above)
+        try:
+            empty = os.path.isdir(above) and not any(os.scandir(above))
+        except OSError:
+            empty = False
+        seen[folder] = above if empty else None
+    return seen[folder]
+
+
 def removals(
     stored: dict[str, StoredDocument],
     ledger: Ledger,
@@ -232,48 +261,64 @@ def removals(
     prune: bool,
     exact: bool,
     gone: tuple[SourceRoot, ...] = (),
-) -> tuple[list[RemovedDocument], list[str]]:
-    """The stored documents an ingest removes, each with its reason; and the ids of those that
-    ``prune`` would have removed, kept as it is off (the summary names them).
+) -> Removals:
+    """The stored documents an ingest removes, and what it keeps and says (:class:`Removals`).
 
     Always: a document not read again from a file that was read (gone from that file). With
     ``prune``: a document under a root read whose file was not read. With ``exact`` (/reindex):
     also a document under a root that no longer exists, or whose own file no longer exists.
     Never: a document read again or merged into, one whose file could not be read this time,
-    or one under a root read that ``gave`` no document (an empty or unmounted folder; ``gave``:
-    the roots that gave one, all of ``read`` when not known).
+    one under a root read that ``gave`` no document (``gave``: the roots that gave one, all of
+    ``read`` when not known), or one under a recorded root out of reach (:func:`emptied_folder`).
     """
     unreadable = {source_key(s.path) for s in skipped}
     # A file skipped whole keeps all its documents; a skipped line or zip entry only its own.
     unreadable_files = {resolved(s.path.file) for s in skipped if s.path.whole_file}
     roots = [resolved(r.path) for r in read]
-    empty = {resolved(r.path) for r in read if gave is not None and r not in gave}
+    # Innermost first: the folder a kept document is said to be kept from.
+    empty = sorted(
+        (resolved(r.path) for r in read if gave is not None and r not in gave),
+        key=len,
+        reverse=True,
+    )
     gone_roots = [resolved(r.path) for r in gone]
-    out: list[RemovedDocument] = []
-    unpruned: list[str] = []
+    out = Removals()
+    folders: dict[str, str | None] = {}
+    kept: dict[str, None] = {}
     for doc_id, doc in sorted(stored.items()):
         if doc_id in ledger.seen or doc_id in ledger.kept:
             continue
         file = resolved(doc.source.file)
         if source_key(doc.source) in unreadable or file in unreadable_files:
             continue
+        if file in ledger.files_read:
+            out.removed.append(
+                RemovedDocument(doc_id, doc.source, f"no longer in {doc.source.file}")
+            )
+            continue
+        # Under a root read that gave nothing (the innermost, when roots nest): kept.
+        held = next((r for r in empty if is_under(file, r)), None)
+        if held is not None:
+            kept[held] = None
+            continue
         reason = None
         root = next((r for r in roots if is_under(file, r)), None)
-        if root in empty:
-            continue
-        if file in ledger.files_read:
-            reason = f"no longer in {doc.source.file}"
-        else:
-            if root is not None and (prune or exact):
-                reason = f"not found under {root}"
-            elif root is not None:
-                unpruned.append(doc_id)
-        if reason is None and exact:
+        if root is not None and (prune or exact):
+            reason = f"not found under {root}"
+        elif root is not None:
+            out.unpruned.append(doc_id)
+        if root is None and exact:
             gone_root = next((r for r in gone_roots if is_under(file, r)), None)
             if gone_root is not None:
                 reason = f"{gone_root} no longer exists"
             elif os.path.isabs(doc.source.file) and not os.path.exists(doc.source.file):
-                reason = f"{doc.source.file} no longer exists"
+                # Under a recorded root out of reach (a reindex neither reads nor drops one
+                # whose folder above is empty: a disk not mounted) the document stays.
+                held = emptied_folder(file, folders)
+                reason = None if held else f"{doc.source.file} no longer exists"
+        if held is not None:
+            kept[held] = None
         if reason is not None:
-            out.append(RemovedDocument(doc_id, doc.source, reason))
-    return out, unpruned
+            out.removed.append(RemovedDocument(doc_id, doc.source, reason))
+    out.kept = list(kept)
+    return out
