@@ -461,8 +461,16 @@ def _cmd_backup(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     source = readable_db_path(args)
     target = backup_target(args.path)
-    if target.exists() and target.resolve() == Path(source).expanduser().resolve():
-        raise RetrievalError(f"{target} is the database itself; name another file or a folder")
+    database = Path(source).expanduser().resolve()
+    own = {
+        database.with_name(database.name + suffix) for suffix in ("", "-wal", "-shm", "-journal")
+    }
+    if target.resolve() in own:
+        raise RetrievalError(
+            f"{target} is the database or one of its files; name another file or a folder"
+        )
+    if target.exists() and not target.is_file():
+        raise RetrievalError(f"{target} is not a regular file; name a file or a folder")
     if target.exists() and not args.force:
         raise RetrievalError(f"{target} exists; pass --force to replace it")
     if not target.parent.is_dir():

@@ -4,6 +4,7 @@ written by an earlier release opens and answers after every later migration)."""
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
 import sqlite3
 from dataclasses import replace
@@ -85,10 +86,16 @@ def test_backup_paths_that_would_surprise_are_refused(live_db: Path, tmp_path: P
     # A trailing "/" names a folder: one that does not exist is not made into a file.
     assert main(["--db", str(live_db), "backup", f"{tmp_path / 'newdir'}/"]) == 1
     assert "no folder" in capsys.readouterr().err and not (tmp_path / "newdir").exists()
-    # The database itself, even with --force.
-    assert main(["--db", str(live_db), "backup", str(live_db), "--force"]) == 1
-    assert "is the database itself" in capsys.readouterr().err
+    # The database itself or one of its files, even with --force.
+    for own in ("", "-wal", "-shm"):
+        assert main(["--db", str(live_db), "backup", f"{live_db}{own}", "--force"]) == 1
+        assert "is the database or one of its files" in capsys.readouterr().err
     assert live_db.read_bytes() == before
+    # Not a regular file (a FIFO, a device): never replaced by a file.
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    assert main(["--db", str(live_db), "backup", str(fifo), "--force"]) == 1
+    assert "is not a regular file" in capsys.readouterr().err and fifo.is_fifo()
     # An empty PATH would be the current folder.
     assert main(["--db", str(live_db), "backup", ""]) == 2
     assert "PATH is empty" in capsys.readouterr().err
