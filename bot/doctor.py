@@ -85,12 +85,12 @@ def setting_findings(
         for problem in problems
         if "DISCORD_TOKEN" not in problem
     ]
+    unread = env_file is not None and any(str(env_file) in problem for problem in problems)
     if env_file is None or env_file.is_dir():
         pass  # a folder is one of the problems above
     elif env_file.is_file():
         out.extend(Finding(NOTE, "settings", note) for note in env_file_notes(env_file))
-        mode = env_file.stat().st_mode
-        if mode & 0o004:
+        if env_file.stat().st_mode & 0o004:
             out.append(
                 Finding(
                     PROBLEM,
@@ -98,7 +98,7 @@ def setting_findings(
                     f"{env_file} (it holds the token) can be read by every user: chmod 600 {env_file}",
                 )
             )
-        else:
+        elif not unread:  # else it was not read as it should be: a problem above, not "ok"
             out.append(Finding(OK, "settings", f"read from the environment and {env_file}"))
     elif env_file.exists():  # /dev/null, as the deployments pass it: nothing from a file
         out.append(Finding(OK, "settings", f"read from the environment and {env_file}"))

@@ -43,6 +43,10 @@ SETTINGS: dict[str, str] = {
 
 
 _TOKEN_PART = re.compile(r"[A-Za-z0-9_-]+")
+# A settings file is a few lines; anything bigger is another file named by mistake.
+MAX_SETTINGS_BYTES = 64 * 1024
+# A Discord id (a snowflake) is a 64-bit number: at most 20 digits.
+MAX_ID_DIGITS = 20
 
 
 class SettingsError(Exception):
@@ -84,8 +88,9 @@ COPY_ID = (
 
 
 def _numeric(text: str) -> bool:
-    """Whether ``text`` is a whole number in ASCII digits ("²" is a digit to ``isdigit``)."""
-    return text.isascii() and text.isdigit()
+    """Whether ``text`` is a Discord id: a whole number in at most ``MAX_ID_DIGITS`` ASCII
+    digits ("²" is a digit to ``isdigit``)."""
+    return text.isascii() and text.isdigit() and len(text) <= MAX_ID_DIGITS
 
 
 def _ids(name: str, raw: str, problems: list[str], hint: str = "") -> frozenset[int]:
@@ -109,7 +114,7 @@ def _number(name: str, raw: str, default: float, problems: list[str], *, whole: 
         problems.append(f"{name} must be a {'whole ' if whole else ''}number (got {raw!r})")
         return default
     if not value > 0 or not math.isfinite(value):  # "nan" and "inf" are floats too
-        problems.append(f"{name} must be a number greater than 0 (got {raw!r})")
+        problems.append(f"{name} must be a finite number greater than 0 (got {raw!r})")
         return default
     return value
 
@@ -216,7 +221,9 @@ def read_settings(
         retention = DEFAULT_RETENTION_DAYS
 
     health = values.get("HEALTH_FILE", "").strip()
-    if health and not Path(health).expanduser().parent.is_dir():
+    if health and Path(health).expanduser().is_dir():
+        problems.append(f"HEALTH_FILE: {health} is a folder; name a file in it")
+    elif health and not Path(health).expanduser().parent.is_dir():
         problems.append(f"HEALTH_FILE: no folder {Path(health).expanduser().parent} to write it in")
 
     settings = Settings(
@@ -285,9 +292,13 @@ def _env_text(path: Path, problems: list[str]) -> str | None:
         problems.append(f"{path} is a folder, not a settings file")
         return None
     try:
-        data = path.read_bytes()
+        with path.open("rb") as file:
+            data = file.read(MAX_SETTINGS_BYTES + 1)  # /dev/zero never ends
     except OSError as exc:
         problems.append(f"{path} cannot be read ({exc.strerror}): check its owner and mode")
+        return None
+    if len(data) > MAX_SETTINGS_BYTES:
+        problems.append(f"{path} is over {MAX_SETTINGS_BYTES // 1024} KB: not a settings file")
         return None
     utf16 = data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
     try:

@@ -158,7 +158,7 @@ def format_report(report: IngestReport) -> str:
             f"index rebuilt: {report.passages:,} passages; in the documents read: "
             f"{plural(report.notes, 'note')}, "
             f"{plural(report.boilerplate_dropped, 'boilerplate paragraph')} dropped; "
-            if report.passages
+            if report.added or report.changed or report.removed
             else "index unchanged; "
         )
         + f"{report.seconds:.1f} s",

@@ -267,6 +267,7 @@ class Store:
                 path.parent.mkdir(parents=True, exist_ok=True)
             # Probe with a plain connection first: aiosqlite's worker thread outlives a failed
             # connect and then reports to an event loop that asyncio.run has already closed.
+            await asyncio.to_thread(_refuse_foreign, path)
             target = await asyncio.to_thread(_probe, target, read_only)
             reader = await aiosqlite.connect(target, uri=read_only, isolation_level=None)
             await reader.execute("PRAGMA busy_timeout = 10000")
@@ -1218,8 +1219,26 @@ class _ForeignDatabase(Exception):
 def _read_schema(target: str, uri: bool) -> None:
     conn = sqlite3.connect(target, uri=uri)
     try:
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    finally:
+        conn.close()
+
+
+def _refuse_foreign(path: Path) -> None:
+    """Raise :class:`_ForeignDatabase` for another program's SQLite file, read as an unchanging
+    file (a WAL-mode one gets no -wal or -shm files made beside it); a file SQLite cannot read
+    is left for :func:`_probe` to explain."""
+    if not path.is_file():
+        return
+    try:
+        conn = sqlite3.connect(path.resolve().as_uri() + "?mode=ro&immutable=1", uri=True)
+    except sqlite3.Error:
+        return
+    try:
         tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")]
         (version,) = conn.execute("PRAGMA user_version").fetchone()
+    except sqlite3.Error:
+        return
     finally:
         conn.close()
     if tables and version == 0:
@@ -1227,8 +1246,8 @@ def _read_schema(target: str, uri: bool) -> None:
         # yet it holds tables. Adding ours (and turning on WAL) would change someone else's file.
         shown = ", ".join(sorted(tables)[:5]) + (" …" if len(tables) > 5 else "")
         raise _ForeignDatabase(
-            f"not an archive-bot database: it holds other tables ({shown}) and none of ours; "
-            "nothing was changed. Point --db / ARCHIVE_BOT_DB at another file"
+            f"not an archive-bot database: it holds tables ({shown}) that no archive-bot "
+            "version made; nothing was changed. Point --db / ARCHIVE_BOT_DB at another file"
         )
 
 

@@ -154,6 +154,16 @@ def test_what_systemd_reads_otherwise_and_misspelled_names_are_notes(
     assert code == 0  # notes, not problems: this program reads the file as written
 
 
+def test_a_settings_file_with_a_bad_line_is_not_also_said_to_be_read(
+    env: Path, db: Path, capsys
+) -> None:
+    env.write_text(f"DISCORD_TOKEN={TOKEN}\nADMIN_USER_IDS: 42\n")
+    code, lines = doctor(capsys, env, db)
+    assert code == 1
+    assert f"PROBLEM  settings: {env} line 2: not a NAME=value line" in lines
+    assert not any(line.startswith("ok       settings: read from") for line in lines)
+
+
 def test_the_deployments_empty_settings_file_is_no_problem(
     env: Path, db: Path, capsys, monkeypatch
 ) -> None:

@@ -154,6 +154,7 @@ async def test_prune_removes_documents_whose_files_are_gone(
     )
     pruned = await tiny_service.ingest([tiny_corpus], prune=True)
     assert pruned.removed == ("guide",) and pruned.unpruned == ()
+    assert format_report(pruned).splitlines()[1].startswith("index rebuilt: ")
     assert "guide" not in [d.doc_id for d in await tiny_service.documents()]
 
 

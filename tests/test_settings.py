@@ -121,12 +121,21 @@ def test_answer_channels_are_read_and_bad_ids_say_how_to_copy_one() -> None:
     [
         (b"DISCORD_TOKEN=a.b.c\nADMIN_USER_IDS=1 # caf\xe9\n", "is not UTF-8 text (byte 42)"),
         (b"DISCORD_TOKEN=a.b.c\n\nADMIN_USER_IDS: 123\n", "line 3: not a NAME=value line"),
-        (b"DISCORD_TOKEN=a.b.c\nRATE_LIMIT_SECONDS=nan\n", "RATE_LIMIT_SECONDS must be a number"),
-        (b"DISCORD_TOKEN=a.b.c\nANSWER_EXPIRY_HOURS=inf\n", "ANSWER_EXPIRY_HOURS must be a number"),
+        (
+            b"DISCORD_TOKEN=a.b.c\nRATE_LIMIT_SECONDS=nan\n",
+            "RATE_LIMIT_SECONDS must be a finite number",
+        ),
+        (
+            b"DISCORD_TOKEN=a.b.c\nANSWER_EXPIRY_HOURS=inf\n",
+            "ANSWER_EXPIRY_HOURS must be a finite number",
+        ),
         (b"DISCORD_TOKEN=a.b.c\nDEV_GUILD_ID=\xc2\xb2\n", "DEV_GUILD_ID must be a numeric"),
         (b"DISCORD_TOKEN=a.b.c\nADMIN_USER_IDS=12,\xc2\xb34\n", "ADMIN_USER_IDS must be numeric"),
         (b"DISCORD_TOKEN=a.b.c\nARCHIVE_SOURCES=,\n", "ARCHIVE_SOURCES names no path"),
         (b"DISCORD_TOKEN=a.b.c\nHEALTH_FILE=/no/such/folder/alive\n", "no folder /no/such/folder"),
+        (b"DISCORD_TOKEN=a.b.c\nHEALTH_FILE=/tmp\n", "HEALTH_FILE: /tmp is a folder"),
+        (b"DISCORD_TOKEN=a.b.c\nADMIN_USER_IDS=" + b"1" * 26 + b"\n", "ADMIN_USER_IDS must be"),
+        (b"DISCORD_TOKEN=a.b.c\n#" + b"x" * 70_000 + b"\n", "is over 64 KB: not a settings file"),
     ],
 )
 def test_a_settings_file_that_cannot_be_used_is_one_line_each(
