@@ -68,6 +68,30 @@ class Filters:
         """Whether a year is asked for (documents without a date are then left out)."""
         return self.year_from is not None or self.year_to is not None
 
+    def joined(self, typed: Filters) -> Filters:
+        """These filters (a command's options) with those ``typed`` in its question text; one
+        given both ways must say the same (raises :class:`FilterError`)."""
+        pairs = (
+            ("in", self.part, typed.part),
+            ("from", self.year_from, typed.year_from),
+            ("to", self.year_to, typed.year_to),
+        )
+        for name, option, text in pairs:
+            if (
+                option is not None
+                and text is not None
+                and str(option).casefold() != str(text).casefold().strip("/")
+            ):
+                raise FilterError(
+                    f"the question says {name}:{text} and the {name} option says {option}; "
+                    "give it one way"
+                )
+        return Filters(
+            self.part if self.part is not None else typed.part,
+            self.year_from if self.year_from is not None else typed.year_from,
+            self.year_to if self.year_to is not None else typed.year_to,
+        )
+
     def inline(self) -> str:
         """The filters as typed in a question (``in:mn from:1990 to:1995``)."""
         out = []

@@ -96,3 +96,14 @@ def test_filters_typed_in_a_question() -> None:
     assert Filters("mn", 1990).inline() == "in:mn from:1990"
     with pytest.raises(FilterError, match="from: must be a year"):
         split_filters("from:nineties what happened")
+
+
+def test_options_and_typed_filters_join_and_must_agree() -> None:
+    assert Filters("faq", None, 1999).joined(Filters(None, 1990, None)) == Filters(
+        "faq", 1990, 1999
+    )
+    assert Filters("faq").joined(Filters("FAQ/")) == Filters("faq")
+    with pytest.raises(
+        FilterError, match="the question says from:1990 and the from option says 1995"
+    ):
+        Filters(None, 1995).joined(Filters(None, 1990))

@@ -60,9 +60,8 @@ async def log_question(bot: ArchiveBot, answer: Answer) -> None:
 
 @dataclass(frozen=True)
 class Asked:
-    """A question as it arrived. ``filters`` None: they are typed in the text (``in:faq …``,
-    in a message); otherwise they came as the command's options and the text is searched as
-    it is. ``mentioned`` None: the users it mentions are looked up (a command's text carries
+    """A question as it arrived. Filters may be typed in the text (``in:faq …``); a command's
+    options add ``filters`` (None: a message has none). ``mentioned`` None: the users it mentions are looked up (a command's text carries
     bare ids); a message lists them itself. ``shown``: how it is shown above the answer, when
     not as ``Q: …`` (someone else's message looked up)."""
 
@@ -115,10 +114,11 @@ class Ask(commands.Cog):
         """The one way a question is answered: check it and its filters, apply the rate limit,
         save it (the buttons carry its id), compose the first page, send it, log it."""
         try:
-            if asked.filters is None:
-                searched, filters = split_filters(asked.text)
-            else:
-                searched, filters = asked.text, asked.filters
+            # Filters typed in the text count for /ask as well as its options (they are in the
+            # question it saves, and checked here, before the answer is under way in public).
+            searched, filters = split_filters(asked.text)
+            if asked.filters is not None:
+                filters = asked.filters.joined(filters)
             self.bot.service.check_question(searched)
             if filters:  # autocomplete only suggests: what was sent is checked here
                 filters = (await self.bot.service.catalogue()).check(filters)

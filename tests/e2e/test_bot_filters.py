@@ -111,6 +111,32 @@ async def test_filters_that_cannot_be_are_refused_plainly(
     emu.assert_clean()
 
 
+async def test_filters_typed_in_the_ask_box_count_and_are_refused_privately(
+    emu: DiscordEmulator, archive: ArchiveBot
+) -> None:
+    typed = await emu.invoke_slash("ask", {"question": "in:faq what is a prison strike?"})
+    reply = await typed.wait_for_message()
+    assert quoted_titles(reply) == ["Why strike?"]
+    assert reply.embeds[0]["footer"]["text"] == "Result 1 of 1 in FAQ (faq)"
+    # A mistake typed in the box is told as one in the options is: privately, before anything
+    # is posted (it was the public answer, raw: "no part of the archive is called 'zzz'...").
+    for question, says in [
+        ("in:zzz stalin", "I can't search that: no part of the archive is called 'zzz'."),
+        ("from:abc prisons", "I can't search that: from: must be a year such as 1995 (got 'abc')."),
+        ("in:faq", "I can't search that: the question is empty"),
+    ]:
+        refused = await emu.invoke_slash("ask", {"question": question})
+        message = await refused.wait_for_message()
+        assert message.ephemeral and message.content.startswith(says.rstrip(".")), message.content
+    # Said both ways, they must agree.
+    both = await emu.invoke_slash("ask", {"question": "in:mn prisons", "in": "faq"})
+    message = await both.wait_for_message()
+    assert message.ephemeral and message.content == (
+        "I can't search that: the question says in:mn and the in option says faq; give it one way."
+    )
+    emu.assert_clean()
+
+
 async def test_filters_typed_in_a_mention(emu: DiscordEmulator, archive: ArchiveBot) -> None:
     asked = await emu.send_message("in:faq what is a prison strike?", mentions=[emu.bot_user])
     reply = await emu.wait_for_reply(asked)
