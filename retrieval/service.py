@@ -467,15 +467,21 @@ class ArchiveService:
         close = _closest(ref, docs)
         if close:
             raise UnknownDocument(f"no document '{ref}'. Did you mean: {', '.join(close)}?")
-        known = ", ".join(d.doc_id for d in docs[:10]) + (" …" if len(docs) > 10 else "")
-        raise UnknownDocument(f"no document '{ref}'. Known documents: {known or 'none'}")
+        if not docs:
+            raise UnknownDocument(f"no document '{ref}': the archive holds none yet")
+        raise UnknownDocument(
+            f"no document '{ref}': a document is named by its id, the end of its page's address "
+            f"(such as {docs[0].doc_id}), or by its title"
+        )
 
     async def footnote(self, doc_ref: str, number: int) -> FootnoteInfo:
         """A footnote's text (or that this copy lacks it) and the sentences that cite it."""
         doc = await self.resolve_document(doc_ref)
         cited = await self.store.cited_notes(doc.doc_id)
         if number not in cited:
-            listed = ", ".join(str(n) for n in cited) or "none"
+            if not cited:
+                raise UnknownNote(f"{doc.doc_id} cites no footnotes")
+            listed = ", ".join(str(n) for n in cited)
             raise UnknownNote(f"{doc.doc_id} has no note {number}. Its notes: {listed}")
         notes = await self.store.notes(doc.doc_id)
         citing: list[CitingSentence] = []

@@ -62,6 +62,10 @@ async def test_tiny_corpus_reads_every_format(tiny_service: ArchiveService) -> N
     assert info.citations[0].text.startswith("The prison population")
     second = await tiny_service.footnote("ms/prisons", 2)
     assert second.text == "MIM Notes 300."
+    with pytest.raises(RetrievalError, match=r"^guide cites no footnotes$"):
+        await tiny_service.footnote("guide", 1)
+    with pytest.raises(RetrievalError, match=r"^no document 'zzz': a document is named by its id"):
+        await tiny_service.footnote("zzz", 1)
 
 
 async def test_a_document_is_found_by_any_spelling_of_its_address(

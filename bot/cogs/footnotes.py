@@ -36,7 +36,7 @@ class Footnotes(commands.Cog):
         try:
             info = await self.bot.service.footnote(document, number)
         except RetrievalError as exc:
-            await tell(interaction, str(exc))
+            await tell(interaction, render.escape(str(exc)))  # it repeats what was typed
             return
         await send(interaction, embed=render.footnote_embed(info))
 
@@ -48,7 +48,9 @@ class Footnotes(commands.Cog):
         typed = current.casefold().strip()
         choices = []
         for doc in await self.bot.documents():
-            if typed and typed not in doc.title.casefold() and typed not in doc.doc_id.casefold():
+            # The title, the id, or the page's address as a browser shows it (mn.php?issue=135).
+            where = (doc.title, doc.doc_id, doc.url or "")
+            if typed and not any(typed in text.casefold() for text in where):
                 continue
             if len(doc.doc_id) > 100:  # a value Discord would refuse; it can still be typed
                 continue

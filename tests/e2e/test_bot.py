@@ -382,6 +382,16 @@ async def test_footnote_autocomplete_and_lookup(emu: DiscordEmulator, bot: Archi
     )
     error = await bad_number.wait_for_message()
     assert "Its notes: 1, 2, 3, 4, 5, 6, 7" in error.content
+    # What was typed comes back as typed, not as markdown.
+    marked = await emu.invoke_slash("footnote", {"document": "**bold**", "number": 1})
+    error = await marked.wait_for_message()
+    assert error.content.startswith("no document '\\*\\*bold\\*\\*'")
+    # The page's address as a browser shows it finds the document too.
+    by_address = await emu.autocomplete(
+        "footnote", {"document": "migrantsincommunisthistory.html", "number": 1}, focused="document"
+    )
+    await by_address.wait_for_response()
+    assert [c["value"] for c in by_address.choices] == ["ms/migrantsincommunisthistory"]
     emu.assert_clean()
 
 
