@@ -28,7 +28,8 @@ _FORMAT = re.compile(
 _MENTION = re.compile(r"<(?:@[!&]?|#)\d+>|(?<![\w@])@(?:everyone|here)\b")
 _GREETING = re.compile(
     r"^(?:(?:hi|hey|hello|hiya|howdy|yo|greetings|good (?:morning|afternoon|evening|day)|ok(?:ay)?"
-    r"|so|um+|excuse me)(?: there| all| everyone| folks| guys| (?:archive[- ]?)?bot)?"
+    r"|so|um+|excuse me|(?:a )?quick (?:q|qn|question)|(?:one more )?q(?:uestion)?(?=\s*[:?])"
+    r")(?: there| all| everyone| folks| guys| (?:archive[- ]?)?bot)?"
     r"(?:\s*[,!.:;?\-]+\s*|\s+)|(?:archive[- ]?)?bot\s*[,:!]+\s*)+",
     re.IGNORECASE,
 )

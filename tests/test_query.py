@@ -38,6 +38,12 @@ from retrieval.text import words
         ("wat does amerikkka mean", "what does amerikkka mean"),
         ("Wht is the mass line", "what is the mass line"),
         ("hw many prisoners wrote in", "how many prisoners wrote in"),
+        (
+            "hey, quick q: what does MIM think of Trotskyists??",
+            "what does MIM think of Trotskyists??",
+        ),
+        ("quick question, who was Stalin", "who was Stalin"),
+        ("one more question: who is Zinn", "who is Zinn"),
     ],
 )
 def test_chatter_around_a_question_is_not_searched(typed: str, searched: str) -> None:
@@ -53,6 +59,8 @@ def test_chatter_around_a_question_is_not_searched(typed: str, searched: str) ->
         "Wat Tyler led which revolt?",
         "what did the Polish government do",
         "who wrote about plzen",
+        "questions of gender in prison",
+        "Q-Tips are what",
     ],
 )
 def test_words_that_only_start_like_chatter_stay(kept: str) -> None:
