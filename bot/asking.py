@@ -103,11 +103,13 @@ _TITLE_EDGES = " \t\"'“”‘’«».,;:!-–—*_~|"
 
 def example_title(title: str) -> str | None:
     """``title`` as it can stand in an example question, or None when it would make a poor one:
-    too short or long, no word worth searching, a file path, or characters that break the
-    example's code span."""
+    too short or long, no word worth searching, a file path, opening words cut off, or
+    characters that break the example's code span."""
     flat = " ".join(title.split()).strip(_TITLE_EDGES)
     if not 3 <= len(flat) <= EXAMPLE_TITLE or "`" in flat or "<" in flat or "@" in flat:
         return None
+    if flat.endswith("…"):
+        return None  # a page's opening words cut off, standing in for a title it lacks
     if " " not in flat and ("/" in flat or "." in flat):
         return None  # a path or a file name standing in for a missing title
     return flat if terms(flat) else None

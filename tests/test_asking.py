@@ -106,6 +106,8 @@ def test_an_empty_question_gets_a_plain_thread_name() -> None:
         ("notefromchair092207.html", None),
         ("the of and", None),  # nothing worth searching
         ("1991", "1991"),
+        # A page's opening words standing in for its title: no question anyone would type.
+        ("I was certainly happy to receive a subscription to your paper, but the…", None),
     ],
 )
 def test_which_titles_make_examples(title: str, usable: str | None) -> None:
