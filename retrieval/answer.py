@@ -7,6 +7,7 @@ the source text; when it must be shortened it is cut at word boundaries and the 
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_left
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
@@ -250,10 +251,11 @@ def _quote_documents(
 
 
 def _said_first(quote: str, said: set[str]) -> bool:
-    """Whether no quote before said ``quote`` (in the same words, whatever the spacing or case):
-    a reprint or a masthead prints the same sentence on many pages, and an answer shows it once.
-    Adds it to ``said``."""
-    words = " ".join(quote.split()).casefold()
+    """Whether no quote before said ``quote`` (in the same words, whatever the spacing, case or
+    punctuation: a reprint hard-wraps "Marxism-Leninism" as "Marxism- Leninism"): a reprint or a
+    masthead prints the same sentence on many pages, and an answer shows it once. Adds it to
+    ``said``."""
+    words = _letters(quote)
     if words in said:
         return False
     said.add(words)
@@ -266,8 +268,16 @@ def _may_repeat(said: set[str], rows: list[Candidate], doc_paragraphs: list[Para
     if not said:
         return False
     texts = [c.passage.text for c in rows] + [p.section for p in doc_paragraphs]
-    words = [" ".join(text.split()).casefold() for text in texts]
+    words = [_letters(text) for text in texts]
     return any(quote in text for quote in said for text in words)
+
+
+_NO_LETTER = re.compile(r"[\W_]+")
+
+
+def _letters(text: str) -> str:
+    """``text``'s letters and digits alone, case-folded: what :func:`_said_first` compares."""
+    return _NO_LETTER.sub("", text).casefold()
 
 
 def evidence(candidates: list[Candidate], weights: Mapping[str, float]) -> float:

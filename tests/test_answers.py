@@ -301,6 +301,10 @@ MASTHEAD = "MIM Notes speaks to and from the viewpoint of the world's oppressed 
 REPRINTED = {
     "notes-1.txt": f"MIM Notes 1\n\n{MASTHEAD}\n\nThe hunger strike at Pelican Bay began in 2011.",
     "notes-2.txt": "MIM Notes 2\n\n" + MASTHEAD.replace(" the ", " the\n", 1) + "\n\nOhio fasted.",
+    # A reprint with other punctuation: a curly apostrophe, "to- and" hard-wrapped.
+    "notes-3.txt": "MIM Notes 3\n\n"
+    + MASTHEAD.replace("'", "’").replace("to and", "to-\nand")
+    + "\n\nTexas joined.",
     "viewpoint.txt": "Viewpoint\n\nThe oppressed majority of the world holds its own viewpoint.",
     # Pages without it: printed on every page, it would be the site's boilerplate.
     **{f"other-{n}.txt": f"Other {n}\n\nPrisoners wrote letter number {n}." for n in range(6)},
@@ -311,8 +315,9 @@ async def test_a_sentence_two_pages_print_is_quoted_once(pages_service: OpenPage
     question = "viewpoint of the world's oppressed majority"
     service = await pages_service(REPRINTED)
     answer = await service.ask(question, limit=3)
-    said = [" ".join(r.quote.split()) for r in answer.results]
-    assert said.count(MASTHEAD) == 1  # however the page breaks its lines
+    said = ["".join(c for c in r.quote.casefold() if c.isalnum()) for r in answer.results]
+    # However the page breaks its lines or writes its punctuation.
+    assert said.count("".join(c for c in MASTHEAD.casefold() if c.isalnum())) == 1
     assert "viewpoint" in [r.citation.doc_id for r in answer.results]
     # A page tells of more only when the next one has a result that is no repeat.
     for limit in (1, 2):
