@@ -34,15 +34,20 @@ NOTE_START = re.compile(rf"{_NOTE_NUMBER}[.:]?\s*(?=\S)")
 _LIST_NUMBER = re.compile(rf"{_IN_PARENS}")
 
 
-def list_items(text: str, start: int, end: int) -> set[int]:
+def list_items(text: str, start: int, end: int, cut: bool = False) -> set[int]:
     """Where the numbers of a list written in running text stand in ``text[start:end]`` (one
     paragraph): a ``(1)`` that opens the paragraph or follows a colon, and the ``(2)``, ``(3)``...
     after it, in order. They are no footnote markers, though "...1976. (2) MIM upholds..." reads
     like one ("MIM differs from other communist parties on three main questions: (1) MIM holds
-    that...", the masthead of MIM Notes). The positions of their opening parentheses."""
+    that...", the masthead of MIM Notes). The positions of their opening parentheses.
+
+    ``cut``: the text is a part of its paragraph cut at its start (a passage), so a list may have
+    opened before it: a number after a space that the next one follows, after a space too
+    ("...1976. (2) MIM upholds ... history. (3) MIM believes"), goes on one."""
     items: set[int] = set()
     following = 0  # the number the list goes on with, once one has opened
-    for match in _LIST_NUMBER.finditer(text, start, end):
+    numbers = list(_LIST_NUMBER.finditer(text, start, end))
+    for i, match in enumerate(numbers):
         number = int(match.group(1))
         before = text[start : match.start()].rstrip()
         if number == 1 and (not before or before.endswith(":")):
@@ -51,7 +56,23 @@ def list_items(text: str, start: int, end: int) -> set[int]:
         elif following and number == following:
             items.add(match.start())
             following += 1
+        elif (
+            cut
+            and not following
+            and i + 1 < len(numbers)
+            and int(numbers[i + 1].group(1)) == number + 1
+            and _after_space(text, match.start())
+            and _after_space(text, numbers[i + 1].start())
+        ):
+            items.add(match.start())
+            following = number + 1
     return items
+
+
+def _after_space(text: str, at: int) -> bool:
+    """Whether whitespace stands right before ``at`` (a list's number does; a marker mostly
+    follows its word or full stop at once: "Belgium.(3)")."""
+    return at > 0 and text[at - 1].isspace()
 
 
 __all__ = [

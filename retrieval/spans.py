@@ -87,15 +87,18 @@ def sentences_of(
 ) -> Iterator[tuple[Paragraph, int, int]]:
     """(paragraph, start, end) of each sentence of the passage ``[lo, hi)`` (document offsets)."""
     for paragraph, a, b in paragraphs_within(paragraphs, lo, hi):
-        for s, e in _sentence_spans(text, a - base, b - base):
+        for s, e in _sentence_spans(text, a - base, b - base, a > paragraph.start):
             yield paragraph, s + base, e + base
 
 
 @lru_cache(maxsize=4096)
-def _sentence_spans(text: str, start: int, end: int) -> tuple[tuple[int, int], ...]:
+def _sentence_spans(
+    text: str, start: int, end: int, cut: bool = False
+) -> tuple[tuple[int, int], ...]:
     """:func:`sentence_spans` of a passage, kept: a passage is split again for each quote
-    choice that reads it (its document's quotes, its opening lines) and for each question."""
-    return tuple(sentence_spans(text, start, end))
+    choice that reads it (its document's quotes, its opening lines) and for each question.
+    ``cut``: the passage starts inside the paragraph."""
+    return tuple(sentence_spans(text, start, end, cut))
 
 
 @dataclass(frozen=True)
@@ -220,7 +223,7 @@ def best_spans(
             _heading_terms(paragraph.section) & wanted
         ):
             continue  # no span stands here: a span needs a question word, in it or its heading
-        for s, e in _sentence_spans(text, a, b):
+        for s, e in _sentence_spans(text, a, b, lo > paragraph.start):
             inside = by_start[bisect_left(starts, s) : bisect_left(starts, e)]
             sentences.append((paragraph, s + base, e + base, frozenset(t.term for t in inside)))
     # Whether each sentence opens a list inside its paragraph ("One is that...").

@@ -398,8 +398,11 @@ _ABBREVIATIONS = frozenset(
 _NEXT_STARTS_SENTENCE = re.compile(r"\s+[\"“‘'(\[*]?[A-Z0-9À-ÖØ-Þ]")
 
 
-def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
-    """Spans of the sentences of ``text[start:end]``, trimmed of surrounding whitespace."""
+def sentence_spans(
+    text: str, start: int = 0, end: int | None = None, cut: bool = False
+) -> list[tuple[int, int]]:
+    """Spans of the sentences of ``text[start:end]``, trimmed of surrounding whitespace
+    (``cut``: it is a paragraph's part cut at its start, see :func:`~retrieval.markers.list_items`)."""
     end = len(text) if end is None else end
     spans: list[tuple[int, int]] = []
     begin = start
@@ -413,7 +416,7 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tu
         if _ITEM_NUMBER.fullmatch(text, begin, stop):
             continue  # "16." opens the item it numbers
         if match.group("marker"):
-            items = list_items(text, start, end) if items is None else items
+            items = list_items(text, start, end, cut) if items is None else items
             if match.start("marker") in items:
                 stop = match.start("marker")  # "...in 1976. (2) MIM upholds...": (2) opens the next
         spans.append((begin, stop))

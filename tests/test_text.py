@@ -89,6 +89,27 @@ def test_a_list_number_opens_the_sentence_it_numbers() -> None:
     ]
 
 
+def test_a_passage_cut_inside_a_list_still_starts_each_item_with_its_number() -> None:
+    # The MIM Notes masthead, as a passage that starts after its "...questions: (1)".
+    text = (
+        'the overthrow of the "Gang of Four" in 1976. (2) MIM upholds the Cultural Revolution. '
+        "(3) MIM believes the workers are not revolutionary. He left for France. (7) He came back."
+    )
+    assert [text[a:b] for a, b in sentence_spans(text, cut=True)] == [
+        'the overthrow of the "Gang of Four" in 1976.',
+        "(2) MIM upholds the Cultural Revolution.",
+        "(3) MIM believes the workers are not revolutionary.",
+        "He left for France. (7)",
+        "He came back.",
+    ]
+    # Footnote markers in a row, attached to their full stops, stay markers.
+    marked = "He spent years in Belgium.(3) He studied in France.(4) He went home."
+    assert [marked[a:b] for a, b in sentence_spans(marked, cut=True)][:2] == [
+        "He spent years in Belgium.(3)",
+        "He studied in France.(4)",
+    ]
+
+
 def test_sentences_do_not_split_at_abbreviations() -> None:
     text = (
         "His work was funded by the U.S. Air Force through Rand. Dr. Sun Yat-sen led it. "
