@@ -274,3 +274,26 @@ def test_hard_wrapped_prose_stays_one_paragraph_despite_a_dash_line() -> None:
     blocks = text_blocks(text)
     assert [b.kind for b in blocks] == ["paragraph"]
     assert "started\nshowing July 12th" in blocks[0].text
+
+
+def test_a_heading_written_right_above_its_wrapped_paragraph_is_a_heading() -> None:
+    text = (
+        "Session II\n"
+        "In the world as a whole, the numerical majority of gender-oppressed people\n"
+        "are biological womyn. Nevertheless, as dialectical materialists - as\n"
+        "Maoists - MIM understands that gender oppression is not biological.\n"
+    )
+    blocks = text_blocks(text)
+    assert [(b.kind, b.text.split("\n")[0]) for b in blocks] == [
+        ("heading", "Session II"),
+        ("paragraph", "In the world as a whole, the numerical majority of gender-oppressed people"),
+    ]
+    # A short line over one or two lines, or an address, stays the paragraph it opens.
+    for kept in (
+        "Dear Comrades\nThe books arrived in good order and we thank you.\n",
+        "RAIL\nP.O. Box 3576\nAnn Arbor, MI 48106\n",
+        "By 1980 as J. Sakai has pointed out in the widely\n"
+        "disrespected underground classic Settlers, the white\n"
+        "working class was an aristocracy of labor.\n",
+    ):
+        assert [b.kind for b in text_blocks(kept)] == ["paragraph"], kept

@@ -24,6 +24,8 @@ from .urls import ARCHIVE_BASE_URL, canonical_url, doc_id_from_path, doc_id_from
 
 # --- plain text ------------------------------------------------------------------------------
 
+# A hard-wrapped paragraph's lines are at least this long (an address's are not).
+WRAPPED_LINE = 40
 _HEADING_END = re.compile(r"[.!?,;:\"”’)\]]$")
 # A dash bullet needs a space after it: "--trite." at the start of a wrapped line is prose.
 _LIST_LINE = re.compile(r"^\s*(?:[*•]\s*|[\-–]\s|\d{1,3}[.)]|\(\d{1,3}\)|\[\d{1,3}\])\s*")
@@ -44,6 +46,17 @@ def looks_like_heading(line: str) -> bool:
         and not _SENTENCE_BREAK.search(line)
         and line.count("(") == line.count(")")
     )
+
+
+def _heads_its_paragraph(lines: list[str]) -> bool:
+    """Whether a chunk's first line is a heading written right above its hard-wrapped paragraph
+    ("Session II" over "In the world as a whole, the numerical majority of..."): a heading-like
+    line at most half as long as the paragraph's lines, of which there are two or more, and
+    those of ``WRAPPED_LINE`` characters or more."""
+    if len(lines) < 3 or not looks_like_heading(lines[0]) or not lines[1][:1].isupper():
+        return False
+    wrapped = sum(len(line) for line in lines[1:-1]) / (len(lines) - 2)
+    return wrapped >= WRAPPED_LINE and len(lines[0]) * 2 <= wrapped
 
 
 def _list_items(lines: list[str], unwrapped: bool) -> list[str]:
@@ -85,6 +98,8 @@ def text_blocks(text: str, sections: Iterable[str] | None = None) -> list[Block]
             raw_blocks.extend(_list_items(lines, unwrapped))
         elif len(lines) > 1 and unwrapped:
             raw_blocks.extend(lines)
+        elif _heads_its_paragraph(lines):
+            raw_blocks.extend((lines[0], "\n".join(lines[1:])))
         else:
             raw_blocks.append("\n".join(lines))
     blocks: list[Block] = []
