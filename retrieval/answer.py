@@ -238,6 +238,8 @@ def _quote_documents(
         )
         if wants.from_opening and opening:
             quotes = _with_opening(quotes, best, opening, paragraphs, wants)
+        if not quotes and opening:
+            quotes = _page_opening(best, opening, paragraphs, wants)
         for i, quote in enumerate(quotes):
             if not _said_first(_quoted(*quote), said):
                 continue  # and the document's next quote keeps its later place
@@ -326,6 +328,26 @@ def _with_opening(
     return quotes
 
 
+def _page_opening(
+    best: Candidate,
+    opening: list[PassageRow],
+    paragraphs: Mapping[str, list[Paragraph]],
+    wants: Wants,
+) -> list[tuple[Candidate, QuoteSpan]]:
+    """The first sentence of a page whose text says none of the question's words, when the
+    question is about the page itself ("czech": the Czech page, named by its address and
+    title only); else nothing."""
+    if not _about_the_page(wants, _labels(best.passage.title, best.passage.doc_id), whole=True):
+        return []
+    doc_paragraphs = paragraphs.get(best.passage.doc_id, [])
+    row = opening[0]
+    end = row.start + len(row.text)
+    for paragraph, s, e in sentences_of(row.text, row.start, doc_paragraphs, row.start, end):
+        candidate = Candidate(row, best.score, best.page, best.rank)
+        return [(candidate, QuoteSpan(s, e, paragraph, 0.0, frozenset()))]
+    return []
+
+
 def _quoted(candidate: Candidate, span: QuoteSpan) -> str:
     """The text of a span of a candidate's passage."""
     passage = candidate.passage
@@ -348,11 +370,13 @@ def _heading_of(
     return [(replace(candidate, passage=heading), span)]
 
 
-def _about_the_page(wants: Wants, labels: frozenset[str]) -> bool:
-    """Whether the question's words, beyond words like "date" or "published", name the page."""
+def _about_the_page(wants: Wants, labels: frozenset[str], whole: bool = False) -> bool:
+    """Whether the question's words, beyond words like "date" or "published", name the page
+    (``whole``: all of them do)."""
     content = {t: w for t, w in wants.weights.items() if t not in _PAGE_NEUTRAL}
     total = sum(content.values())
-    return total > 0 and sum(w for t, w in content.items() if t in labels) >= ABOUT_PAGE * total
+    share = 1.0 if whole else ABOUT_PAGE
+    return total > 0 and sum(w for t, w in content.items() if t in labels) >= share * total
 
 
 def _named_in_opening(

@@ -360,3 +360,19 @@ async def test_a_quoted_title_finds_its_page_though_its_text_does_not_repeat_it(
     assert "anarchists refused" in answer.results[0].quote
     # A phrase that is neither in the title nor in the text still finds nothing.
     assert (await service.ask('"Letter from the Chair" anarchists')).abstained
+
+
+async def test_a_question_only_a_page_name_answers_gets_the_page_opening(pages_service) -> None:
+    service = await pages_service(
+        {
+            "czech.txt": "Tři hlavní body\n\nMIM se odlišuje od jiných komunistických stran. "
+            "Třemi otázkami.\n",
+            "strike.txt": "The strike\n\nThe prisoners went on strike in 2011.\n",
+            "harvest.txt": "Harvest\n\nThe wheat came in late that year.\n",
+        }
+    )
+    answer = await service.ask("czech")
+    assert answer.results[0].citation.doc_id == "czech"
+    assert answer.results[0].quote == "MIM se odlišuje od jiných komunistických stran."
+    # A word the page's text says is still quoted from its text, as before.
+    assert (await service.ask("strike")).results[0].quote == "The prisoners went on strike in 2011."
