@@ -7,7 +7,7 @@ the source text; when it must be shortened it is cut at word boundaries and the 
 
 from __future__ import annotations
 
-import re
+import string
 from bisect import bisect_left
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
@@ -274,12 +274,14 @@ def _may_repeat(said: set[str], rows: list[Candidate], doc_paragraphs: list[Para
     return any(quote in text for quote in said for text in words)
 
 
-_NO_LETTER = re.compile(r"[\W_]+")
+# Punctuation a reprint writes otherwise (ASCII, curly quotes, dashes, ellipses, bullets).
+_PUNCTUATION = str.maketrans("", "", string.punctuation + "‘’“”‚„–—…«»·•")
 
 
 def _letters(text: str) -> str:
-    """``text``'s letters and digits alone, case-folded: what :func:`_said_first` compares."""
-    return _NO_LETTER.sub("", text).casefold()
+    """``text`` without its spaces and punctuation, case-folded: what :func:`_said_first`
+    compares (a translation table and a split, in C: a regex took 0.14 ms an answer)."""
+    return "".join(text.translate(_PUNCTUATION).split()).casefold()
 
 
 def evidence(candidates: list[Candidate], weights: Mapping[str, float]) -> float:
