@@ -257,7 +257,8 @@ class Catalogue:
         return rows_in_ranges(passage_ids, ranges)
 
     def describe(self, filters: Filters) -> str:
-        """``in MIM Notes (mn), 1990–1995`` / ``dated from 1990`` / ``dated up to 1995``."""
+        """``in MIM Notes (mn), dated 1990–1995`` / ``dated 1990 or later`` / ``dated 1995 or
+        earlier``, and how many undated documents a year leaves out, when any."""
         parts = []
         if filters.part:
             found = next((p for p in self.parts if p.path == filters.part), None)
@@ -269,7 +270,17 @@ class Catalogue:
             parts.append(f"dated {low} or later")
         elif high is not None:
             parts.append(f"dated {high} or earlier")
-        return ", ".join(parts)
+        said = ", ".join(parts)
+        if filters.dated:
+            # Why a year leaves out documents that may well be about it: they carry no date.
+            undated = sum(
+                1
+                for doc_id, year in self.years.items()
+                if year is None and (not filters.part or _in_part(doc_id, filters.part))
+            )
+            if undated:
+                said += f" ({plural(undated, 'undated document')} left out)"
+        return said
 
     def summary(self) -> str:
         """One line: how many documents, parts and dated documents."""

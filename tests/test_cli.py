@@ -284,7 +284,10 @@ def test_ask_narrowed_to_a_part_and_years(capsys, db: str, tmp_path: Path) -> No
     assert "Migrants in communist history" not in out and "capitalist roader" in out
     code, _, err = run(capsys, "--db", db, "ask", "Deng", "--in", "ms", "--to", "1990")
     assert code == 1
-    assert err == "archive-bot: error: no document of the archive is in ms, dated 1990 or earlier\n"
+    assert err == (
+        "archive-bot: error: no document of the archive is in ms, dated 1990 or earlier"
+        " (1 undated document left out)\n"
+    )
 
 
 def test_feedback_lists_votes(capsys, db: str) -> None:

@@ -62,8 +62,13 @@ def test_matching_keeps_undated_documents_unless_a_year_is_asked() -> None:
     assert c.matching(Filters("MN", 1990, 1995)) == []  # unchecked: the part is a path
     assert c.matching(Filters(c.part("mim notes").path, 1990, 1995)) == ["mn/mn?issue=049"]
     assert c.matching(Filters(None, 1996)) == ["mn/mn?issue=150", "wim/cong/gender96"]
-    assert c.describe(Filters("mn", 1990, 1995)) == "in MIM Notes (mn), dated 1990–1995"
-    assert c.describe(Filters(None, None, 1995)) == "dated 1995 or earlier"
+    assert c.describe(Filters("mn", 1990, 1995)) == (
+        "in MIM Notes (mn), dated 1990–1995 (1 undated document left out)"
+    )
+    assert c.describe(Filters(None, None, 1995)) == (
+        "dated 1995 or earlier (3 undated documents left out)"
+    )
+    assert c.describe(Filters("mn")) == "in MIM Notes (mn)"  # no year: nothing left out
 
 
 def test_check_says_what_is_wrong() -> None:
