@@ -341,13 +341,16 @@ def _page_opening(
     title only); else nothing."""
     if not _about_the_page(wants, _labels(best.passage.title, best.passage.doc_id), whole=True):
         return []
-    doc_paragraphs = paragraphs.get(best.passage.doc_id, [])
     row = opening[0]
+    doc_paragraphs = paragraphs.get(best.passage.doc_id, [])
     end = row.start + len(row.text)
-    for paragraph, s, e in sentences_of(row.text, row.start, doc_paragraphs, row.start, end):
-        candidate = Candidate(row, best.score, best.page, best.rank)
-        return [(candidate, QuoteSpan(s, e, paragraph, 0.0, frozenset()))]
-    return []
+    sentences = sentences_of(row.text, row.start, doc_paragraphs, row.start, end)
+    first = next(sentences, None)
+    if first is None:
+        return []
+    paragraph, s, e = first
+    candidate = Candidate(row, best.score, best.page, best.rank)
+    return [(candidate, QuoteSpan(s, e, paragraph, 0.0, frozenset()))]
 
 
 def _quoted(candidate: Candidate, span: QuoteSpan) -> str:

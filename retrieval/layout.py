@@ -43,15 +43,22 @@ _SITE_NAME_START = re.compile(r"^\s*Maoist\s+Internationalist\s*$")
 _SITE_NAME_END = re.compile(r"^\s*Movement\s*$")
 
 
-# A bar of links as a text extractor writes it: "[About]  [Contact]  [Home]  [Movies]".
-_NAVIGATION_BAR = re.compile(r"(?:[ \t]*\[[^\[\]\n]{1,30}\][ \t]*[|·•]?){3,}")
+# One link of a bar of links as a text extractor writes it: "[About]  [Contact]  [Home]".
+_BAR_LINK = re.compile(r"[ \t]*\[[^\[\]\n]{1,30}\][ \t]*[|·•]?")
+
+
+def link_bar(text: str, links: int = 3) -> bool:
+    """Whether ``text`` is only a bar of at least ``links`` bracketed links."""
+    count = 0
+    at = 0
+    while at < len(text) and (found := _BAR_LINK.match(text, at)) is not None:
+        count, at = count + 1, found.end()
+    return at == len(text) and count >= links
 
 
 def is_site_boilerplate(text: str) -> bool:
     """Whether a paragraph is one of the archive's site-wide lines, or a bar of links."""
-    return any(p.match(text) for p in SITE_BOILERPLATE) or (
-        text[:1] == "[" and _NAVIGATION_BAR.fullmatch(text) is not None
-    )
+    return any(p.match(text) for p in SITE_BOILERPLATE) or (text[:1] == "[" and link_bar(text))
 
 
 def without_site_header(text: str) -> str:

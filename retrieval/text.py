@@ -402,7 +402,8 @@ def sentence_spans(
     text: str, start: int = 0, end: int | None = None, cut: bool = False
 ) -> list[tuple[int, int]]:
     """Spans of the sentences of ``text[start:end]``, trimmed of surrounding whitespace
-    (``cut``: it is a paragraph's part cut at its start, see :func:`~retrieval.markers.list_items`)."""
+    (``cut``: it is a paragraph's part cut at its start; see
+    :func:`~retrieval.markers.list_items`)."""
     end = len(text) if end is None else end
     spans: list[tuple[int, int]] = []
     begin = start

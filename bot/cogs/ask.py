@@ -61,9 +61,10 @@ async def log_question(bot: ArchiveBot, answer: Answer) -> None:
 @dataclass(frozen=True)
 class Asked:
     """A question as it arrived. Filters may be typed in the text (``in:faq …``); a command's
-    options add ``filters`` (None: a message has none). ``mentioned`` None: the users it mentions are looked up (a command's text carries
-    bare ids); a message lists them itself. ``shown``: how it is shown above the answer, when
-    not as ``Q: …`` (someone else's message looked up)."""
+    options add ``filters`` (None: a message has none). ``mentioned`` None: the users it
+    mentions are looked up (a command's text carries bare ids); a message lists them itself.
+    ``shown``: how it is shown above the answer, when not as ``Q: …`` (someone else's message
+    looked up)."""
 
     text: str
     asker: int

@@ -13,7 +13,8 @@ import re
 from collections.abc import Iterable
 from urllib.parse import unquote, urlsplit
 
-from ..layout import NOTES_HEADING, is_site_boilerplate, without_site_header
+from ..layout import NOTES_HEADING, is_site_boilerplate, link_bar, without_site_header
+from ..text import sentence_spans
 
 # A title is one line: longer lines are the text itself.
 MAX_TITLE_CHARS = 160
@@ -43,8 +44,7 @@ _ISSUE = re.compile(
 _ISSUE_URL = re.compile(r"/mn/(?:mn\.php\?issue=0*(\d{1,3})|html/mn0*(\d{1,3})\.html?)$")
 _LINK_LINE = re.compile(
     r"^[*•\-–\s\[]*(?:see\b|see also\b|click\b|back to\b|return to\b|go to\b|go back\b|"
-    r"read more\b|more on\b|home\b|top\b|next\b|previous\b)"
-    r"|^\s*\[[^\]]{1,25}\](?:\s*\[[^\]]{1,25}\])+\s*$",  # [About] [Contact] [Home]
+    r"read more\b|more on\b|home\b|top\b|next\b|previous\b)",
     re.IGNORECASE,
 )
 _ELSEWHERE = re.compile(
@@ -84,7 +84,7 @@ def is_masthead(line: str) -> bool:
 
 def is_link_line(line: str) -> bool:
     """A line that points elsewhere ("See our Iraq web page", "[Home]"), not a title."""
-    return bool(_LINK_LINE.match(line))
+    return bool(_LINK_LINE.match(line)) or link_bar(line.strip(), links=2)  # [About] [Home]
 
 
 def sends_elsewhere(line: str) -> bool:
@@ -197,27 +197,26 @@ def _first_words_line(heads: list[str]) -> int:
     )
 
 
-# Where a headline run into its text ends: a dateline ("...in Boston rain BOSTON,
-# MASSACHUSETTS--500 people..."), or the end of a first sentence ("Letters MIM Notes audience
-# among whites? I just finished...").
-_HEADLINE_END = re.compile(
-    r"\s+(?=[A-Z][A-Z.'’]+(?:[ ,]+[A-Z][A-Z.'’]+)*\s*(?:--|—))|(?<=[?!.])\s+(?=[A-Z])"
-)
+# A dateline a headline runs into ("...in Boston rain BOSTON, MASSACHUSETTS--500 people...").
+_DATELINE = re.compile(r"\s+(?=[A-Z][A-Z.'’]+(?:[ ,]+[A-Z][A-Z.'’]+)*\s*(?:--|—))")
 # A headline cut off there has at least this many words.
 _HEADLINE_WORDS = 3
 
 
 def opening_words(text: str, limit: int = FALLBACK_CHARS) -> str | None:
     """The text's first words up to ``limit`` characters (cut at a word, with ``…``), or its
-    headline when one runs into the text within them (a page saved as one long line)."""
+    headline when one runs into the text within them (a page saved as one long line): up to a
+    dateline, or the end of its first sentence ("Letters MIM Notes audience among whites?")."""
     words = text.split()
     if not words:
         return None
     flat = " ".join(words)
     if len(flat) > limit:
-        for end in _HEADLINE_END.finditer(flat, 0, limit + 1):
-            headline = flat[: end.start()].rstrip(".")
-            if len(headline.split()) >= _HEADLINE_WORDS and not _ends_with_initial(headline):
+        ends = [m.start() for m in _DATELINE.finditer(flat, 0, limit + 1)]
+        ends += [end for _, end in sentence_spans(flat, 0, limit + 1)[:-1]]
+        for end in sorted(ends):
+            headline = flat[:end].rstrip(".")
+            if len(headline.split()) >= _HEADLINE_WORDS:
                 return headline
     out = ""
     for word in words:
@@ -225,13 +224,6 @@ def opening_words(text: str, limit: int = FALLBACK_CHARS) -> str | None:
             return out.rstrip(",;:-–—") + "…"
         out = f"{out} {word}" if out else word
     return out
-
-
-def _ends_with_initial(text: str) -> bool:
-    """Whether ``text`` ends with an initial or an abbreviation ("W. E. B.", "u.$.", "Dr."):
-    its full stop ended no sentence."""
-    last = text.rsplit(None, 1)[-1]
-    return len(last) == 1 or "." in last or last in ("Mr", "Mrs", "Ms", "Dr", "St", "Jr", "Sr")
 
 
 def fallback_title(paragraphs: Iterable[str]) -> str | None:
